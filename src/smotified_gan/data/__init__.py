@@ -1,0 +1,22 @@
+"""Framework-free data access: file readers, checked downloads and labelled tables.
+
+Nothing here imports Kedro or MLflow, so it can be reused from plain scripts.
+"""
+
+from smotified_gan.data.download import ChecksumError, DownloadError, fetch_file, sha256_of
+from smotified_gan.data.readers import DataFormatError, RawData, SourceUnavailable, parse_table
+from smotified_gan.data.tables import DataValidationError, build_labelled_table, data_card
+
+__all__ = [
+    "ChecksumError",
+    "DataFormatError",
+    "DataValidationError",
+    "DownloadError",
+    "RawData",
+    "SourceUnavailable",
+    "build_labelled_table",
+    "data_card",
+    "fetch_file",
+    "parse_table",
+    "sha256_of",
+]

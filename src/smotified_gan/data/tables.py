@@ -1,0 +1,127 @@
+"""Turn a parsed raw file into the project's labelled table, and describe it in a data card.
+
+A labelled table holds the feature columns (numbers, or strings for the
+categorical ones), ``label`` (the original class label, as text) and
+``target`` (1 for the minority class, 0 otherwise); Shuttle also keeps
+``split`` (its own train/test files).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from smotified_gan.data.readers import to_numeric_column
+
+LABEL, TARGET, SPLIT = "label", "target", "split"
+RESERVED = (LABEL, TARGET, SPLIT)
+CARD_COLUMNS = ["dataset", "source", "rows", "features", "minority_rows", "minority_pct", "sha256", "status", "notes"]
+
+
+class DataValidationError(ValueError):
+    """A dataset's content breaks what its definition in ``conf/`` promises."""
+
+
+def minority_mask(labels: pd.Series, rule: Mapping[str, Any], dataset: str, column: str) -> pd.Series:
+    """Which rows belong to the minority class, by the dataset's ``minority`` rule.
+
+    ``{labels: [...]}`` lists minority labels (compared as text); ``{max: v}``
+    marks rows whose numeric label is at most ``v`` (Abalone: rings <= 7).
+    """
+    if "labels" in rule:
+        wanted = {str(value).strip() for value in rule["labels"]}
+        return labels.astype("str").str.strip().isin(wanted)
+    if "max" in rule:
+        numeric = to_numeric_column(labels, column=column, source=dataset)
+        return numeric <= rule["max"]
+    raise DataValidationError(f"dataset '{dataset}': minority rule must have 'labels' or 'max', got {dict(rule)}")
+
+
+def build_labelled_table(frame: pd.DataFrame, spec: Mapping[str, Any], dataset: str,
+                         origin: str = "") -> pd.DataFrame:
+    """Validate a raw frame against its spec and return the labelled table."""
+    where = f"dataset '{dataset}'" + (f" ({origin})" if origin else "")
+    label_column = spec["label_column"]
+    if label_column not in frame.columns:
+        raise DataValidationError(
+            f"{where}: target column '{label_column}' not found; columns are {list(map(str, frame.columns))}"
+        )
+    frame = frame.drop(columns=[c for c in spec.get("drop_columns", []) if c in frame.columns])
+    split_column = spec.get("split_column")
+    categorical = list(spec.get("categorical", []))
+    if categorical == ["*"]:
+        categorical = [c for c in frame.columns if c not in (label_column, split_column)]
+    feature_columns = [c for c in frame.columns if c not in (label_column, split_column)]
+    missing = [c for c in categorical if c not in feature_columns]
+    if missing:
+        raise DataValidationError(f"{where}: categorical column(s) {missing} not found")
+    clash = [c for c in feature_columns if c in RESERVED]
+    if clash:
+        raise DataValidationError(f"{where}: feature column(s) {clash} clash with the reserved names {RESERVED}")
+    if not feature_columns:
+        raise DataValidationError(f"{where}: no feature columns")
+
+    table = pd.DataFrame(index=range(len(frame)))
+    for column in feature_columns:
+        values = frame[column].reset_index(drop=True)
+        if column in categorical:
+            values = values.astype("str").str.strip()
+        else:
+            values = to_numeric_column(values, column=str(column), source=where).astype("float64")
+        nan_rows = values.isna() | (values == "nan") if column in categorical else values.isna()
+        if nan_rows.any():
+            raise DataValidationError(
+                f"{where}: column '{column}' has {int(nan_rows.sum())} missing value(s) (first at row "
+                f"{int(nan_rows.idxmax())}); this project does not impute: clean or drop them first"
+            )
+        table[str(column)] = values
+    labels = frame[label_column].reset_index(drop=True)
+    if labels.isna().any():
+        raise DataValidationError(f"{where}: target column '{label_column}' has {int(labels.isna().sum())} missing value(s)")
+    table[LABEL] = labels.astype("str").str.strip()
+    table[TARGET] = minority_mask(labels, spec["minority"], where, label_column).astype("int8")
+    if split_column:
+        table[SPLIT] = frame[split_column].reset_index(drop=True).astype("str")
+    check_classes(table, spec, where)
+    return table
+
+
+def check_classes(table: pd.DataFrame, spec: Mapping[str, Any], where: str) -> None:
+    minority = int(table[TARGET].sum())
+    if minority == 0 or minority == len(table):
+        raise DataValidationError(
+            f"{where}: only one class after applying the minority rule {dict(spec['minority'])} "
+            f"({minority} minority rows of {len(table)}); check 'minority' in conf/"
+        )
+    floor = int(spec.get("min_minority_rows", 6))
+    if minority < floor:
+        raise DataValidationError(
+            f"{where}: {minority} minority rows, fewer than the {floor} SMOTE needs (k_neighbors + 1)"
+        )
+    expected = spec.get("expected") or {}
+    observed = {"rows": len(table), "features": feature_count(table), "minority_rows": minority}
+    wrong = {key: (value, observed[key]) for key, value in expected.items() if value is not None and observed[key] != value}
+    if wrong:
+        details = ", ".join(f"{key}: expected {want}, found {got}" for key, (want, got) in wrong.items())
+        raise DataValidationError(f"{where}: structure check failed ({details}); the file is not the expected version")
+
+
+def feature_count(table: pd.DataFrame) -> int:
+    return sum(1 for c in table.columns if c not in RESERVED)
+
+
+def data_card(dataset: str, source: str, table: pd.DataFrame | None = None, sha256: str = "",
+              status: str = "ok", notes: str = "") -> dict[str, Any]:
+    """One row of ``data_cards.csv``: what the dataset is and whether it ran."""
+    if table is None:
+        rows = features = minority = None
+        pct = None
+    else:
+        rows, features, minority = len(table), feature_count(table), int(table[TARGET].sum())
+        pct = round(100.0 * minority / rows, 3)
+    return {
+        "dataset": dataset, "source": source, "rows": rows, "features": features,
+        "minority_rows": minority, "minority_pct": pct, "sha256": sha256, "status": status, "notes": notes,
+    }

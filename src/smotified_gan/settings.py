@@ -1,0 +1,22 @@
+"""Project settings (https://docs.kedro.org/en/stable/kedro_project_setup/settings.html)."""
+
+import os
+
+from kedro.config import OmegaConfigLoader
+
+from smotified_gan.hooks import ProjectTrackingUriHook
+from smotified_gan.upstream_notices import silence_upstream_notices
+
+# Telemetry stays off for Kedro's plugin and MLflow, whoever runs the project.
+os.environ.setdefault("DO_NOT_TRACK", "true")
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
+silence_upstream_notices()
+
+HOOKS = (ProjectTrackingUriHook(),)
+
+CONFIG_LOADER_CLASS = OmegaConfigLoader
+CONFIG_LOADER_ARGS = {
+    "base_env": "base",
+    "default_run_env": "local",
+}

@@ -1,0 +1,41 @@
+"""Keep known upstream notices, which say nothing about this project, out of the run log.
+
+``silence_upstream_notices()`` runs as a ``kedro.init`` entry point (before
+Kedro loads plugin commands, whose import shows one of these) and again from
+``settings.py`` (for sessions created from Python). It installs warnings
+filters and, because MLflow shows its notice inside
+``warnings.simplefilter("once")``, which outranks any filter set beforehand,
+also a log filter on ``py.warnings``, where Kedro routes warnings.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+
+_NOTICES = (
+    # kedro and kedro-mlflow still call omegaconf's deprecated register_new_resolver()
+    r"register_new_resolver\(\) is deprecated",
+    # kedro-mlflow's KedroPipelineModel.predict() has no type hints (MLflow >= 2.20)
+    r"Add type hints to the `predict` method",
+    # the experiment grid reads namespaced outputs ("ecoli.card") from one gathering
+    # node, the kedro-viz demo project's pattern, which Kedro nags about
+    r"One or more dataset names contain '\.' characters",
+)
+_PATTERN = re.compile("|".join(_NOTICES))
+
+
+class UpstreamNoticeFilter(logging.Filter):
+    """Drop captured warnings that match a known upstream notice."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _PATTERN.search(record.getMessage())
+
+
+def silence_upstream_notices() -> None:
+    for message in _NOTICES:
+        warnings.filterwarnings("ignore", message=f".*{message}", category=UserWarning)
+    py_warnings = logging.getLogger("py.warnings")
+    if not any(isinstance(f, UpstreamNoticeFilter) for f in py_warnings.filters):
+        py_warnings.addFilter(UpstreamNoticeFilter())
