@@ -116,5 +116,13 @@ def project_copy(tmp_path, dead_url, monkeypatch) -> Path:
         text = text.replace(url, dead_url)
     raw.write_text(text)
     monkeypatch.chdir(target)
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    # each `kedro run` is a new process; sessions in one test process must not
+    # inherit MLflow's global state (active experiment, its env var) from each other
+    import mlflow
+
+    while mlflow.active_run():
+        mlflow.end_run()
+    for name in ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(mlflow.tracking.fluent, "_active_experiment_id", None)
     return target

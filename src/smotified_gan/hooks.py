@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
+
+import mlflow
 
 from kedro.framework.hooks import hook_impl
 
@@ -46,3 +49,38 @@ class ProjectTrackingUriHook:
         server["mlflow_tracking_uri"] = resolve_tracking_uri(uri, context.project_path)
         mlflow_conf["server"] = server
         config["mlflow"] = mlflow_conf
+
+
+def git_commit(project_path: Path) -> str:
+    """The project's git commit (with ``-dirty`` when tracked files changed), or ``unknown``."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project_path, capture_output=True, text=True,
+                                timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=project_path,
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return commit + ("-dirty" if dirty else "")
+
+
+class RunTagsHook:
+    """Tag the MLflow run with the git commit (at start) and the raw data checksums (at the end)."""
+
+    @hook_impl(trylast=True)  # after kedro-mlflow has started the run
+    def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        if mlflow.active_run() is None:
+            return
+        mlflow.set_tags({
+            "git_commit": git_commit(Path(run_params.get("project_path") or Path.cwd())),
+            "kedro_env": str(run_params.get("env") or "local"),
+        })
+
+    @hook_impl(tryfirst=True)  # before kedro-mlflow ends the run
+    def after_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        if mlflow.active_run() is None or "data_cards" not in pipeline.all_outputs():
+            return
+        cards = catalog.load("data_cards")
+        tags = {f"data.{row.dataset}.sha256": row.sha256 for row in cards.itertuples()
+                if row.status == "ok" and isinstance(row.sha256, str)}
+        tags.update({f"data.{row.dataset}.status": row.status[:250] for row in cards.itertuples()})
+        mlflow.set_tags(tags)

@@ -4,7 +4,7 @@ import os
 
 from kedro.config import OmegaConfigLoader
 
-from smotified_gan.hooks import ProjectTrackingUriHook
+from smotified_gan.hooks import ProjectTrackingUriHook, RunTagsHook
 from smotified_gan.upstream_notices import silence_upstream_notices
 
 # Telemetry stays off for Kedro's plugin and MLflow, whoever runs the project.
@@ -13,10 +13,12 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 silence_upstream_notices()
 
-HOOKS = (ProjectTrackingUriHook(),)
+HOOKS = (ProjectTrackingUriHook(), RunTagsHook())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
+    # an environment (conf/quick) overrides single parameters, not whole blocks
+    "merge_strategy": {"parameters": "soft"},
 }

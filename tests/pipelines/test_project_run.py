@@ -15,10 +15,10 @@ EXPECTED = {
 }
 
 
-def test_ingestion_and_preprocessing_from_a_clean_checkout(project_copy):
+def test_ingestion_preprocessing_oversampling_from_a_clean_checkout(project_copy):
     bootstrap_project(project_copy)
-    with KedroSession.create(project_path=project_copy) as session:
-        session.run(pipeline_names=["ingestion", "preprocessing"])
+    with KedroSession.create(project_path=project_copy, env="quick") as session:
+        session.run(pipeline_names=["ingestion", "preprocessing", "oversampling"])
 
     cards = pd.read_csv(project_copy / "data" / "08_reporting" / "data_cards.csv")
     assert list(cards.columns[:8]) == ["dataset", "source", "rows", "features", "minority_rows", "minority_pct", "sha256", "status"]
@@ -46,6 +46,18 @@ def test_ingestion_and_preprocessing_from_a_clean_checkout(project_copy):
         assert scaler.data_min_ == pytest.approx(encoded.min().to_numpy())
         assert scaler.data_max_ == pytest.approx(encoded.max().to_numpy())
         assert scaler.n_samples_seen_ == len(train) == len(train_table)
+        # oversampling: all four methods built an augmented training set
+        for method in ("none", "smote", "gan", "smotified_gan"):
+            augmented = pd.read_parquet(project_copy / "data" / "05_model_input" / name / method / "augmented_train.parquet")
+            pd.testing.assert_frame_equal(augmented.iloc[: len(train)], train)
+            counts = augmented["target"].value_counts().to_dict()
+            if method == "none":
+                assert len(augmented) == len(train)
+            else:
+                assert counts[1] == counts[0] == int((train["target"] == 0).sum())
+        history = pd.read_csv(project_copy / "data" / "08_reporting" / "gan_history" / name / "smotified_gan.csv")
+        epochs = 2 if name == "abalone" else 3  # conf/quick/parameters.yml
+        assert history["epoch"].tolist() == list(range(1, epochs + 1))
     abalone = pd.read_parquet(project_copy / "data" / "05_model_input" / "abalone" / "train_set.parquet")
     assert abalone.shape[1] == 10 + 1  # Sex one-hot: 10 features, plus target
 

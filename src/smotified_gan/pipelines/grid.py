@@ -18,6 +18,9 @@ DOWNLOADED_DATASETS = {
     "creditcard": ("creditcard.csv",),
 }
 ALL_DATASETS = PACKAGED_DATASETS + tuple(DOWNLOADED_DATASETS)
+# The paper's four methods; what each does (which first-phase sampler, GAN
+# settings, epochs per dataset) is set in conf/base/parameters_oversampling.yml.
+METHODS = ("none", "smote", "gan", "smotified_gan")
 RAW_DIR = Path("data") / "01_raw"
 
 

@@ -17,7 +17,7 @@ def template() -> Pipeline:
 
 def create_pipeline(datasets: tuple[str, ...] | list[str] = ALL_DATASETS, **kwargs) -> Pipeline:
     per_dataset = [
-        Pipeline(template(), namespace=name, parameters={"params:dataset": f"params:datasets.{name}"})
+        Pipeline(template(), namespace=name, parameters={"params:dataset": f"params:datasets.{name}"}, tags=[name])
         for name in datasets
     ]
     gather = Node(gather_data_cards, inputs=[f"{name}.card" for name in datasets], outputs="data_cards",

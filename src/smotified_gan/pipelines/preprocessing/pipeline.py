@@ -22,6 +22,6 @@ def template() -> Pipeline:
 def create_pipeline(datasets: list[str] | None = None, **kwargs) -> Pipeline:
     return Pipeline([
         Pipeline(template(), namespace=name,
-                 parameters={"params:dataset": f"params:datasets.{name}", "params:split": "params:split"})
+                 parameters={"params:dataset": f"params:datasets.{name}", "params:split": "params:split"}, tags=[name])
         for name in (datasets if datasets is not None else available_datasets())
     ])

@@ -1,0 +1,33 @@
+"""One evaluation namespace per (dataset, method) cell."""
+
+from __future__ import annotations
+
+from kedro.pipeline import Node, Pipeline
+
+from smotified_gan.pipelines.grid import METHODS, available_datasets
+
+from .nodes import assess_synthetic_rows, evaluate_runs, summarise_runs
+
+
+def template(method: str) -> Pipeline:
+    nodes = [
+        Node(evaluate_runs, ["classifiers", "augmented_train", "test_set"], ["run_metrics", "test_scores"],
+             name="evaluate_runs"),
+        Node(summarise_runs, "run_metrics", ["summary", "mlflow_metrics"], name="summarise_runs"),
+    ]
+    if method != "none":
+        rows = "first_phase_rows" if method == "smote" else "synthetic_rows"
+        nodes.append(Node(assess_synthetic_rows, [rows, "test_set", "params:quality"], "synthetic_quality",
+                          name="assess_synthetic_rows"))
+    return Pipeline(nodes)
+
+
+def cell(dataset: str, method: str) -> Pipeline:
+    parameters = None if method == "none" else {"params:quality": "params:evaluation.quality"}
+    return Pipeline(template(method), namespace=f"{dataset}.{method}", tags=[dataset, method],
+                    inputs={"test_set": f"{dataset}.test_set"}, parameters=parameters)
+
+
+def create_pipeline(datasets: list[str] | None = None, methods: tuple[str, ...] = METHODS, **kwargs) -> Pipeline:
+    names = datasets if datasets is not None else available_datasets()
+    return Pipeline([cell(dataset, method) for dataset in names for method in methods])

@@ -1,0 +1,5 @@
+"""Oversampling: first phase (SMOTE & co.), GAN refinement, augmented training set, per (dataset, method) cell."""
+
+from .pipeline import create_pipeline
+
+__all__ = ["create_pipeline"]

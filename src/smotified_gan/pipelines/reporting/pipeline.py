@@ -1,0 +1,44 @@
+"""The report over every cell: TABLE 3, tests, comparison with the paper, FIGURES 4, 6 and 7."""
+
+from __future__ import annotations
+
+from kedro.pipeline import Node, Pipeline
+
+from smotified_gan.pipelines.grid import METHODS, available_datasets
+
+from .nodes import (
+    compile_quality,
+    compile_results,
+    compile_run_metrics,
+    figure_f1,
+    figure_gan_losses,
+    figure_pr_curves,
+    paper_comparison,
+    test_significance,
+    write_results_markdown,
+)
+
+
+def create_pipeline(datasets: list[str] | None = None, methods: tuple[str, ...] = METHODS, **kwargs) -> Pipeline:
+    names = datasets if datasets is not None else available_datasets()
+    cells = [f"{dataset}.{method}" for dataset in names for method in methods]
+
+    def each(output: str, only=lambda cell: True) -> dict[str, str]:
+        return {cell: f"{cell}.{output}" for cell in cells if only(cell)}
+
+    return Pipeline([
+        Node(compile_results, each("summary"), "results", name="compile_results"),
+        Node(compile_run_metrics, each("run_metrics"), "run_metrics", name="compile_run_metrics"),
+        Node(compile_quality, each("synthetic_quality", lambda c: not c.endswith(".none")), "synthetic_quality",
+             name="compile_quality"),
+        Node(test_significance, ["run_metrics", "results", "params:reporting"],
+             ["significance", "method_ranks", "friedman_test"], name="test_significance"),
+        Node(paper_comparison, ["results", "params:reporting"], "paper_comparison", name="compare_with_paper"),
+        Node(write_results_markdown, ["results", "paper_comparison", "significance", "method_ranks", "friedman_test",
+                                      "synthetic_quality", "params:training"], "results_markdown",
+             name="write_results_markdown"),
+        Node(figure_f1, "results", "figure4_f1", name="plot_f1_bars"),
+        Node(figure_pr_curves, each("test_scores"), "figure6_pr_curves", name="plot_pr_curves"),
+        Node(figure_gan_losses, each("gan_history", lambda c: c.endswith(".smotified_gan")), "figure7_gan_losses",
+             name="plot_gan_losses"),
+    ], tags=["reporting"])

@@ -1,0 +1,39 @@
+"""The first phase: an imbalanced-learn over-sampler (SMOTE by default) makes the synthetic rows."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+from imblearn.over_sampling import ADASYN, SMOTE, SVMSMOTE, BorderlineSMOTE, KMeansSMOTE
+
+FIRST_PHASE_SAMPLERS = {
+    "smote": SMOTE,
+    "borderline_smote": BorderlineSMOTE,
+    "svm_smote": SVMSMOTE,
+    "adasyn": ADASYN,
+    "kmeans_smote": KMeansSMOTE,
+}
+
+
+def make_first_phase(name: str, strategy: dict, k_neighbors: int, random_state, **kwargs):
+    if name not in FIRST_PHASE_SAMPLERS:
+        raise ValueError(f"first_phase must be one of {sorted(FIRST_PHASE_SAMPLERS)}, got {name!r}")
+    neighbours = {"n_neighbors": k_neighbors} if name == "adasyn" else {"k_neighbors": k_neighbors}
+    return FIRST_PHASE_SAMPLERS[name](sampling_strategy=strategy, random_state=random_state, **neighbours, **kwargs)
+
+
+def first_phase_rows(X: np.ndarray, y: np.ndarray, to_generate: dict, name: str = "smote", k_neighbors: int = 5,
+                     random_state=None, **kwargs) -> tuple[np.ndarray, np.ndarray]:
+    """Only the synthetic rows (and their labels) the first-phase sampler adds for ``to_generate``.
+
+    ``to_generate`` maps a class to the number of rows to add, as
+    ``BaseOverSampler.sampling_strategy_`` does.
+    """
+    counts = Counter(np.asarray(y).tolist())
+    strategy = {label: counts[label] + n for label, n in to_generate.items() if n > 0}
+    if not strategy:
+        return np.empty((0, X.shape[1]), dtype=X.dtype), np.empty(0, dtype=np.asarray(y).dtype)
+    X_res, y_res = make_first_phase(name, strategy, k_neighbors, random_state, **kwargs).fit_resample(X, y)
+    # imbalanced-learn keeps the original rows first and appends the synthetic ones
+    return np.asarray(X_res)[len(X):], np.asarray(y_res)[len(X):]

@@ -1,0 +1,76 @@
+"""Input checks shared by every sampler: say what is wrong and what to do, before torch sees the data."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+
+
+def column_names(X) -> list[str]:
+    if isinstance(X, pd.DataFrame):
+        return [str(c) for c in X.columns]
+    return [f"x{i}" for i in range(np.shape(X)[1])] if np.ndim(X) == 2 else []
+
+
+def check_resampling_input(X, y, unit_interval: bool) -> None:
+    """Raise ``ValueError`` for input no sampler here can use.
+
+    ``unit_interval`` asks that every feature lie in [0, 1], the range of the
+    sigmoid generator's output.
+    """
+    if isinstance(X, pd.DataFrame):
+        bad = [str(c) for c, dtype in X.dtypes.items() if not (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype))]
+        if bad:
+            raise ValueError(f"X has non-numeric column(s) {bad}: encode them (e.g. one-hot) before resampling")
+        values = X.to_numpy(dtype="float64")
+    else:
+        try:
+            values = np.asarray(X, dtype="float64")
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"X must be numeric: {exc}; encode categorical columns before resampling") from exc
+    if values.ndim != 2:
+        raise ValueError(f"X must be 2-dimensional (rows x features), got shape {values.shape}")
+    n_rows, n_columns = values.shape
+    if n_rows == 0 or n_columns == 0:
+        raise ValueError(f"X has {n_rows} row(s) and {n_columns} column(s): there is nothing to resample")
+    y_values = np.asarray(y)
+    if len(y_values) != n_rows:
+        raise ValueError(f"X has {n_rows} rows but y has {len(y_values)} labels: they must have the same length")
+    non_finite = ~np.isfinite(values)
+    if non_finite.any():
+        names = column_names(X)
+        first = int(np.argmax(non_finite.any(axis=0)))
+        raise ValueError(
+            f"X has {int(non_finite.sum())} NaN or infinite value(s), first in column '{names[first]}': "
+            "impute or drop them before resampling"
+        )
+    if pd.isna(pd.Series(y_values)).any():
+        raise ValueError("y has missing labels: drop those rows before resampling")
+    counts = Counter(y_values.tolist())
+    if len(counts) < 2:
+        raise ValueError(f"y has a single class ({next(iter(counts))}): over-sampling needs at least two classes")
+    if unit_interval:
+        low, high = values.min(axis=0), values.max(axis=0)
+        outside = np.flatnonzero((low < 0) | (high > 1))
+        if len(outside):
+            names = column_names(X)
+            i = outside[0]
+            raise ValueError(
+                f"feature '{names[i]}' ranges over [{low[i]:.4g}, {high[i]:.4g}] but the sigmoid generator only "
+                f"outputs values in (0, 1) ({len(outside)} column(s) outside [0, 1]): scale the features to [0, 1] "
+                "(e.g. MinMaxScaler) or set output_activation='identity'"
+            )
+
+
+def check_minority_size(y, to_generate: dict, k_neighbors: int) -> None:
+    """SMOTE-style samplers need ``k_neighbors + 1`` rows in every class they over-sample."""
+    counts = Counter(np.asarray(y).tolist())
+    for label, n_new in to_generate.items():
+        label = label.item() if isinstance(label, np.generic) else label
+        if n_new > 0 and counts[label] < k_neighbors + 1:
+            raise ValueError(
+                f"class {label!r} has {counts[label]} row(s); the first phase with k_neighbors={k_neighbors} needs "
+                f"at least {k_neighbors + 1}: lower k_neighbors or collect more minority rows"
+            )

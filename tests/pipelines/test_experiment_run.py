@@ -1,0 +1,75 @@
+"""The whole experiment (`kedro run --env quick`) in a KedroSession, read back from MLflow."""
+
+import matplotlib.image
+import mlflow
+import pandas as pd
+import pytest
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+from mlflow import MlflowClient
+
+DATASETS = ["abalone", "ecoli", "ionosphere", "pageblocks", "poker", "wine", "yeast"]
+METHODS = ["none", "smote", "gan", "smotified_gan"]
+
+
+def runs_of(project):
+    client = MlflowClient(f"sqlite:///{project / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("smotified_gan")
+    return client, client.search_runs([experiment.experiment_id], order_by=["attributes.start_time ASC"])
+
+
+def test_quick_experiment_is_complete_in_mlflow(project_copy, tmp_path):
+    bootstrap_project(project_copy)
+    with KedroSession.create(project_path=project_copy, env="quick") as session:
+        session.run()
+
+    reporting = project_copy / "data" / "08_reporting"
+    results = pd.read_csv(reporting / "results.csv")
+    assert list(results.columns) == ["dataset", "method", "metric", "mean", "std", "best", "runs"]
+    assert sorted(results["dataset"].unique()) == DATASETS
+    assert sorted(results["method"].unique()) == sorted(METHODS)
+    assert (results["runs"] == 3).all()  # conf/quick: 3 classifier runs per cell
+    assert len(results) == 7 * 4 * 9
+    markdown = (reporting / "results.md").read_text()
+    assert "| ecoli | SMOTified-GAN |" in markdown and "| shuttle | SMOTified-GAN | pr_auc | 0.949 | not run |" in markdown
+    quality = pd.read_csv(reporting / "synthetic_quality.csv")
+    assert len(quality) == 7 * 3
+    # Poker's test split holds 3 minority rows, too few to cross-validate a detector
+    assert quality["detection_auc"].isna().tolist() == (quality["dataset"] == "poker").tolist()
+    assert quality["detection_auc"].dropna().between(0, 1).all() and quality["ks_distance"].between(0, 1).all()
+
+    client, runs = runs_of(project_copy)
+    assert len(runs) == 1
+    run = runs[0]
+    assert run.info.status == "FINISHED"
+    assert run.data.params["training.runs"] == "3"
+    assert run.data.params["oversampling.first_phase.sampler"] == "smote"
+    for dataset in DATASETS:
+        for method in METHODS:
+            for metric in ("f1_mean", "f1_std", "f1_best", "precision_mean", "recall_mean", "pr_auc_mean"):
+                assert f"{dataset}.{method}.{metric}" in run.data.metrics
+    expected = results.set_index(["dataset", "method", "metric"]).loc[("ecoli", "smotified_gan", "f1"), "mean"]
+    assert run.data.metrics["ecoli.smotified_gan.f1_mean"] == pytest.approx(expected)
+    assert len(run.data.tags["git_commit"]) >= 7 and run.data.tags["kedro_env"] == "quick"
+    assert run.data.tags["data.ecoli.sha256"].startswith("bfcc2430")
+    artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
+    for name in ("figure4_f1.png", "figure6_pr_curves.png", "figure7_gan_losses.png", "results.csv", "results.md"):
+        assert name in artifacts
+    for name in ("figure4_f1.png", "figure6_pr_curves.png", "figure7_gan_losses.png"):
+        image = matplotlib.image.imread(client.download_artifacts(run.info.run_id, name, str(tmp_path)))
+        assert image.ndim == 3 and image.shape[0] > 200 and image.shape[1] > 300
+    downloaded = pd.read_csv(client.download_artifacts(run.info.run_id, "results.csv", str(tmp_path)))
+    assert downloaded.equals(results)
+    assert not (project_copy / "mlruns").exists()
+    assert (project_copy / "mlartifacts").is_dir()
+
+    # a failing node marks its MLflow run FAILED, never FINISHED. (kedro-mlflow's hook is a
+    # process-wide singleton: as a new `kedro run` process would, start from no active run.)
+    while mlflow.active_run():
+        mlflow.end_run()
+    with KedroSession.create(project_path=project_copy, env="quick",
+                             runtime_params={"training": {"classifier": {"loss": "hinge"}}}) as session:
+        with pytest.raises(ValueError, match="loss must be one of"):
+            session.run(pipeline_names=["training"], namespaces=["ecoli.none"])
+    _, runs = runs_of(project_copy)
+    assert [r.info.status for r in runs] == ["FINISHED", "FAILED"]

@@ -1,0 +1,161 @@
+"""SMOTifiedGAN and GANOverSampler as imbalanced-learn samplers."""
+
+import logging
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+from imblearn.pipeline import Pipeline as ImbPipeline
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+
+from smotified_gan import GANOverSampler, SMOTifiedGAN
+
+FAST = {"epochs": 3, "log_every": 0, "architecture": "paper"}
+
+
+def data(n_major=120, n_minor=20, d=4, seed=0, frame=True):
+    rng = np.random.default_rng(seed)
+    X = np.r_[rng.uniform(0, 0.6, (n_major, d)), rng.uniform(0.4, 1, (n_minor, d))]
+    y = np.r_[np.zeros(n_major, int), np.ones(n_minor, int)]
+    return (pd.DataFrame(X, columns=[f"f{i}" for i in range(d)]) if frame else X), y
+
+
+@pytest.mark.parametrize("sampler_class", [SMOTifiedGAN, GANOverSampler])
+def test_originals_first_and_dataframe_out(sampler_class):
+    X, y = data()
+    X_res, y_res = sampler_class(random_state=0, **FAST).fit_resample(X, y)
+    assert isinstance(X_res, pd.DataFrame) and list(X_res.columns) == list(X.columns)
+    pd.testing.assert_frame_equal(X_res.iloc[: len(X)].reset_index(drop=True), X)
+    assert np.array_equal(y_res[: len(y)], y)
+    assert Counter(y_res) == {0: 120, 1: 120}
+    new = X_res.iloc[len(X):].to_numpy()
+    assert new.min() >= 0 and new.max() <= 1  # sigmoid output
+
+
+@pytest.mark.parametrize("strategy, expected", [("auto", 120), (0.5, 60), ({1: 50}, 50), ("minority", 120)])
+def test_sampling_strategy_counts(strategy, expected):
+    X, y = data(frame=False)
+    _, y_res = SMOTifiedGAN(sampling_strategy=strategy, random_state=1, **FAST).fit_resample(X, y)
+    assert Counter(y_res) == {0: 120, 1: expected}
+
+
+def test_multiclass_each_minority_on_its_own_rows():
+    rng = np.random.default_rng(3)
+    X = np.r_[rng.uniform(0, 0.3, (100, 3)), rng.uniform(0.4, 0.6, (30, 3)), rng.uniform(0.8, 1, (12, 3))]
+    y = np.r_[np.zeros(100, int), np.ones(30, int), np.full(12, 2)]
+    sampler = SMOTifiedGAN(random_state=0, **{**FAST, "epochs": 40}, output_activation="sigmoid", residual=True,
+                           learning_rate=1e-4)
+    X_res, y_res = sampler.fit_resample(X, y)
+    assert Counter(y_res) == {0: 100, 1: 100, 2: 100}
+    assert set(sampler.generators_) == {1, 2}
+    assert set(sampler.history_["class"]) == {"1", "2"}
+    # class 2 lives in [0.8, 1]: its new rows come from its own rows, not class 1's
+    assert X_res[len(X):][y_res[len(X):] == 2].mean() > 0.75
+    assert abs(X_res[len(X):][y_res[len(X):] == 1].mean() - 0.5) < 0.1
+
+
+def test_inside_an_imblearn_pipeline_and_grid_search():
+    X, y = data(seed=5)
+    pipe = ImbPipeline([("sampler", SMOTifiedGAN(random_state=0, **FAST)), ("model", LogisticRegression())])
+    pipe.fit(X, y)
+    assert pipe.predict(X).shape == (len(X),)
+    search = GridSearchCV(pipe, {"sampler__k_neighbors": [3, 5]}, cv=2, scoring="f1").fit(X, y)
+    assert search.best_params_["sampler__k_neighbors"] in (3, 5)
+    assert SMOTifiedGAN(k_neighbors=3).get_params()["k_neighbors"] == 3
+
+
+def test_same_seed_same_rows_other_seed_other_rows():
+    X, y = data(frame=False)
+    first = SMOTifiedGAN(random_state=7, **FAST).fit_resample(X, y)[0]
+    second = SMOTifiedGAN(random_state=7, **FAST).fit_resample(X, y)[0]
+    third = SMOTifiedGAN(random_state=8, **FAST).fit_resample(X, y)[0]
+    assert np.array_equal(first, second)
+    assert not np.array_equal(first, third)
+    gan_a = GANOverSampler(random_state=7, **FAST).fit_resample(X, y)[0]
+    gan_b = GANOverSampler(random_state=7, **FAST).fit_resample(X, y)[0]
+    assert np.array_equal(gan_a, gan_b)
+
+
+def test_other_first_phase_samplers():
+    X, y = data(frame=False)
+    for name in ("borderline_smote", "adasyn"):
+        sampler = SMOTifiedGAN(first_phase=name, random_state=0, **FAST)
+        _, y_res = sampler.fit_resample(X, y)
+        assert sampler.n_generated_[1] == (y_res == 1).sum() - 20 > 0
+    with pytest.raises(ValueError, match="first_phase must be one of"):
+        SMOTifiedGAN(first_phase="nope", **FAST).fit_resample(X, y)
+
+
+def test_save_and_load_round_trip(tmp_path):
+    X, y = data(frame=False)
+    sampler = SMOTifiedGAN(random_state=0, **FAST)
+    X_res, _ = sampler.fit_resample(X, y)
+    sampler.save(tmp_path / "sg.pt")
+    loaded = SMOTifiedGAN.load(tmp_path / "sg.pt")
+    probe = np.random.default_rng(0).uniform(size=(10, 4)).astype(np.float32)
+    assert np.array_equal(loaded.refine(probe, 1), sampler.refine(probe, 1))
+    assert loaded.get_params()["epochs"] == 3
+    gan = GANOverSampler(random_state=0, **FAST)
+    gan.fit_resample(X, y)
+    gan.save(tmp_path / "gan.pt")
+    assert np.array_equal(GANOverSampler.load(tmp_path / "gan.pt").sample(5, 1, seed=3), gan.sample(5, 1, seed=3))
+    with pytest.raises(ValueError, match="holds a GANOverSampler, not a SMOTifiedGAN"):
+        SMOTifiedGAN.load(tmp_path / "gan.pt")
+    with pytest.raises(ValueError, match="not fitted yet"):
+        SMOTifiedGAN().save(tmp_path / "x.pt")
+
+
+def test_one_log_line_per_n_epochs(caplog):
+    X, y = data(frame=False)
+    with caplog.at_level(logging.INFO, logger="smotified_gan.samplers.training"):
+        SMOTifiedGAN(random_state=0, epochs=10, log_every=5, architecture="paper").fit_resample(X, y)
+    lines = [r.getMessage() for r in caplog.records if r.name == "smotified_gan.samplers.training"]
+    assert len(lines) == 2 and lines[0].startswith("GAN (class 1) epoch 5/10: G loss")
+
+
+def test_history_and_early_stopping():
+    X, y = data(n_minor=30, frame=False)
+    sampler = SMOTifiedGAN(random_state=0, epochs=60, log_every=0, architecture="paper", early_stopping=True,
+                           validation_every=5, patience=2, learning_rate=1e-3)
+    sampler.fit_resample(X, y)
+    history = sampler.history_
+    assert list(history.columns) == ["epoch", "g_loss", "d_loss", "d_real", "d_fake", "val_f1", "class"]
+    checked = history.dropna(subset=["val_f1"])
+    assert (checked["epoch"] % 5 == 0).all() and len(checked) >= 3
+    assert sampler.best_epochs_[1] == int(checked.loc[checked["val_f1"].idxmax(), "epoch"])
+    assert history[["d_real", "d_fake"]].stack().between(0, 1).all()
+    if len(history) < 60:  # stopped early: exactly `patience` checks after the best
+        assert len(checked[checked["epoch"] > sampler.best_epochs_[1]]) == 2
+
+
+BAD_INPUTS = [
+    ("nan", lambda X, y: (X.assign(f1=np.r_[np.nan, X["f1"].iloc[1:]]), y), r"1 NaN or infinite value\(s\), first in column 'f1'"),
+    ("inf", lambda X, y: (X.assign(f2=np.r_[np.inf, X["f2"].iloc[1:]]), y), r"NaN or infinite value\(s\), first in column 'f2'"),
+    ("text", lambda X, y: (X.assign(f0="a"), y), r"non-numeric column\(s\) \['f0'\]"),
+    ("one class", lambda X, y: (X, np.zeros_like(y)), "single class"),
+    ("few minority", lambda X, y: (X.iloc[:125], y[:125]), r"class 1 has 5 row\(s\); .* k_neighbors=5 needs at least 6"),
+    ("no rows", lambda X, y: (X.iloc[:0], y[:0]), r"X has 0 row\(s\) and 4 column\(s\)"),
+    ("no columns", lambda X, y: (X.iloc[:, :0], y), r"X has 140 row\(s\) and 0 column\(s\)"),
+    ("lengths", lambda X, y: (X, y[:-1]), "X has 140 rows but y has 139 labels"),
+    ("range", lambda X, y: (X.assign(f3=X["f3"] * 10), y), r"feature 'f3' ranges over \[.*\] .* scale the features to \[0, 1\]"),
+]
+
+
+CASES = [(cls, *case) for cls in (SMOTifiedGAN, GANOverSampler) for case in BAD_INPUTS
+         if not (cls is GANOverSampler and case[0] == "few minority")]  # the plain GAN has no k-neighbour phase
+
+
+@pytest.mark.parametrize("sampler_class, name, corrupt, message", CASES,
+                         ids=[f"{c[0].__name__}-{c[1]}" for c in CASES])
+def test_bad_input_is_a_clear_value_error(sampler_class, name, corrupt, message):
+    X, y = corrupt(*data())
+    with pytest.raises(ValueError, match=message):
+        sampler_class(random_state=0, **FAST).fit_resample(X, y)
+
+
+def test_identity_output_accepts_any_range():
+    X, y = data(frame=False)
+    _, y_res = SMOTifiedGAN(random_state=0, output_activation="identity", **FAST).fit_resample(X * 10 - 3, y)
+    assert Counter(y_res)[1] == 120
