@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from smotified_gan.samplers.training import GANConfig, make_generator, resolve_device, train_gan
+from smotified_gan.samplers.training import GANConfig, adam, make_generator, resolve_device, train_gan
 from smotified_gan.samplers.networks import build_discriminator
 
 
@@ -36,8 +36,7 @@ def authors(real, synthetic, batch, epochs):
     torch.manual_seed(0)
     generator = make_generator(config, synthetic.shape[1], real.shape[1], refining=True).to(device)
     discriminator = build_discriminator(real.shape[1], config.layers()[2]).to(device)
-    opt_g = torch.optim.Adam(generator.parameters(), lr=1e-5)
-    opt_d = torch.optim.Adam(discriminator.parameters(), lr=1e-5)
+    opt_g, opt_d = adam(generator.parameters(), 1e-5), adam(discriminator.parameters(), 1e-5)  # same optimiser as ours
     bce = nn.BCEWithLogitsLoss()
     real_t = torch.as_tensor(real, device=device)
     synthetic_t = torch.as_tensor(synthetic, device=device)

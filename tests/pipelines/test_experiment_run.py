@@ -1,6 +1,8 @@
 """The whole experiment (`kedro run --env quick`) in a KedroSession, read back from MLflow."""
 
+import joblib
 import matplotlib.image
+import numpy as np
 import mlflow
 import pandas as pd
 import pytest
@@ -55,6 +57,10 @@ def test_quick_experiment_is_complete_in_mlflow(project_copy, tmp_path):
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
     for name in ("figure4_f1.png", "figure6_pr_curves.png", "figure7_gan_losses.png", "results.csv", "results.md"):
         assert name in artifacts
+    # SMOTified-GAN's generators are logged as models, and load back to refine rows
+    assert {a.path for a in client.list_artifacts(run.info.run_id, "models/ecoli")} == {"models/ecoli/generator.pkl"}
+    bundle = joblib.load(client.download_artifacts(run.info.run_id, "models/ecoli/generator.pkl", str(tmp_path)))
+    assert bundle.refine(np.full((2, 7), 0.5, dtype=np.float32), label=1, device="cpu").shape == (2, 7)
     for name in ("figure4_f1.png", "figure6_pr_curves.png", "figure7_gan_losses.png"):
         image = matplotlib.image.imread(client.download_artifacts(run.info.run_id, name, str(tmp_path)))
         assert image.ndim == 3 and image.shape[0] > 200 and image.shape[1] > 300
