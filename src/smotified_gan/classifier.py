@@ -102,8 +102,8 @@ class TrainedClassifiers:
 def train_classifiers(X: np.ndarray, y: np.ndarray, config: ClassifierConfig, seeds: list[int],
                       feature_names: list[str] | None = None) -> TrainedClassifiers:
     """Train one classifier per seed on the same data, all at once."""
-    X = np.asarray(X, dtype=np.float32)
-    y = np.asarray(y, dtype=np.float32)
+    X = np.array(X, dtype=np.float32)  # writable copies: pandas 3 hands out read-only arrays
+    y = np.array(y, dtype=np.float32)
     if len(X) == 0 or len(np.unique(y)) < 2:
         raise ValueError(f"the training set needs rows of both classes, got {len(X)} rows and classes {np.unique(y)}")
     device = resolve_device(config.device)

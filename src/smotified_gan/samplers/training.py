@@ -98,14 +98,16 @@ def resolve_device(name: str) -> torch.device:
 
 
 def train_gan(real: np.ndarray, source: np.ndarray | None, config: GANConfig, seed: int,
-              validate: Callable[[nn.Module], float] | None = None, label: str = "") -> TrainedGenerator:
+              validate: Callable[[nn.Module], float] | None = None, label: str = "",
+              keep_best: bool = True) -> TrainedGenerator:
     """Train a generator against the ``real`` rows.
 
     ``source`` holds the generator's input rows (SMOTified-GAN); ``None`` means
     Gaussian noise of width ``config.noise_dim`` (plain GAN). With ``validate``
     (a generator -> validation F1 function) the best generator seen every
     ``validation_every`` epochs is kept, and training stops after ``patience``
-    checks without improvement.
+    checks without improvement. With ``keep_best=False`` the validation F1 is
+    only recorded (a monitoring curve) and the last generator is returned.
     """
     device = resolve_device(config.device)
     n_features = real.shape[1]
@@ -116,8 +118,8 @@ def train_gan(real: np.ndarray, source: np.ndarray | None, config: GANConfig, se
         generator = make_generator(config, input_dim, n_features, refining=source is not None).to(device)
         discriminator = build_discriminator(n_features, d_layers, config.leaky_slope).to(device)
     sampler = torch.Generator().manual_seed(seed + 1)
-    real_t = torch.as_tensor(real, dtype=torch.float32, device=device)
-    source_t = torch.as_tensor(source, dtype=torch.float32, device=device) if source is not None else None
+    real_t = torch.as_tensor(np.array(real, dtype=np.float32), device=device)
+    source_t = torch.as_tensor(np.array(source, dtype=np.float32), device=device) if source is not None else None
     opt_g = adam(generator.parameters(), config.learning_rate, config.betas)
     opt_d = adam(discriminator.parameters(), config.learning_rate, config.betas)
     bce = nn.BCEWithLogitsLoss()
@@ -169,13 +171,13 @@ def train_gan(real: np.ndarray, source: np.ndarray | None, config: GANConfig, se
             logger.info("GAN (class %s) epoch %d/%d: G loss %.4f, D loss %.4f, D(real) %.3f, D(fake) %.3f%s", label, epoch,
                         config.epochs, g_mean, d_mean, real_mean, fake_mean,
                         "" if math.isnan(row["val_f1"]) else f", validation F1 {row['val_f1']:.4f}")
-        if config.patience is not None and validate is not None and checks_without_gain >= config.patience:
+        if keep_best and config.patience is not None and validate is not None and checks_without_gain >= config.patience:
             logger.info("GAN (class %s): early stop at epoch %d, best validation F1 %.4f at epoch %d", label, epoch, best_f1, best_epoch)
             break
-    if best_state is not None:
+    if best_state is not None and keep_best:
         generator.load_state_dict(best_state)
     return TrainedGenerator(generator=generator.cpu().eval(), input_dim=input_dim, history=history,
-                            best_epoch=best_epoch, seconds=time.perf_counter() - started)
+                            best_epoch=best_epoch if keep_best else None, seconds=time.perf_counter() - started)
 
 
 @torch.no_grad()
@@ -186,7 +188,7 @@ def generate(generator: nn.Module, inputs: np.ndarray, chunk_size: int = 8192, d
     generator = generator.to(target).eval()
     outputs = []
     for start in range(0, len(inputs), chunk_size):
-        batch = torch.as_tensor(inputs[start:start + chunk_size], dtype=torch.float32, device=target)
+        batch = torch.as_tensor(np.array(inputs[start:start + chunk_size], dtype=np.float32), device=target)
         outputs.append(generator(batch).cpu().numpy())
     generator.cpu()
     return np.concatenate(outputs) if outputs else np.empty((0, width or inputs.shape[-1]), dtype=np.float32)

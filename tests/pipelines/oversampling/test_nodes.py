@@ -87,3 +87,14 @@ def test_all_four_methods_as_a_pipeline_slice():
     assert sizes == {"none": 105, "smote": 180, "gan": 180, "smotified_gan": 180}
     assert {n.name for n in pipeline.nodes} >= {"toy.smotified_gan.gan_refine", "toy.gan.gan_generate",
                                                  "toy.smote.smote_oversample", "toy.none.keep_training_set"}
+
+
+def test_validation_f1_monitor_records_a_curve_without_stopping():
+    params = {**PARAMS, "gan": {**PARAMS["gan"], "validation_every": 2, "patience": 1},
+              "early_stopping": {"enabled": False, "monitor": True, "validation_fraction": 0.25}}
+    first = smote_oversample(train_set(), params)
+    _, history, bundle = gan_refine(train_set(), first, params, epochs=6)
+    assert history["epoch"].tolist() == [1, 2, 3, 4, 5, 6]  # patience is ignored when only monitoring
+    assert history["val_f1"].notna().tolist() == [False, True, False, True, False, True]
+    assert history["val_f1"].dropna().between(0, 1).all()
+    assert bundle.best_epochs == {1: None}

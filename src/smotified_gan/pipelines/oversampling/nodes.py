@@ -67,6 +67,7 @@ def _train(X, y, features, sources, counts, oversampling, epochs):
     X_new, y_new, trained, history = refine_with_gan(
         X, y, sources, counts, config, oversampling["seed"],
         early_stopping=stopping.get("enabled", False), validation_fraction=stopping.get("validation_fraction", 0.2),
+        monitor_validation=stopping.get("monitor", False),
     )
     return _rows(X_new, y_new, features), history, GeneratorBundle.from_trained(config, features, trained)
 
