@@ -23,14 +23,14 @@ _NOTICES = (
     # node, the kedro-viz demo project's pattern, which Kedro nags about
     r"One or more dataset names contain '\.' characters",
 )
-_PATTERN = re.compile("|".join(_NOTICES))
+KNOWN_NOTICES = re.compile("|".join(_NOTICES))
 
 
 class UpstreamNoticeFilter(logging.Filter):
     """Drop captured warnings that match a known upstream notice."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not _PATTERN.search(record.getMessage())
+        return not KNOWN_NOTICES.search(record.getMessage())
 
 
 def silence_upstream_notices() -> None:

@@ -12,6 +12,8 @@ from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 from mlflow import MlflowClient
 
+from smotified_gan.upstream_notices import KNOWN_NOTICES
+
 DATASETS = ["abalone", "ecoli", "ionosphere", "pageblocks", "poker", "wine", "yeast"]
 METHODS = ["none", "smote", "gan", "smotified_gan"]
 
@@ -28,8 +30,9 @@ def test_quick_experiment_is_complete_in_mlflow(project_copy, tmp_path):
             warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         session.run()
-    ours = [f"{w.filename}:{w.lineno}: {w.message}" for w in caught if "smotified_gan" in w.filename]
-    assert ours == []  # the project's own code raises no warning during a run
+    ours = [f"{w.filename}:{w.lineno}: {w.message}" for w in caught
+            if "smotified_gan" in w.filename and not KNOWN_NOTICES.search(str(w.message))]
+    assert ours == []  # the project's own code raises no warning during a run (but the documented Kedro nag)
 
     reporting = project_copy / "data" / "08_reporting"
     results = pd.read_csv(reporting / "results.csv")
