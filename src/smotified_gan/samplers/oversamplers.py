@@ -102,6 +102,13 @@ class _GANSamplerBase(BaseOverSampler):
         return self.generators_[label]
 
 
+def _store_params(sampler, values: dict) -> None:
+    """Keep every constructor argument unchanged under its own name (scikit-learn's contract)."""
+    for name, value in values.items():
+        if name not in ("self", "__class__", "sampling_strategy"):
+            setattr(sampler, name, value)
+
+
 def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
@@ -179,16 +186,7 @@ class SMOTifiedGAN(_GANSamplerBase):
                  output_activation="sigmoid", residual=False, betas=(0.9, 0.999), d_steps=1, early_stopping=False,
                  validation_fraction=0.2, validation_every=10, patience=10, device="auto", log_every=100):
         super().__init__(sampling_strategy=sampling_strategy)
-        self.random_state = random_state
-        self.first_phase, self.k_neighbors, self.first_phase_kwargs = first_phase, k_neighbors, first_phase_kwargs
-        self.residual, self.betas = residual, betas
-        self.epochs, self.batch_size, self.learning_rate = epochs, batch_size, learning_rate
-        self.architecture, self.generator_layers = architecture, generator_layers
-        self.generator_batch_norm, self.discriminator_layers = generator_batch_norm, discriminator_layers
-        self.leaky_slope, self.output_activation, self.d_steps = leaky_slope, output_activation, d_steps
-        self.early_stopping, self.validation_fraction = early_stopping, validation_fraction
-        self.validation_every, self.patience = validation_every, patience
-        self.device, self.log_every = device, log_every
+        _store_params(self, locals())
 
     def _sources(self, X, y, random_state) -> dict:
         check_minority_size(y, self.sampling_strategy_, self.k_neighbors)
@@ -222,14 +220,7 @@ class GANOverSampler(_GANSamplerBase):
                  d_steps=1, early_stopping=False, validation_fraction=0.2, validation_every=10, patience=10,
                  device="auto", log_every=100):
         super().__init__(sampling_strategy=sampling_strategy)
-        self.random_state, self.noise_dim, self.betas = random_state, noise_dim, betas
-        self.epochs, self.batch_size, self.learning_rate = epochs, batch_size, learning_rate
-        self.architecture, self.generator_layers = architecture, generator_layers
-        self.generator_batch_norm, self.discriminator_layers = generator_batch_norm, discriminator_layers
-        self.leaky_slope, self.output_activation, self.d_steps = leaky_slope, output_activation, d_steps
-        self.early_stopping, self.validation_fraction = early_stopping, validation_fraction
-        self.validation_every, self.patience = validation_every, patience
-        self.device, self.log_every = device, log_every
+        _store_params(self, locals())
 
     def _sources(self, X, y, random_state) -> dict:
         return {label: None for label in self.sampling_strategy_}
