@@ -75,4 +75,3 @@ def test_relative_sqlite_uri_is_anchored_at_the_project(tmp_path):
     assert resolve_tracking_uri("sqlite:///runs/t.db", tmp_path) == f"sqlite:///{tmp_path.resolve().as_posix()}/runs/t.db"
     assert resolve_tracking_uri("sqlite:////abs/t.db", tmp_path) == "sqlite:////abs/t.db"
     assert resolve_tracking_uri("http://127.0.0.1:5000", tmp_path) == "http://127.0.0.1:5000"
-    pytest.importorskip("mlflow")
