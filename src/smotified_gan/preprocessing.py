@@ -15,7 +15,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, OneHotEncoder
 
-from smotified_gan.data.tables import LABEL, RESERVED, SPLIT, TARGET, DataValidationError
+from smotified_gan.data.tables import LABEL, SPLIT, TARGET, DataValidationError, feature_columns
 
 
 def split_train_test(table: pd.DataFrame, test_size: float, seed: int, stratify: bool = True,
@@ -31,10 +31,6 @@ def split_train_test(table: pd.DataFrame, test_size: float, seed: int, stratify:
         table, test_size=test_size, random_state=seed, stratify=table[TARGET] if stratify else None
     )
     return train.reset_index(drop=True), test.reset_index(drop=True)
-
-
-def feature_columns(table: pd.DataFrame) -> list[str]:
-    return [c for c in table.columns if c not in RESERVED]
 
 
 def fit_feature_transformer(train: pd.DataFrame, categorical: Sequence[str]) -> Pipeline:

@@ -108,8 +108,13 @@ def check_classes(table: pd.DataFrame, spec: Mapping[str, Any], where: str) -> N
         raise DataValidationError(f"{where}: structure check failed ({details}); the file is not the expected version")
 
 
+def feature_columns(table: pd.DataFrame) -> list[str]:
+    """Every column but ``label``, ``target`` and ``split``."""
+    return [c for c in table.columns if c not in RESERVED]
+
+
 def feature_count(table: pd.DataFrame) -> int:
-    return sum(1 for c in table.columns if c not in RESERVED)
+    return len(feature_columns(table))
 
 
 def data_card(dataset: str, source: str, table: pd.DataFrame | None = None, sha256: str = "",

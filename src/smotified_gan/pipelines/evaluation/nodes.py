@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from smotified_gan.classifier import TrainedClassifiers
-from smotified_gan.data.tables import TARGET
+from smotified_gan.data.tables import TARGET, feature_columns
 from smotified_gan.metrics import aggregate_runs, detection_auc, ks_distance, run_metrics
 
 
@@ -49,7 +49,7 @@ def assess_synthetic_rows(synthetic_rows: pd.DataFrame, test_set: pd.DataFrame, 
     synthetic rows (0.5 = indistinguishable); ``ks_distance``: the mean
     per-column Kolmogorov-Smirnov statistic.
     """
-    features = [c for c in test_set.columns if c != TARGET]
+    features = feature_columns(test_set)
     real = test_set.loc[test_set[TARGET] == 1, features].to_numpy(np.float32)
     synthetic = synthetic_rows.loc[synthetic_rows[TARGET] == 1, features].to_numpy(np.float32)
     return {

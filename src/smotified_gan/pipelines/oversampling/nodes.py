@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from imblearn.utils import check_sampling_strategy
 
-from smotified_gan.data.tables import TARGET
+from smotified_gan.data.tables import TARGET, feature_columns
 from smotified_gan.samplers import config_from, first_phase_rows, refine_with_gan
 from smotified_gan.samplers.bundle import GeneratorBundle
 from smotified_gan.samplers.validation import check_minority_size, check_resampling_input
@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 
 def _xy(train_set: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    features = [c for c in train_set.columns if c != TARGET]
+    features = feature_columns(train_set)
     return train_set[features].to_numpy(np.float32), train_set[TARGET].to_numpy(), features
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from smotified_gan.classifier import ClassifierConfig, TrainedClassifiers, train_classifiers
-from smotified_gan.data.tables import TARGET
+from smotified_gan.data.tables import TARGET, feature_columns
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ def run_seeds(training: dict[str, Any]) -> list[int]:
 
 def train_classifier_runs(augmented_train: pd.DataFrame, training: dict[str, Any], epochs: int) -> TrainedClassifiers:
     """Train the paper's classifier ``runs`` times (different seeds) on the augmented training set."""
-    features = [c for c in augmented_train.columns if c != TARGET]
+    features = feature_columns(augmented_train)
     config = ClassifierConfig(**{**training["classifier"], "epochs": int(epochs)})
     trained = train_classifiers(augmented_train[features].to_numpy(), augmented_train[TARGET].to_numpy(), config,
                                 run_seeds(training), features)
