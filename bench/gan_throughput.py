@@ -18,7 +18,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from smotified_gan.samplers.training import GANConfig, adam, make_generator, resolve_device, train_gan
+from smotified_gan.samplers.gan import GANConfig, make_generator, train_gan
+from smotified_gan.torch_utils import adam, resolve_device
 from smotified_gan.samplers.networks import build_discriminator
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from smotified_gan.samplers.training import adam, resolve_device
+from smotified_gan.torch_utils import adam, resolve_device
 
 LOSSES = ("mae", "bce")
 

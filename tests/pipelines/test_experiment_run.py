@@ -2,7 +2,6 @@
 
 import warnings
 
-import joblib
 import matplotlib.image
 import numpy as np
 import mlflow
@@ -12,6 +11,7 @@ from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 from mlflow import MlflowClient
 
+from smotified_gan import SMOTifiedGAN
 from smotified_gan.upstream_notices import KNOWN_NOTICES
 
 DATASETS = ["abalone", "ecoli", "ionosphere", "pageblocks", "poker", "wine", "yeast"]
@@ -54,7 +54,7 @@ def test_quick_experiment_is_complete_in_mlflow(project_copy, tmp_path):
     run = runs[0]
     assert run.info.status == "FINISHED"
     assert run.data.params["training.runs"] == "3"
-    assert run.data.params["oversampling.first_phase.sampler"] == "smote"
+    assert run.data.params["oversampling.first_phase.first_phase"] == "smote"
     for dataset in DATASETS:
         for method in METHODS:
             for metric in ("f1_mean", "f1_std", "f1_best", "precision_mean", "recall_mean", "pr_auc_mean"):
@@ -66,10 +66,15 @@ def test_quick_experiment_is_complete_in_mlflow(project_copy, tmp_path):
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
     for name in ("figure4_f1.png", "figure6_pr_curves.png", "figure7_gan_losses.png", "results.csv", "results.md"):
         assert name in artifacts
-    # SMOTified-GAN's generators are logged as models, and load back to refine rows
-    assert {a.path for a in client.list_artifacts(run.info.run_id, "models/ecoli")} == {"models/ecoli/generator.pkl"}
-    bundle = joblib.load(client.download_artifacts(run.info.run_id, "models/ecoli/generator.pkl", str(tmp_path)))
-    assert bundle.refine(np.full((2, 7), 0.5, dtype=np.float32), label=1, device="cpu").shape == (2, 7)
+    # the fitted GAN samplers are logged in their own format, and load back to refine rows
+    assert {a.path for a in client.list_artifacts(run.info.run_id, "models/ecoli")} == {
+        "models/ecoli/gan", "models/ecoli/smotified_gan"}
+    logged = client.download_artifacts(run.info.run_id, "models/ecoli/smotified_gan/sampler.pt", str(tmp_path))
+    sampler = SMOTifiedGAN.load(logged)
+    first_phase = pd.read_parquet(project_copy / "data" / "04_feature" / "ecoli" / "smotified_gan" / "first_phase_rows.parquet")
+    refined = pd.read_parquet(project_copy / "data" / "04_feature" / "ecoli" / "smotified_gan" / "synthetic_rows.parquet")
+    np.testing.assert_allclose(sampler.refine(first_phase.drop(columns="target").to_numpy(), label=1),
+                               refined.drop(columns="target").to_numpy(), atol=1e-6)
     for name in ("figure4_f1.png", "figure6_pr_curves.png", "figure7_gan_losses.png"):
         image = matplotlib.image.imread(client.download_artifacts(run.info.run_id, name, str(tmp_path)))
         assert image.ndim == 3 and image.shape[0] > 200 and image.shape[1] > 300

@@ -31,15 +31,14 @@ def test_ingestion_preprocessing_oversampling_from_a_clean_checkout(project_copy
     assert skipped["status"].str.startswith("skipped: could not download http://127.0.0.1:").all()
 
     for name, (rows, _, minority) in EXPECTED.items():
-        train = pd.read_parquet(project_copy / "data" / "05_model_input" / name / "train_set.parquet")
-        test = pd.read_parquet(project_copy / "data" / "05_model_input" / name / "test_set.parquet")
+        train = pd.read_parquet(project_copy / "data" / "04_feature" / name / "train_set.parquet")
+        test = pd.read_parquet(project_copy / "data" / "04_feature" / name / "test_set.parquet")
         assert len(train) + len(test) == rows
         assert int(train["target"].sum()) + int(test["target"].sum()) == minority
         assert train.drop(columns="target").to_numpy().min() >= 0.0
         assert train.drop(columns="target").to_numpy().max() <= 1.0 + 1e-6
-        assert (project_copy / "data" / "06_models" / name / "feature_transformer.pkl").is_file()
         # leakage: the saved scaler's statistics are those of the training split alone
-        transformer = joblib.load(project_copy / "data" / "06_models" / name / "feature_transformer.pkl")
+        transformer = joblib.load(project_copy / "data" / "04_feature" / name / "feature_transformer.pkl")
         train_table = pd.read_parquet(project_copy / "data" / "03_primary" / name / "train_table.parquet")
         encoded = transformer.named_steps["encode"].transform(train_table[feature_columns(train_table)])
         scaler = transformer.named_steps["scale"]
@@ -58,7 +57,7 @@ def test_ingestion_preprocessing_oversampling_from_a_clean_checkout(project_copy
         history = pd.read_csv(project_copy / "data" / "08_reporting" / "gan_history" / name / "smotified_gan.csv")
         epochs = 2 if name == "abalone" else 3  # conf/quick/parameters.yml
         assert history["epoch"].tolist() == list(range(1, epochs + 1))
-    abalone = pd.read_parquet(project_copy / "data" / "05_model_input" / "abalone" / "train_set.parquet")
+    abalone = pd.read_parquet(project_copy / "data" / "04_feature" / "abalone" / "train_set.parquet")
     assert abalone.shape[1] == 10 + 1  # Sex one-hot: 10 features, plus target
 
     # MLflow tracking went to the SQLite file at the project root

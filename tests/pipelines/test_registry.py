@@ -48,3 +48,20 @@ def test_catalog_layers_follow_the_data_flow(project_root, monkeypatch):
     except CycleError as error:  # kedro-viz turns the layer view off on a cycle
         raise AssertionError(f"layer cycle: {error.args[1]}") from None
     assert order.index("raw") < order.index("feature") < order.index("model_input") < order.index("reporting")
+
+
+def test_each_layer_lives_in_its_own_data_folder(project_root):
+    """kedro-viz's layer of every file-backed entry is the one its data/NN_<layer> folder names."""
+    folders = {"01_raw": "raw", "02_intermediate": "intermediate", "03_primary": "primary", "04_feature": "feature",
+               "05_model_input": "model_input", "06_models": "models", "07_model_output": "model_output",
+               "08_reporting": "reporting"}
+    checked = 0
+    for path in sorted((project_root / "conf" / "base").glob("catalog*.yml")):
+        for name, entry in yaml.safe_load(path.read_text()).items():
+            filepath = entry.get("filepath") or (entry.get("dataset") or {}).get("filepath")
+            layer = ((entry.get("metadata") or {}).get("kedro-viz") or {}).get("layer")
+            if filepath and filepath.startswith("data/"):
+                folder = filepath.split("/")[1]
+                assert folders[folder] == layer, f"{name}: {filepath} is in {folder} but its layer is {layer}"
+                checked += 1
+    assert checked >= 25

@@ -84,7 +84,7 @@ def test_other_first_phase_samplers():
         sampler = SMOTifiedGAN(first_phase=name, random_state=0, **FAST)
         _, y_res = sampler.fit_resample(X, y)
         assert sampler.n_generated_[1] == (y_res == 1).sum() - 20 > 0
-    with pytest.raises(ValueError, match="first_phase must be one of"):
+    with pytest.raises(ValueError, match="'first_phase' parameter of SMOTifiedGAN must be a str among"):
         SMOTifiedGAN(first_phase="nope", **FAST).fit_resample(X, y)
 
 
@@ -109,9 +109,9 @@ def test_save_and_load_round_trip(tmp_path):
 
 def test_one_log_line_per_n_epochs(caplog):
     X, y = data(frame=False)
-    with caplog.at_level(logging.INFO, logger="smotified_gan.samplers.training"):
+    with caplog.at_level(logging.INFO, logger="smotified_gan.samplers.gan"):
         SMOTifiedGAN(random_state=0, epochs=10, log_every=5, architecture="paper").fit_resample(X, y)
-    lines = [r.getMessage() for r in caplog.records if r.name == "smotified_gan.samplers.training"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "smotified_gan.samplers.gan"]
     assert len(lines) == 2 and lines[0].startswith("GAN (class 1) epoch 5/10: G loss")
 
 
@@ -159,3 +159,66 @@ def test_identity_output_accepts_any_range():
     X, y = data(frame=False)
     _, y_res = SMOTifiedGAN(random_state=0, output_activation="identity", **FAST).fit_resample(X * 10 - 3, y)
     assert Counter(y_res)[1] == 120
+
+
+@pytest.mark.parametrize("sampler_class", [SMOTifiedGAN, GANOverSampler])
+@pytest.mark.parametrize("name, value", [("architecture", "cod"), ("device", "gpu"), ("output_activation", "tanh"),
+                                         ("epochs", 0), ("learning_rate", -1.0)])
+def test_a_typo_in_a_setting_fails_before_any_work(sampler_class, name, value, monkeypatch):
+    import smotified_gan.samplers.base as base
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("training started despite an invalid parameter")
+
+    monkeypatch.setattr(base, "refine_with_gan", no_training)
+    X, y = data(frame=False)
+    sampler = sampler_class(**{**FAST, name: value})
+    with pytest.raises(ValueError, match=f"The '{name}' parameter of {sampler_class.__name__} must be"):
+        sampler.fit_resample(X, y)
+    assert not hasattr(sampler, "generators_")
+
+
+def test_minmax_rounding_past_one_is_accepted_and_clipped_a_real_overflow_is_not():
+    X, y = data(frame=False)
+    X[0, 1] = 1 + 1e-9  # what MinMaxScaler can give on new data
+    X_res, _ = SMOTifiedGAN(random_state=0, **FAST).fit_resample(X, y)
+    assert X_res[0, 1] == 1 + 1e-9  # the original rows come back as given
+    X[0, 1] = 1.01
+    with pytest.raises(ValueError, match=r"feature 'x1' ranges over \[.*1.01\]"):
+        SMOTifiedGAN(random_state=0, **FAST).fit_resample(X, y)
+
+
+def test_generate_leaves_the_generator_as_it_found_it():
+    """The validation monitor calls ``generate`` mid-training: device and train mode must survive it."""
+    from smotified_gan.samplers.gan import generate
+    from smotified_gan.samplers.networks import build_generator
+
+    generator = build_generator(3, 3, (8, 8), batch_norm=True).train()
+    rows = generate(generator, np.random.default_rng(0).uniform(size=(5, 3)), device="cpu")
+    assert rows.shape == (5, 3)
+    assert generator.training and all(m.training for m in generator.modules())
+    assert {p.device.type for p in generator.parameters()} == {"cpu"}
+    generator.eval()
+    generate(generator, np.zeros((2, 3)), device="cpu")
+    assert not generator.training
+
+
+@pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="needs CUDA")
+def test_generate_on_the_cpu_leaves_a_cuda_generator_on_cuda():
+    from smotified_gan.samplers.gan import generate
+    from smotified_gan.samplers.networks import build_generator
+
+    generator = build_generator(3, 3, (8, 8)).cuda().train()
+    cpu_rows = generate(generator, np.zeros((4, 3)), device="cpu")
+    assert {p.device.type for p in generator.parameters()} == {"cuda"} and generator.training
+    np.testing.assert_allclose(generate(generator, np.zeros((4, 3)), device="cuda"), cpu_rows, atol=1e-5)
+
+
+@pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="needs CUDA")
+def test_cuda_and_cpu_fits_run_with_the_validation_monitor():
+    X, y = data(frame=False)
+    for device in ("cpu", "cuda"):
+        sampler = SMOTifiedGAN(random_state=0, device=device, monitor_validation=True, validation_every=2,
+                               **{**FAST, "epochs": 6})
+        X_res, _ = sampler.fit_resample(X, y)
+        assert sampler.history_["val_f1"].notna().sum() == 3 and X_res.shape == (240, 4)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -11,7 +10,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import train_test_split
 
-from smotified_gan.samplers.training import GANConfig, TrainedGenerator, generate, noise, train_gan
+from smotified_gan.samplers.gan import GANConfig, TrainedGenerator, generate, noise, train_gan
 
 
 def refine_with_gan(X: np.ndarray, y: np.ndarray, sources: Mapping, to_generate: Mapping, config: GANConfig,
@@ -72,17 +71,3 @@ def _validation_f1(X_fit, y_fit, X_val, y_val, label, inputs, device):
         return float(f1_score(positive_val, model.predict(X_val), zero_division=0))
 
     return score
-
-
-def config_from(params: Mapping) -> GANConfig:
-    """A ``GANConfig`` from a parameters dict (unknown keys are an error that names them)."""
-    known = set(GANConfig.__dataclass_fields__)
-    unknown = set(params) - known
-    if unknown:
-        raise ValueError(f"unknown GAN setting(s) {sorted(unknown)}; known: {sorted(known)}")
-    config = GANConfig(**{k: v for k, v in params.items()})
-    for name in ("generator_layers", "discriminator_layers", "betas"):
-        value = getattr(config, name)
-        if value is not None:
-            config = replace(config, **{name: tuple(value)})
-    return config

@@ -7,6 +7,9 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
+# how far past [0, 1] a feature may lie (rounding) and still be clipped instead of refused
+UNIT_TOLERANCE = 1e-6
+
 
 def column_names(X) -> list[str]:
     if isinstance(X, pd.DataFrame):
@@ -18,7 +21,8 @@ def check_resampling_input(X, y, unit_interval: bool) -> None:
     """Raise ``ValueError`` for input no sampler here can use.
 
     ``unit_interval`` asks that every feature lie in [0, 1], the range of the
-    sigmoid generator's output.
+    sigmoid generator's output, up to ``UNIT_TOLERANCE`` (MinMaxScaler's output
+    can pass 1 by a rounding error; the samplers clip such values).
     """
     if isinstance(X, pd.DataFrame):
         bad = [str(c) for c, dtype in X.dtypes.items() if not (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype))]
@@ -53,7 +57,7 @@ def check_resampling_input(X, y, unit_interval: bool) -> None:
         raise ValueError(f"y has a single class ({next(iter(counts))}): over-sampling needs at least two classes")
     if unit_interval:
         low, high = values.min(axis=0), values.max(axis=0)
-        outside = np.flatnonzero((low < 0) | (high > 1))
+        outside = np.flatnonzero((low < -UNIT_TOLERANCE) | (high > 1 + UNIT_TOLERANCE))
         if len(outside):
             names = column_names(X)
             i = outside[0]

@@ -1,74 +1,119 @@
 import numpy as np
 import pandas as pd
 import pytest
+from imblearn.over_sampling import SMOTE
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
+from smotified_gan import GANOverSampler, SMOTifiedGAN
+from smotified_gan.io import SamplerDataset
 from smotified_gan.pipelines.oversampling.nodes import (
-    assemble_training_set,
+    build_sampler,
     gan_generate,
     gan_refine,
     keep_training_set,
+    oversample_training_set,
     smote_oversample,
 )
 from smotified_gan.pipelines.oversampling.pipeline import create_pipeline
-from smotified_gan.samplers.bundle import GeneratorBundle
 
+GAN = {"architecture": "paper", "learning_rate": 1e-4, "batch_size": 32, "log_every": 0, "device": "cpu",
+       "early_stopping": False, "monitor_validation": False}
 PARAMS = {
-    "sampling_strategy": "auto", "seed": 3,
-    "first_phase": {"sampler": "smote", "k_neighbors": 5, "kwargs": {}},
-    "gan": {"architecture": "paper", "learning_rate": 1e-4, "batch_size": 32, "log_every": 0, "device": "cpu"},
-    "early_stopping": {"enabled": False},
+    "sampling_strategy": "auto", "random_state": 3,
+    "first_phase": {"first_phase": "smote", "k_neighbors": 5, "first_phase_kwargs": {}},
+    "gan": GAN,
 }
+FEATURES = ["a", "b", "c"]
 
 
 def train_set(n_major=90, n_minor=15):
     rng = np.random.default_rng(0)
     frame = pd.DataFrame(np.r_[rng.uniform(0, 0.7, (n_major, 3)), rng.uniform(0.3, 1, (n_minor, 3))].astype("float32"),
-                         columns=["a", "b", "c"])
+                         columns=FEATURES)
     frame["target"] = np.r_[np.zeros(n_major), np.ones(n_minor)].astype("int8")
     return frame
 
 
-def test_smote_oversample_rows_and_counts():
-    rows = smote_oversample(train_set(), PARAMS)
-    assert list(rows.columns) == ["a", "b", "c", "target"] and len(rows) == 75 and (rows["target"] == 1).all()
-    half = smote_oversample(train_set(), {**PARAMS, "sampling_strategy": 0.5})
-    assert len(half) == 45 - 15
+def xy(frame):
+    return frame[FEATURES], frame["target"].to_numpy()
 
 
-def test_gan_refine_replaces_first_phase_rows():
-    first = smote_oversample(train_set(), PARAMS)
-    refined, history, bundle = gan_refine(train_set(), first, PARAMS, epochs=4)
-    assert refined.shape == first.shape and not np.allclose(refined[["a", "b", "c"]], first[["a", "b", "c"]])
-    assert list(history["epoch"]) == [1, 2, 3, 4]
-    assert isinstance(bundle, GeneratorBundle) and bundle.feature_names == ["a", "b", "c"]
-    again = bundle.refine(first[["a", "b", "c"]].to_numpy(), label=1, device="cpu")
-    assert np.allclose(again, refined[["a", "b", "c"]].to_numpy(), atol=1e-6)
+def test_nodes_build_the_published_samplers_from_parameters():
+    assert build_sampler("none", PARAMS) is None
+    smote = build_sampler("smote", PARAMS)
+    assert isinstance(smote, SMOTE) and smote.k_neighbors == 5 and smote.random_state == 3
+    gan = build_sampler("gan", PARAMS, epochs=7)
+    assert isinstance(gan, GANOverSampler) and gan.epochs == 7 and gan.architecture == "paper"
+    refined = build_sampler("smotified_gan", PARAMS, epochs=9)
+    assert isinstance(refined, SMOTifiedGAN) and (refined.epochs, refined.k_neighbors, refined.random_state) == (9, 5, 3)
+    with pytest.raises(ValueError, match="unknown oversampling method 'smot'"):
+        build_sampler("smot", PARAMS)
 
 
-def test_gan_generate_from_noise():
-    rows, history, bundle = gan_generate(train_set(), PARAMS, epochs=2)
-    assert len(rows) == 75 and len(history) == 2 and bundle.sample(4, label=1, device="cpu").shape == (4, 3)
+def test_smote_node_equals_imblearn_smote_and_the_first_phase_of_smotified_gan():
+    augmented, synthetic = smote_oversample(train_set(), PARAMS)
+    X_ref, y_ref = SMOTE(random_state=3, k_neighbors=5).fit_resample(*xy(train_set()))
+    np.testing.assert_array_equal(augmented[FEATURES].to_numpy(), X_ref.to_numpy(np.float32))
+    assert len(synthetic) == 75 and (synthetic["target"] == 1).all()
+    _, _, first_phase, _, _ = gan_refine(train_set(), PARAMS, epochs=1)
+    # same seed: the smote cell and SMOTified-GAN's first phase hold the very same rows (a paired comparison)
+    np.testing.assert_array_equal(first_phase[FEATURES].to_numpy(), synthetic[FEATURES].to_numpy())
 
 
-def test_assemble_keeps_originals_first():
-    original = train_set()
-    augmented = assemble_training_set(original, smote_oversample(original, PARAMS))
-    pd.testing.assert_frame_equal(augmented.iloc[: len(original)], original)
-    assert augmented["target"].value_counts().to_dict() == {0: 90, 1: 90}
-    assert keep_training_set(original).equals(original)
-    with pytest.raises(ValueError, match="synthetic rows have columns"):
-        assemble_training_set(original, original.drop(columns="c"))
+def test_same_seed_gives_the_same_rows_through_the_node_as_through_the_class():
+    augmented, refined, first_phase, history, sampler = gan_refine(train_set(), PARAMS, epochs=4)
+    direct = SMOTifiedGAN(sampling_strategy="auto", random_state=3, first_phase="smote", k_neighbors=5,
+                          epochs=4, **GAN)
+    X_res, y_res = direct.fit_resample(*xy(train_set()))
+    np.testing.assert_array_equal(augmented[FEATURES].to_numpy(), X_res.to_numpy(np.float32))
+    np.testing.assert_array_equal(augmented["target"].to_numpy(), y_res)
+    assert list(history["epoch"]) == [1, 2, 3, 4] and history["g_loss"].notna().all()
+    pd.testing.assert_frame_equal(augmented.iloc[:105], train_set())
+    assert refined.shape == first_phase.shape == (75, 4)
+    # the refined rows are the generator applied to exactly the first-phase rows
+    np.testing.assert_allclose(sampler.refine(first_phase[FEATURES].to_numpy(), 1), refined[FEATURES].to_numpy(),
+                               atol=1e-6)
+
+    rows_node = gan_generate(train_set(), PARAMS, epochs=2)[0]
+    rows_class = GANOverSampler(random_state=3, epochs=2, **GAN).fit_resample(*xy(train_set()))[0]
+    np.testing.assert_array_equal(rows_node[FEATURES].to_numpy(), rows_class.to_numpy(np.float32))
+
+
+def test_fitted_sampler_round_trips_through_its_catalog_dataset(tmp_path):
+    _, refined, first_phase, _, sampler = gan_refine(train_set(), PARAMS, epochs=3)
+    dataset = SamplerDataset(filepath=str(tmp_path / "models" / "sampler.pt"))
+    assert not dataset.exists()
+    dataset.save(sampler)
+    loaded = dataset.load()
+    assert isinstance(loaded, SMOTifiedGAN) and loaded.get_params() == sampler.get_params()
+    assert list(loaded.feature_names_in_) == FEATURES
+    np.testing.assert_array_equal(loaded.refine(first_phase[FEATURES].to_numpy(), 1),
+                                  sampler.refine(first_phase[FEATURES].to_numpy(), 1))
+    # weights only: the file loads without unpickling any code
+    import torch
+    assert torch.load(tmp_path / "models" / "sampler.pt", weights_only=True)["class"] == "SMOTifiedGAN"
+    _, _, _, gan = gan_generate(train_set(), PARAMS, epochs=2)
+    dataset.save(gan)
+    assert isinstance(dataset.load(), GANOverSampler)
+
+
+def test_production_node_runs_the_method_named_in_parameters():
+    frame = train_set()
+    assert oversample_training_set(frame, "none", PARAMS, 2).equals(keep_training_set(frame))
+    for method, node in (("smote", smote_oversample), ("smotified_gan", gan_refine)):
+        args = (frame, PARAMS) if method == "smote" else (frame, PARAMS, 2)
+        expected = node(*args)[0]
+        pd.testing.assert_frame_equal(oversample_training_set(frame, method, PARAMS, 2), expected)
 
 
 def test_bad_training_set_is_reported():
     broken = train_set()
     broken.loc[3, "b"] = np.nan
     with pytest.raises(ValueError, match="first in column 'b'"):
-        smote_oversample(broken, PARAMS)
+        gan_refine(broken, PARAMS, epochs=1)
     with pytest.raises(ValueError, match=r"class 1 has 4 row\(s\)"):
-        smote_oversample(train_set(n_minor=4), PARAMS)
+        gan_refine(train_set(n_minor=4), PARAMS, epochs=1)
 
 
 def test_all_four_methods_as_a_pipeline_slice():
@@ -80,21 +125,21 @@ def test_all_four_methods_as_a_pipeline_slice():
     pipeline = create_pipeline(["toy"])
     outputs = sorted(o for o in pipeline.outputs() if o.endswith("augmented_train"))
     assert outputs == [f"toy.{m}.augmented_train" for m in ("gan", "none", "smote", "smotified_gan")]
-    for name in outputs:
+    for name in pipeline.outputs():
         catalog[name] = MemoryDataset()
     SequentialRunner().run(pipeline, catalog)
     sizes = {name.split(".")[1]: len(catalog.load(name)) for name in outputs}
     assert sizes == {"none": 105, "smote": 180, "gan": 180, "smotified_gan": 180}
-    assert {n.name for n in pipeline.nodes} >= {"toy.smotified_gan.gan_refine", "toy.gan.gan_generate",
+    assert isinstance(catalog.load("toy.smotified_gan.sampler"), SMOTifiedGAN)
+    assert {n.name for n in pipeline.nodes} == {"toy.smotified_gan.gan_refine", "toy.gan.gan_generate",
                                                  "toy.smote.smote_oversample", "toy.none.keep_training_set"}
 
 
 def test_validation_f1_monitor_records_a_curve_without_stopping():
-    params = {**PARAMS, "gan": {**PARAMS["gan"], "validation_every": 2, "patience": 1},
-              "early_stopping": {"enabled": False, "monitor": True, "validation_fraction": 0.25}}
-    first = smote_oversample(train_set(), params)
-    _, history, bundle = gan_refine(train_set(), first, params, epochs=6)
+    params = {**PARAMS, "gan": {**GAN, "validation_every": 2, "patience": 1, "monitor_validation": True,
+                                "validation_fraction": 0.25}}
+    _, _, _, history, sampler = gan_refine(train_set(), params, epochs=6)
     assert history["epoch"].tolist() == [1, 2, 3, 4, 5, 6]  # patience is ignored when only monitoring
     assert history["val_f1"].notna().tolist() == [False, True, False, True, False, True]
     assert history["val_f1"].dropna().between(0, 1).all()
-    assert bundle.best_epochs == {1: None}
+    assert sampler.best_epochs_ == {1: None}

@@ -16,8 +16,7 @@ def template(method: str) -> Pipeline:
         Node(summarise_runs, "run_metrics", ["summary", "mlflow_metrics"], name="summarise_runs"),
     ]
     if method != "none":
-        rows = "first_phase_rows" if method == "smote" else "synthetic_rows"
-        nodes.append(Node(assess_synthetic_rows, [rows, "test_set", "params:quality"], "synthetic_quality",
+        nodes.append(Node(assess_synthetic_rows, ["synthetic_rows", "test_set", "params:quality"], "synthetic_quality",
                           name="assess_synthetic_rows"))
     return Pipeline(nodes)
 

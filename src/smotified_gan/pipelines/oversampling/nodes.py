@@ -1,4 +1,10 @@
-"""Oversampling nodes: thin wrappers over ``smotified_gan.samplers``."""
+"""Oversampling nodes: build the published sampler from parameters, call ``fit_resample``.
+
+Every method runs through ``build_sampler`` and ``resample``: imbalanced-learn's
+first-phase sampler for ``smote``, ``GANOverSampler`` for ``gan``,
+``SMOTifiedGAN`` for ``smotified_gan``. The experiment, production retraining
+and the notebook therefore run the same objects.
+"""
 
 from __future__ import annotations
 
@@ -7,81 +13,82 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from imblearn.utils import check_sampling_strategy
 
 from smotified_gan.data.tables import TARGET, feature_columns
-from smotified_gan.samplers import config_from, first_phase_rows, refine_with_gan
-from smotified_gan.samplers.bundle import GeneratorBundle
-from smotified_gan.samplers.validation import check_minority_size, check_resampling_input
+from smotified_gan.pipelines.grid import METHODS
 
 logger = logging.getLogger(__name__)
 
 
-def _xy(train_set: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def build_sampler(method: str, oversampling: dict[str, Any], epochs: int = 100):
+    """The sampler ``method`` names, built from the ``oversampling`` parameters (None for ``none``).
+
+    ``oversampling`` holds ``sampling_strategy``, ``random_state``,
+    ``first_phase`` (the first-phase settings, SMOTifiedGAN's argument names)
+    and ``gan`` (the GAN samplers' constructor arguments); ``epochs`` is the
+    GAN's, per dataset.
+    """
+    from smotified_gan.samplers import GANOverSampler, SMOTifiedGAN, make_first_phase
+
+    if method not in METHODS:
+        raise ValueError(f"unknown oversampling method {method!r}; known: {list(METHODS)}")
+    if method == "none":
+        return None
+    common = {"sampling_strategy": oversampling["sampling_strategy"], "random_state": oversampling["random_state"]}
+    first = dict(oversampling["first_phase"])
+    if method == "smote":
+        return make_first_phase(first["first_phase"], common["sampling_strategy"], first["k_neighbors"],
+                                common["random_state"], **(first.get("first_phase_kwargs") or {}))
+    gan = {**oversampling["gan"], "epochs": int(epochs)}
+    return GANOverSampler(**common, **gan) if method == "gan" else SMOTifiedGAN(**common, **first, **gan)
+
+
+def resample(sampler, train_set: pd.DataFrame) -> pd.DataFrame:
+    """``sampler.fit_resample`` on a model-input table: the original rows first, the new rows appended."""
     features = feature_columns(train_set)
-    return train_set[features].to_numpy(np.float32), train_set[TARGET].to_numpy(), features
-
-
-def _rows(X: np.ndarray, y: np.ndarray, features: list[str]) -> pd.DataFrame:
-    frame = pd.DataFrame(np.asarray(X, dtype=np.float32), columns=features)
-    frame[TARGET] = np.asarray(y).astype("int8")
-    return frame
-
-
-def _to_generate(train_set: pd.DataFrame, oversampling: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, list[str], dict]:
-    X, y, features = _xy(train_set)
-    check_resampling_input(train_set[features], y, unit_interval=oversampling["gan"].get("output_activation", "sigmoid") == "sigmoid")
-    return X, y, features, dict(check_sampling_strategy(oversampling["sampling_strategy"], y, "over-sampling"))
-
-
-def smote_oversample(train_set: pd.DataFrame, oversampling: dict[str, Any]) -> pd.DataFrame:
-    """First phase: the synthetic minority rows SMOTE (or the configured sampler) adds."""
-    X, y, features, to_generate = _to_generate(train_set, oversampling)
-    first = oversampling["first_phase"]
-    check_minority_size(y, to_generate, first["k_neighbors"])
-    X_syn, y_syn = first_phase_rows(X, y, to_generate, first["sampler"], first["k_neighbors"],
-                                    oversampling["seed"], **(first.get("kwargs") or {}))
-    return _rows(X_syn, y_syn, features)
-
-
-def gan_refine(train_set: pd.DataFrame, first_phase_rows: pd.DataFrame, oversampling: dict[str, Any],
-               epochs: int) -> tuple[pd.DataFrame, pd.DataFrame, GeneratorBundle]:
-    """SMOTified-GAN's second phase: G(first-phase rows), trained against the real minority rows."""
-    X, y, features, _ = _to_generate(train_set, oversampling)
-    X_syn, y_syn, _ = _xy(first_phase_rows)
-    sources = {label: X_syn[y_syn == label] for label in np.unique(y_syn)}
-    counts = {label: len(rows) for label, rows in sources.items()}
-    return _train(X, y, features, sources, counts, oversampling, epochs)
-
-
-def gan_generate(train_set: pd.DataFrame, oversampling: dict[str, Any], epochs: int
-                 ) -> tuple[pd.DataFrame, pd.DataFrame, GeneratorBundle]:
-    """The plain GAN baseline: G(noise), trained against the real minority rows."""
-    X, y, features, to_generate = _to_generate(train_set, oversampling)
-    return _train(X, y, features, {label: None for label in to_generate}, to_generate, oversampling, epochs)
-
-
-def _train(X, y, features, sources, counts, oversampling, epochs):
-    config = config_from({**oversampling["gan"], "epochs": epochs})
-    stopping = oversampling.get("early_stopping") or {}
-    X_new, y_new, trained, history = refine_with_gan(
-        X, y, sources, counts, config, oversampling["seed"],
-        early_stopping=stopping.get("enabled", False), validation_fraction=stopping.get("validation_fraction", 0.2),
-        monitor_validation=stopping.get("monitor", False),
-    )
-    return _rows(X_new, y_new, features), history, GeneratorBundle.from_trained(config, features, trained)
-
-
-def assemble_training_set(train_set: pd.DataFrame, synthetic_rows: pd.DataFrame) -> pd.DataFrame:
-    """The augmented training set: the original rows first, then the synthetic ones."""
-    if list(synthetic_rows.columns) != list(train_set.columns):
-        raise ValueError(f"synthetic rows have columns {list(synthetic_rows.columns)}, the training set {list(train_set.columns)}")
-    augmented = pd.concat([train_set, synthetic_rows.astype(train_set.dtypes.to_dict())], ignore_index=True)
+    X_res, y_res = sampler.fit_resample(train_set[features], train_set[TARGET].to_numpy())
+    augmented = pd.DataFrame(np.asarray(X_res, dtype=np.float32), columns=features)
+    augmented[TARGET] = np.asarray(y_res).astype("int8")
     logger.info("Augmented training set: %d original + %d synthetic rows, class counts %s", len(train_set),
-                len(synthetic_rows), augmented[TARGET].value_counts().sort_index().to_dict())
+                len(augmented) - len(train_set), augmented[TARGET].value_counts().sort_index().to_dict())
     return augmented
+
+
+def _new_rows(augmented: pd.DataFrame, train_set: pd.DataFrame) -> pd.DataFrame:
+    return augmented.iloc[len(train_set):].reset_index(drop=True)
 
 
 def keep_training_set(train_set: pd.DataFrame) -> pd.DataFrame:
     """No augmentation: the training set as it is."""
     return train_set.copy()
+
+
+def smote_oversample(train_set: pd.DataFrame, oversampling: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """SMOTE (or the configured first-phase sampler): the augmented set and the synthetic rows alone."""
+    augmented = resample(build_sampler("smote", oversampling), train_set)
+    return augmented, _new_rows(augmented, train_set)
+
+
+def gan_generate(train_set: pd.DataFrame, oversampling: dict[str, Any], epochs: int):
+    """The plain GAN baseline (G(noise)): augmented set, synthetic rows, loss history, fitted sampler."""
+    sampler = build_sampler("gan", oversampling, epochs)
+    augmented = resample(sampler, train_set)
+    return augmented, _new_rows(augmented, train_set), sampler.history_, sampler
+
+
+def gan_refine(train_set: pd.DataFrame, oversampling: dict[str, Any], epochs: int):
+    """SMOTified-GAN (G(first-phase rows)): augmented set, refined rows, first-phase rows, history, sampler."""
+    sampler = build_sampler("smotified_gan", oversampling, epochs)
+    augmented = resample(sampler, train_set)
+    features = feature_columns(train_set)
+    first = [pd.DataFrame(rows, columns=features).assign(**{TARGET: np.int8(label)})
+             for label, rows in sampler.first_phase_rows_.items()]
+    first_phase_rows = pd.concat(first, ignore_index=True).astype({c: "float32" for c in features})
+    return augmented, _new_rows(augmented, train_set), first_phase_rows, sampler.history_, sampler
+
+
+def oversample_training_set(train_set: pd.DataFrame, method: str, oversampling: dict[str, Any],
+                            epochs: int) -> pd.DataFrame:
+    """The augmented training set of the method named in parameters (production retraining)."""
+    sampler = build_sampler(method, oversampling, epochs)
+    return keep_training_set(train_set) if sampler is None else resample(sampler, train_set)

@@ -6,35 +6,24 @@ from kedro.pipeline import Node, Pipeline
 
 from smotified_gan.pipelines.grid import METHODS, available_datasets
 
-from .nodes import assemble_training_set, gan_generate, gan_refine, keep_training_set, smote_oversample
-
-_SMOTE = Node(smote_oversample, ["train_set", "params:oversampling"], "first_phase_rows", name="smote_oversample")
-_ASSEMBLE = Node(assemble_training_set, ["train_set", "synthetic_rows"], "augmented_train", name="assemble_training_set")
+from .nodes import gan_generate, gan_refine, keep_training_set, smote_oversample
 
 
 def template(method: str) -> Pipeline:
-    """The nodes a method needs: none, smote, gan or smotified_gan."""
-    gan_outputs = ["synthetic_rows", "gan_history", "generator"]
+    """The node a method needs: none, smote, gan or smotified_gan."""
     nodes = {
-        "none": [Node(keep_training_set, "train_set", "augmented_train", name="keep_training_set")],
-        "smote": [
-            _SMOTE,
-            Node(assemble_training_set, ["train_set", "first_phase_rows"], "augmented_train", name="assemble_training_set"),
-        ],
-        "gan": [
-            Node(gan_generate, ["train_set", "params:oversampling", "params:gan_epochs"], gan_outputs, name="gan_generate"),
-            _ASSEMBLE,
-        ],
-        "smotified_gan": [
-            _SMOTE,
-            Node(gan_refine, ["train_set", "first_phase_rows", "params:oversampling", "params:gan_epochs"],
-                 gan_outputs, name="gan_refine"),
-            _ASSEMBLE,
-        ],
+        "none": Node(keep_training_set, "train_set", "augmented_train", name="keep_training_set"),
+        "smote": Node(smote_oversample, ["train_set", "params:oversampling"], ["augmented_train", "synthetic_rows"],
+                      name="smote_oversample"),
+        "gan": Node(gan_generate, ["train_set", "params:oversampling", "params:gan_epochs"],
+                    ["augmented_train", "synthetic_rows", "gan_history", "sampler"], name="gan_generate"),
+        "smotified_gan": Node(gan_refine, ["train_set", "params:oversampling", "params:gan_epochs"],
+                              ["augmented_train", "synthetic_rows", "first_phase_rows", "gan_history", "sampler"],
+                              name="gan_refine"),
     }
     if method not in nodes:
         raise ValueError(f"unknown method {method!r}; known: {sorted(nodes)}")
-    return Pipeline(nodes[method])
+    return Pipeline([nodes[method]])
 
 
 def cell(dataset: str, method: str) -> Pipeline:

@@ -1,0 +1,50 @@
+"""A Kedro dataset for a fitted ``SMOTifiedGAN`` / ``GANOverSampler``, over the samplers' own ``save``/``load``.
+
+One format for a fitted sampler wherever it goes (the experiment's
+``data/06_models``, MLflow artifacts, production): the torch file that
+``save`` writes, weights only, read back without unpickling code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from kedro.io import AbstractDataset, DatasetError
+
+
+class SamplerDataset(AbstractDataset[Any, Any]):
+    """A fitted GAN sampler in the samplers' own format.
+
+    Example catalog entry::
+
+        "{dataset}.{method}.sampler":
+          type: smotified_gan.io.SamplerDataset
+          filepath: data/06_models/{dataset}/{method}/sampler.pt
+    """
+
+    def __init__(self, filepath: str, metadata: dict[str, Any] | None = None) -> None:
+        self._filepath = PurePosixPath(filepath)
+        self.metadata = metadata
+
+    def load(self):
+        from smotified_gan.samplers import load_sampler  # torch only when a sampler is read
+
+        path = Path(self._filepath)
+        if not path.is_file():
+            raise DatasetError(f"no fitted sampler at {path}: run the oversampling pipeline first")
+        return load_sampler(path)
+
+    def save(self, data) -> None:
+        if not hasattr(data, "save"):
+            raise DatasetError(f"{self._filepath}: expected a fitted SMOTifiedGAN or GANOverSampler, "
+                               f"got {type(data).__name__}")
+        path = Path(self._filepath)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data.save(path)
+
+    def _exists(self) -> bool:
+        return Path(self._filepath).is_file()
+
+    def _describe(self) -> dict[str, Any]:
+        return {"filepath": str(self._filepath)}

@@ -1,0 +1,206 @@
+"""The base class every GAN over-sampler here shares: declared parameters, input checks, fitting, save and load.
+
+Modelled on imbalanced-learn's own samplers (``imblearn/over_sampling/_smote/base.py``):
+parameters are declared in ``_parameter_constraints`` and checked before any
+work, each constructor argument is stored under its own name, and input checks
+live in a ``_check_X_y`` override.
+"""
+
+from __future__ import annotations
+
+import numbers
+from pathlib import Path
+
+import numpy as np
+import torch
+from imblearn.over_sampling.base import BaseOverSampler
+from imblearn.utils import check_target_type
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Hidden, Interval, StrOptions
+from sklearn_compat.utils.validation import validate_data
+
+from smotified_gan.samplers.gan import GANConfig, generate, make_generator
+from smotified_gan.samplers.networks import ARCHITECTURES, OUTPUT_ACTIVATIONS
+from smotified_gan.samplers.refine import refine_with_gan
+from smotified_gan.samplers.validation import check_resampling_input
+
+_POSITIVE_INT = Interval(numbers.Integral, 1, None, closed="left")
+# "cuda:N" for a machine with several GPUs is accepted without being listed in messages
+_DEVICES = [StrOptions({"auto", "cpu", "cuda"}), Hidden(StrOptions({f"cuda:{i}" for i in range(16)}))]
+# settings that go into GANConfig unchanged
+_GAN_SETTINGS = ("architecture", "generator_layers", "generator_batch_norm", "discriminator_layers", "leaky_slope",
+                 "output_activation", "learning_rate", "betas", "batch_size", "epochs", "d_steps", "device",
+                 "log_every", "validation_every")
+
+
+class BaseGANOverSampler(BaseOverSampler):
+    """Shared parts of ``SMOTifiedGAN`` and ``GANOverSampler``; not used directly.
+
+    A subclass says what its generator is fed: ``_generator_inputs`` returns,
+    per over-sampled class, the input rows (SMOTified-GAN: the first phase's
+    rows) or ``None`` (Gaussian noise); ``_refines_rows`` says which;
+    ``_generator_settings`` adds its own ``GANConfig`` fields.
+    """
+
+    _refines_rows = False
+    _parameter_constraints: dict = {
+        **BaseOverSampler._parameter_constraints,
+        "epochs": [_POSITIVE_INT],
+        "batch_size": [_POSITIVE_INT],
+        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "architecture": [StrOptions(set(ARCHITECTURES))],
+        "generator_layers": ["array-like", None],
+        "generator_batch_norm": ["boolean", None],
+        "discriminator_layers": ["array-like", None],
+        "leaky_slope": [Interval(numbers.Real, 0, None, closed="left")],
+        "output_activation": [StrOptions(set(OUTPUT_ACTIVATIONS))],
+        "betas": ["array-like"],
+        "d_steps": [_POSITIVE_INT],
+        "early_stopping": ["boolean"],
+        "monitor_validation": ["boolean"],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "validation_every": [_POSITIVE_INT],
+        "patience": [_POSITIVE_INT],
+        "device": _DEVICES,
+        "log_every": [Interval(numbers.Integral, 0, None, closed="left")],
+    }
+
+    def __init__(self, *, sampling_strategy="auto", random_state=None, epochs=100, batch_size=128,
+                 learning_rate=1e-5, architecture="code", generator_layers=None, generator_batch_norm=None,
+                 discriminator_layers=None, leaky_slope=0.2, output_activation="sigmoid", betas=(0.9, 0.999),
+                 d_steps=1, early_stopping=False, monitor_validation=False, validation_fraction=0.2,
+                 validation_every=10, patience=10, device="auto", log_every=100):
+        super().__init__(sampling_strategy=sampling_strategy)
+        self.random_state = random_state
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.architecture = architecture
+        self.generator_layers = generator_layers
+        self.generator_batch_norm = generator_batch_norm
+        self.discriminator_layers = discriminator_layers
+        self.leaky_slope = leaky_slope
+        self.output_activation = output_activation
+        self.betas = betas
+        self.d_steps = d_steps
+        self.early_stopping = early_stopping
+        self.monitor_validation = monitor_validation
+        self.validation_fraction = validation_fraction
+        self.validation_every = validation_every
+        self.patience = patience
+        self.device = device
+        self.log_every = log_every
+
+    # -- what a subclass provides ------------------------------------------------------------------
+
+    def _generator_inputs(self, X: np.ndarray, y: np.ndarray, random_state) -> dict:
+        """Per over-sampled class: the generator's input rows, or ``None`` for Gaussian noise."""
+        raise NotImplementedError
+
+    def _generator_settings(self) -> dict:
+        """This sampler's own ``GANConfig`` fields (``residual``, ``noise_dim``)."""
+        return {}
+
+    # -- fitting ---------------------------------------------------------------------------------
+
+    def _check_X_y(self, X, y):
+        """Clear errors for unusable input (named columns, what to do), before imbalanced-learn's checks."""
+        check_resampling_input(X, y, unit_interval=self.output_activation == "sigmoid")
+        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        X, y = validate_data(self, X=X, y=y, reset=True, dtype=[np.float64, np.float32])
+        return X, y, binarize_y
+
+    def _gan_config(self) -> GANConfig:
+        settings = {name: getattr(self, name) for name in _GAN_SETTINGS}
+        for name in ("generator_layers", "discriminator_layers", "betas"):
+            if settings[name] is not None:
+                settings[name] = tuple(settings[name])
+        patience = self.patience if self.early_stopping else None
+        return GANConfig(**settings, patience=patience, **self._generator_settings())
+
+    def _fit_resample(self, X, y):
+        random_state = check_random_state(self.random_state)
+        # within-tolerance rounding past [0, 1] is clipped for the GAN; the original rows are returned as given
+        X_gan = np.clip(X, 0, 1) if self.output_activation == "sigmoid" else X
+        X_gan = np.asarray(X_gan, dtype=np.float32)
+        sources = self._generator_inputs(X_gan, y, random_state)
+        seed = int(random_state.randint(np.iinfo(np.int32).max - 10_000))
+        X_new, y_new, trained, history = refine_with_gan(
+            X_gan, y, sources, self.sampling_strategy_, self._gan_config(), seed,
+            early_stopping=self.early_stopping, validation_fraction=self.validation_fraction,
+            monitor_validation=self.monitor_validation,
+        )
+        self.generators_ = {label: t.generator for label, t in trained.items()}
+        self.input_dims_ = {label: t.input_dim for label, t in trained.items()}
+        self.best_epochs_ = {label: t.best_epoch for label, t in trained.items()}
+        self.history_ = history
+        return np.vstack([X, X_new.astype(X.dtype)]), np.concatenate([y, y_new])
+
+    # -- production reuse ------------------------------------------------------------------------
+
+    def _generator_for(self, label) -> torch.nn.Module:
+        if not hasattr(self, "generators_"):
+            raise ValueError(f"this {type(self).__name__} is not fitted yet: call fit_resample first")
+        if label not in self.generators_:
+            raise ValueError(f"no generator for class {label!r}; fitted classes: {list(self.generators_)}")
+        return self.generators_[label]
+
+    def _generate(self, label, inputs: np.ndarray) -> np.ndarray:
+        return generate(self._generator_for(label), np.asarray(inputs, dtype=np.float32), device=self.device,
+                        width=self.n_features_in_)
+
+    def save(self, path: str | Path) -> None:
+        """Write the fitted generators and the sampler's settings (torch format, weights only, no pickle)."""
+        if not hasattr(self, "generators_"):
+            raise ValueError(f"this {type(self).__name__} is not fitted yet: call fit_resample first")
+        torch.save({
+            "class": type(self).__name__,
+            "params": {name: _plain(value) for name, value in self.get_params().items() if _storable(value)},
+            "n_features_in": int(self.n_features_in_),
+            "feature_names": [str(c) for c in getattr(self, "feature_names_in_", [])],
+            "classes": [_plain(label) for label in self.generators_],
+            "input_dims": [self.input_dims_[label] for label in self.generators_],
+            "best_epochs": [self.best_epochs_.get(label) for label in self.generators_],
+            "state_dicts": [g.state_dict() for g in self.generators_.values()],
+        }, Path(path))
+
+    @classmethod
+    def load(cls, path: str | Path):
+        """A sampler with the generators written by ``save``, ready to generate rows (no refitting)."""
+        bundle = torch.load(Path(path), weights_only=True)
+        if bundle["class"] != cls.__name__:
+            raise ValueError(f"{path} holds a {bundle['class']}, not a {cls.__name__}")
+        sampler = cls(**bundle["params"])
+        config = sampler._gan_config()
+        sampler.generators_, sampler.input_dims_, sampler.best_epochs_ = {}, {}, {}
+        for label, width, best, state in zip(bundle["classes"], bundle["input_dims"], bundle["best_epochs"],
+                                             bundle["state_dicts"]):
+            generator = make_generator(config, width, bundle["n_features_in"], refining=cls._refines_rows)
+            generator.load_state_dict(state)
+            sampler.generators_[label] = generator.eval()
+            sampler.input_dims_[label], sampler.best_epochs_[label] = width, best
+        sampler.n_features_in_ = bundle["n_features_in"]
+        if bundle["feature_names"]:
+            sampler.feature_names_in_ = np.asarray(bundle["feature_names"], dtype=object)
+        return sampler
+
+
+def _storable(value) -> bool:
+    """What the weights-only torch format holds: plain numbers, strings, lists and dicts of them."""
+    if value is None or isinstance(value, (str, bool, int, float, np.generic)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_storable(v) for v in value)
+    if isinstance(value, dict):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    return False  # a callable sampling_strategy, a RandomState
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    return value
