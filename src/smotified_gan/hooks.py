@@ -9,6 +9,10 @@ from pathlib import Path
 import mlflow
 
 from kedro.framework.hooks import hook_impl
+from kedro.framework.project import pipelines
+from kedro.io import DatasetError
+
+from smotified_gan.pipelines import grid as experiment_grid
 
 DEFAULT_TRACKING_DB = "mlflow.db"
 
@@ -84,3 +88,35 @@ class RunTagsHook:
                 if row.status == "ok" and isinstance(row.sha256, str)}
         tags.update({f"data.{row.dataset}.status": row.status[:250] for row in cards.itertuples()})
         mlflow.set_tags(tags)
+
+
+class GridHook:
+    """Build the pipelines for the grid of the run's configuration, and fetch its raw files before any work.
+
+    ``after_context_created`` reads ``grid`` from the environment's parameters
+    (``kedro run --env paper`` gives the paper's 11 datasets) and, when it
+    differs from the grid the registry was built for, has Kedro build the
+    pipelines again. ``before_pipeline_run`` makes sure every raw source the
+    run reads is present (downloading what is missing) and fails with one
+    message naming each dataset that cannot be had, before any training.
+    """
+
+    @hook_impl(tryfirst=True)
+    def after_context_created(self, context) -> None:
+        grid = experiment_grid.Grid.from_parameters(context.config_loader["parameters"])
+        if experiment_grid.configure(grid):
+            pipelines.configure(f"{__package__}.pipeline_registry")
+
+    @hook_impl(tryfirst=True)
+    def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        problems = []
+        for name in sorted(pipeline.inputs()):
+            dataset = catalog.get(name) if name.endswith(".raw") and name in catalog else None
+            if hasattr(dataset, "ensure_local"):
+                try:
+                    dataset.ensure_local()
+                except DatasetError as error:
+                    problems.append(str(error))
+        if problems:
+            raise DatasetError("raw data missing for the configured grid (conf/<env>/parameters_grid.yml):\n- "
+                               + "\n- ".join(problems))

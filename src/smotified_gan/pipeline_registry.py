@@ -1,21 +1,23 @@
-"""Project pipelines, registered under the names of their folders."""
+"""Project pipelines, registered under the names of their folders, for the grid in ``conf/``."""
 
 from __future__ import annotations
 
 from kedro.pipeline import Pipeline
 
 from smotified_gan.pipelines import evaluation, ingestion, oversampling, preprocessing, reporting, training
+from smotified_gan.pipelines.grid import current
 
 
 def register_pipelines() -> dict[str, Pipeline]:
+    grid = current()  # set from the run's configuration by smotified_gan.hooks.GridHook
     pipelines = {
-        "ingestion": ingestion.create_pipeline(),
-        "preprocessing": preprocessing.create_pipeline(),
-        "oversampling": oversampling.create_pipeline(),
-        "training": training.create_pipeline(),
-        "evaluation": evaluation.create_pipeline(),
-        "reporting": reporting.create_pipeline(),
+        "ingestion": ingestion.create_pipeline(grid.datasets),
+        "preprocessing": preprocessing.create_pipeline(grid.datasets),
+        "oversampling": oversampling.create_pipeline(grid),
+        "training": training.create_pipeline(grid),
+        "evaluation": evaluation.create_pipeline(grid),
+        "reporting": reporting.create_pipeline(grid),
     }
-    # `kedro run`: the whole experiment on every available dataset, then the report
+    # `kedro run`: the whole experiment on the configured grid, then the report
     pipelines["__default__"] = sum(pipelines.values(), Pipeline([]))
     return pipelines

@@ -12,9 +12,8 @@ import pytest
 from kedro.io import DatasetError
 
 from smotified_gan.data.download import sha256_of
-from smotified_gan.data.readers import RawData, SourceUnavailable
+from smotified_gan.data.readers import RawData
 from smotified_gan.io import PackagedFileDataset, RemoteFileDataset
-from smotified_gan.pipelines.grid import DOWNLOADED_DATASETS
 from smotified_gan.pipelines.ingestion.nodes import ingest_dataset
 from tests.conftest import compress_z, shared_file
 
@@ -37,11 +36,17 @@ def remote(raw_catalog, name, tmp_path, **part_overrides) -> RemoteFileDataset:
     return RemoteFileDataset(**config)
 
 
-def test_catalog_file_names_match_the_grid(raw_catalog):
+DOWNLOADED_DATASETS = {"spambase": ("spambase.data",), "shuttle": ("shuttle.trn", "shuttle.tst"),
+                       "connect4": ("connect-4.data",), "creditcard": ("creditcard.csv",)}
+
+
+def test_downloads_land_in_data_01_raw_under_the_names_the_readme_gives(raw_catalog, project_root):
+    readme = (project_root / "README.md").read_text()
     for name, files in DOWNLOADED_DATASETS.items():
         parts = raw_catalog[f"{name}.raw"]["parts"].values()
         assert tuple(Path(p["filepath"]).name for p in parts) == files
         assert all(p["filepath"].startswith("data/01_raw/") for p in parts)
+        assert all(f"`data/01_raw/{f}`" in readme for f in files)
 
 
 def test_spambase_downloaded_verified_cached(raw_catalog, parameters, http_server, tmp_path):
@@ -60,30 +65,30 @@ def test_spambase_downloaded_verified_cached(raw_catalog, parameters, http_serve
     assert dataset.load().frame.equals(raw.frame)
 
 
-def test_checksum_mismatch_skips_and_writes_nothing(raw_catalog, http_server, tmp_path):
+def test_checksum_mismatch_is_an_error_and_writes_nothing(raw_catalog, http_server, tmp_path):
     tampered = shared_file("spambase.data").read_bytes().replace(b"0.64", b"0.65", 1)
     (http_server.root / "spambase.zip").write_bytes(zip_bytes({"spambase.data": tampered}))
     dataset = remote(raw_catalog, "spambase", tmp_path, data={"url": http_server.url("spambase.zip")})
-    result = dataset.load()
-    assert isinstance(result, SourceUnavailable)
-    assert "expected b1ef93de71f97714d3d7d4f58fc9f718da7bbc8ac8a150eff2778616a8097b12" in result.reason
-    assert f"save it as {tmp_path / '01_raw' / 'spambase.data'}" in result.how_to_get
+    with pytest.raises(DatasetError, match="dataset 'spambase': .*expected "
+                                           "b1ef93de71f97714d3d7d4f58fc9f718da7bbc8ac8a150eff2778616a8097b12"):
+        dataset.load()
     assert not (tmp_path / "01_raw" / "spambase.data").exists()
     assert list((tmp_path / "01_raw").glob("*")) == []  # no partial file either
 
 
-def test_dead_server_skips_with_instructions(raw_catalog, dead_url, tmp_path):
+def test_dead_server_is_an_error_naming_the_url_and_the_file_to_place(raw_catalog, dead_url, tmp_path):
     dataset = remote(raw_catalog, "spambase", tmp_path, data={"url": dead_url})
-    result = dataset.load()
-    assert isinstance(result, SourceUnavailable)
-    assert result.reason.startswith(f"could not download {dead_url}")
-    assert "save it as" in result.how_to_get and "kedro run --pipelines ingestion" in result.how_to_get
+    with pytest.raises(DatasetError) as error:
+        dataset.ensure_local()
+    message = str(error.value)
+    assert message.startswith(f"dataset 'spambase' is not available: could not download {dead_url}")
+    assert f"save it as {tmp_path / '01_raw' / 'spambase.data'}" in message
 
 
-def test_missing_member_in_archive_skips(raw_catalog, http_server, tmp_path):
+def test_missing_member_in_archive_is_an_error(raw_catalog, http_server, tmp_path):
     (http_server.root / "spambase.zip").write_bytes(zip_bytes({"other.txt": b"x"}))
-    result = remote(raw_catalog, "spambase", tmp_path, data={"url": http_server.url("spambase.zip")}).load()
-    assert isinstance(result, SourceUnavailable) and "has no member 'spambase.data'" in result.reason
+    with pytest.raises(DatasetError, match="has no member 'spambase.data'"):
+        remote(raw_catalog, "spambase", tmp_path, data={"url": http_server.url("spambase.zip")}).load()
 
 
 def test_corrupt_file_put_by_hand_is_an_error_and_is_kept(raw_catalog, dead_url, tmp_path):

@@ -34,7 +34,7 @@ def test_quick_experiment_is_complete_in_mlflow(project_copy, tmp_path):
             if "smotified_gan" in w.filename and not KNOWN_NOTICES.search(str(w.message))]
     assert ours == []  # the project's own code raises no warning during a run (but the documented Kedro nag)
 
-    reporting = project_copy / "data" / "08_reporting"
+    reporting = project_copy / "data" / "quick" / "08_reporting"
     results = pd.read_csv(reporting / "results.csv")
     assert list(results.columns) == ["dataset", "method", "metric", "mean", "std", "best", "runs"]
     assert sorted(results["dataset"].unique()) == DATASETS
@@ -71,8 +71,8 @@ def test_quick_experiment_is_complete_in_mlflow(project_copy, tmp_path):
         "models/ecoli/gan", "models/ecoli/smotified_gan"}
     logged = client.download_artifacts(run.info.run_id, "models/ecoli/smotified_gan/sampler.pt", str(tmp_path))
     sampler = SMOTifiedGAN.load(logged)
-    first_phase = pd.read_parquet(project_copy / "data" / "04_feature" / "ecoli" / "smotified_gan" / "first_phase_rows.parquet")
-    refined = pd.read_parquet(project_copy / "data" / "04_feature" / "ecoli" / "smotified_gan" / "synthetic_rows.parquet")
+    first_phase = pd.read_parquet(project_copy / "data" / "quick" / "04_feature" / "ecoli" / "smotified_gan" / "first_phase_rows.parquet")
+    refined = pd.read_parquet(project_copy / "data" / "quick" / "04_feature" / "ecoli" / "smotified_gan" / "synthetic_rows.parquet")
     np.testing.assert_allclose(sampler.refine(first_phase.drop(columns="target").to_numpy(), label=1),
                                refined.drop(columns="target").to_numpy(), atol=1e-6)
     for name in ("figure4_f1.png", "figure6_pr_curves.png", "figure7_gan_losses.png"):

@@ -4,7 +4,7 @@ Nothing here imports Kedro or MLflow, so it can be reused from plain scripts.
 """
 
 from smotified_gan.data.download import ChecksumError, DownloadError, fetch_file, sha256_of
-from smotified_gan.data.readers import DataFormatError, RawData, SourceUnavailable, parse_table
+from smotified_gan.data.readers import DataFormatError, RawData, parse_table
 from smotified_gan.data.tables import DataValidationError, build_labelled_table, data_card
 
 __all__ = [
@@ -13,7 +13,6 @@ __all__ = [
     "DataValidationError",
     "DownloadError",
     "RawData",
-    "SourceUnavailable",
     "build_labelled_table",
     "data_card",
     "fetch_file",

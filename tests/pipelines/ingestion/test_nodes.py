@@ -5,8 +5,7 @@ import pandas as pd
 import pytest
 from kedro.io import DataCatalog
 
-from smotified_gan.data.readers import SourceUnavailable, parse_table
-from smotified_gan.pipelines.grid import PACKAGED_DATASETS
+from smotified_gan.data.readers import parse_table
 from smotified_gan.pipelines.ingestion.nodes import gather_data_cards, ingest_dataset
 from tests.conftest import shared_file
 
@@ -15,6 +14,9 @@ EXPECTED = {
     "abalone": (4177, 8, 839), "ecoli": (336, 7, 20), "ionosphere": (351, 33, 126),
     "pageblocks": (472, 10, 28), "poker": (1477, 10, 17), "wine": (656, 11, 18), "yeast": (514, 8, 51),
 }
+
+
+PACKAGED_DATASETS = tuple(EXPECTED)
 
 
 @pytest.fixture(scope="module")
@@ -65,18 +67,17 @@ def test_abalone_sex_is_kept_categorical(packaged):
     assert sorted(table["Sex"].unique()) == ["F", "I", "M"]
 
 
-def test_unavailable_source_gives_skipped_card_and_empty_table(parameters, caplog):
-    missing = SourceUnavailable("spambase", "could not download http://x: refused", "Put it in data/01_raw.")
-    with caplog.at_level("WARNING"):
-        table, card = ingest_dataset(missing, parameters["datasets"]["spambase"])
-    assert table.empty and card["status"] == "skipped: could not download http://x: refused"
-    assert [r.getMessage() for r in caplog.records] == [
-        "Skipping dataset 'spambase': could not download http://x: refused. Put it in data/01_raw."
-    ]
+def test_a_plain_dataframe_is_ingested_with_its_definition(parameters):
+    frame = pd.DataFrame({"x": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], "y": list("aabbbbbb")})
+    spec = {"id": "own", "source": "my file", "label_column": "y", "minority": {"labels": ["a"]},
+            "min_minority_rows": 2}
+    table, card = ingest_dataset(frame, spec)
+    assert table["target"].tolist() == [1, 1, 0, 0, 0, 0, 0, 0]
+    assert (card["dataset"], card["rows"], card["minority_rows"], card["sha256"]) == ("own", 8, 2, "")
 
 
 def test_gather_data_cards_types_and_order(packaged):
-    cards = gather_data_cards(packaged["ecoli"][1], {**packaged["wine"][1], "rows": None, "status": "skipped: x"})
+    cards = gather_data_cards(packaged["ecoli"][1], {**packaged["wine"][1], "rows": None})
     assert cards["dataset"].tolist() == ["ecoli", "wine"]
     assert str(cards["rows"].dtype) == "Int64" and cards["rows"].isna().tolist() == [False, True]
 

@@ -15,6 +15,7 @@ from smotified_gan.pipelines.oversampling.nodes import (
     oversample_training_set,
     smote_oversample,
 )
+from smotified_gan.pipelines.grid import Grid
 from smotified_gan.pipelines.oversampling.pipeline import create_pipeline
 
 GAN = {"architecture": "paper", "learning_rate": 1e-4, "batch_size": 32, "log_every": 0, "device": "cpu",
@@ -122,7 +123,11 @@ def test_all_four_methods_as_a_pipeline_slice():
         "params:oversampling": MemoryDataset(PARAMS),
         "params:oversampling.gan_epochs.toy": MemoryDataset(2),
     })
-    pipeline = create_pipeline(["toy"])
+    methods = {m: {"sampler": m} for m in ("none", "smote", "gan", "smotified_gan")}
+    pipeline = create_pipeline(Grid(datasets=("toy",), methods=methods))
+    catalog["params:grid.methods.smote"] = MemoryDataset({"sampler": "smote"})
+    catalog["params:grid.methods.gan"] = MemoryDataset({"sampler": "gan"})
+    catalog["params:grid.methods.smotified_gan"] = MemoryDataset({"sampler": "smotified_gan"})
     outputs = sorted(o for o in pipeline.outputs() if o.endswith("augmented_train"))
     assert outputs == [f"toy.{m}.augmented_train" for m in ("gan", "none", "smote", "smotified_gan")]
     for name in pipeline.outputs():

@@ -4,29 +4,28 @@ from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
 
-from smotified_gan.pipelines.grid import METHODS, available_datasets
+from smotified_gan.pipelines.grid import Grid
 
 from .nodes import assess_synthetic_rows, evaluate_runs, summarise_runs
 
 
-def template(method: str) -> Pipeline:
+def template(sampler: str) -> Pipeline:
     nodes = [
         Node(evaluate_runs, ["classifiers", "augmented_train", "test_set"], ["run_metrics", "test_scores"],
              name="evaluate_runs"),
         Node(summarise_runs, "run_metrics", ["summary", "mlflow_metrics"], name="summarise_runs"),
     ]
-    if method != "none":
+    if sampler != "none":
         nodes.append(Node(assess_synthetic_rows, ["synthetic_rows", "test_set", "params:quality"], "synthetic_quality",
                           name="assess_synthetic_rows"))
     return Pipeline(nodes)
 
 
-def cell(dataset: str, method: str) -> Pipeline:
-    parameters = None if method == "none" else {"params:quality": "params:evaluation.quality"}
-    return Pipeline(template(method), namespace=f"{dataset}.{method}", tags=[dataset, method],
+def cell(dataset: str, method: str, sampler: str) -> Pipeline:
+    parameters = None if sampler == "none" else {"params:quality": "params:evaluation.quality"}
+    return Pipeline(template(sampler), namespace=f"{dataset}.{method}", tags=[dataset, method],
                     inputs={"test_set": f"{dataset}.test_set"}, parameters=parameters)
 
 
-def create_pipeline(datasets: list[str] | None = None, methods: tuple[str, ...] = METHODS, **kwargs) -> Pipeline:
-    names = datasets if datasets is not None else available_datasets()
-    return Pipeline([cell(dataset, method) for dataset in names for method in methods])
+def create_pipeline(grid: Grid, **kwargs) -> Pipeline:
+    return Pipeline([cell(dataset, method, grid.sampler(method)) for dataset, method in grid.cells()])

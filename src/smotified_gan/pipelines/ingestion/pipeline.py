@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
 
-from smotified_gan.pipelines.grid import ALL_DATASETS
-
 from .nodes import gather_data_cards, ingest_dataset
 
 
@@ -15,7 +13,7 @@ def template() -> Pipeline:
     ])
 
 
-def create_pipeline(datasets: tuple[str, ...] | list[str] = ALL_DATASETS, **kwargs) -> Pipeline:
+def create_pipeline(datasets: tuple[str, ...] | list[str], **kwargs) -> Pipeline:
     per_dataset = [
         Pipeline(template(), namespace=name, parameters={"params:dataset": f"params:datasets.{name}"}, tags=[name])
         for name in datasets

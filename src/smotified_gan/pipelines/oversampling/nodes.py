@@ -9,6 +9,7 @@ and the notebook therefore run the same objects.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,25 @@ from smotified_gan.pipelines.grid import METHODS
 logger = logging.getLogger(__name__)
 
 
-def build_sampler(method: str, oversampling: dict[str, Any], epochs: int = 100):
+def method_settings(method: str | Mapping[str, Any], oversampling: Mapping[str, Any]) -> tuple[str, dict]:
+    """The sampler a method runs and its ``oversampling`` settings with the method's overrides applied.
+
+    ``method`` is a sampler name (``smote``) or a grid method's settings
+    (``{sampler: smotified_gan, first_phase: {first_phase: borderline_smote}}``):
+    its ``first_phase`` and ``gan`` blocks override those of ``oversampling``
+    key by key, any other key replaces the one in ``oversampling``.
+    """
+    method = {"sampler": method} if isinstance(method, str) else dict(method)
+    sampler = method.pop("sampler", None)
+    if sampler not in METHODS:
+        raise ValueError(f"unknown oversampling method {sampler!r}; known: {list(METHODS)}")
+    settings = {**oversampling}
+    for key, value in method.items():
+        settings[key] = {**settings.get(key, {}), **value} if key in ("first_phase", "gan") else value
+    return sampler, settings
+
+
+def build_sampler(method: str | Mapping[str, Any], oversampling: Mapping[str, Any], epochs: int = 100):
     """The sampler ``method`` names, built from the ``oversampling`` parameters (None for ``none``).
 
     ``oversampling`` holds ``sampling_strategy``, ``random_state``,
@@ -30,17 +49,16 @@ def build_sampler(method: str, oversampling: dict[str, Any], epochs: int = 100):
     """
     from smotified_gan.samplers import GANOverSampler, SMOTifiedGAN, make_first_phase
 
-    if method not in METHODS:
-        raise ValueError(f"unknown oversampling method {method!r}; known: {list(METHODS)}")
-    if method == "none":
+    kind, settings = method_settings(method, oversampling)
+    if kind == "none":
         return None
-    common = {"sampling_strategy": oversampling["sampling_strategy"], "random_state": oversampling["random_state"]}
-    first = dict(oversampling["first_phase"])
-    if method == "smote":
+    common = {"sampling_strategy": settings["sampling_strategy"], "random_state": settings["random_state"]}
+    first = dict(settings["first_phase"])
+    if kind == "smote":
         return make_first_phase(first["first_phase"], common["sampling_strategy"], first["k_neighbors"],
                                 common["random_state"], **(first.get("first_phase_kwargs") or {}))
-    gan = {**oversampling["gan"], "epochs": int(epochs)}
-    return GANOverSampler(**common, **gan) if method == "gan" else SMOTifiedGAN(**common, **first, **gan)
+    gan = {**settings["gan"], "epochs": int(epochs)}
+    return GANOverSampler(**common, **gan) if kind == "gan" else SMOTifiedGAN(**common, **first, **gan)
 
 
 def resample(sampler, train_set: pd.DataFrame) -> pd.DataFrame:
@@ -63,22 +81,25 @@ def keep_training_set(train_set: pd.DataFrame) -> pd.DataFrame:
     return train_set.copy()
 
 
-def smote_oversample(train_set: pd.DataFrame, oversampling: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def smote_oversample(train_set: pd.DataFrame, oversampling: dict[str, Any],
+                     method: str | Mapping[str, Any] = "smote") -> tuple[pd.DataFrame, pd.DataFrame]:
     """SMOTE (or the configured first-phase sampler): the augmented set and the synthetic rows alone."""
-    augmented = resample(build_sampler("smote", oversampling), train_set)
+    augmented = resample(build_sampler(method, oversampling), train_set)
     return augmented, _new_rows(augmented, train_set)
 
 
-def gan_generate(train_set: pd.DataFrame, oversampling: dict[str, Any], epochs: int):
+def gan_generate(train_set: pd.DataFrame, oversampling: dict[str, Any], epochs: int,
+                 method: str | Mapping[str, Any] = "gan"):
     """The plain GAN baseline (G(noise)): augmented set, synthetic rows, loss history, fitted sampler."""
-    sampler = build_sampler("gan", oversampling, epochs)
+    sampler = build_sampler(method, oversampling, epochs)
     augmented = resample(sampler, train_set)
     return augmented, _new_rows(augmented, train_set), sampler.history_, sampler
 
 
-def gan_refine(train_set: pd.DataFrame, oversampling: dict[str, Any], epochs: int):
+def gan_refine(train_set: pd.DataFrame, oversampling: dict[str, Any], epochs: int,
+               method: str | Mapping[str, Any] = "smotified_gan"):
     """SMOTified-GAN (G(first-phase rows)): augmented set, refined rows, first-phase rows, history, sampler."""
-    sampler = build_sampler("smotified_gan", oversampling, epochs)
+    sampler = build_sampler(method, oversampling, epochs)
     augmented = resample(sampler, train_set)
     features = feature_columns(train_set)
     first = [pd.DataFrame(rows, columns=features).assign(**{TARGET: np.int8(label)})
@@ -87,7 +108,7 @@ def gan_refine(train_set: pd.DataFrame, oversampling: dict[str, Any], epochs: in
     return augmented, _new_rows(augmented, train_set), first_phase_rows, sampler.history_, sampler
 
 
-def oversample_training_set(train_set: pd.DataFrame, method: str, oversampling: dict[str, Any],
+def oversample_training_set(train_set: pd.DataFrame, method: str | Mapping[str, Any], oversampling: dict[str, Any],
                             epochs: int) -> pd.DataFrame:
     """The augmented training set of the method named in parameters (production retraining)."""
     sampler = build_sampler(method, oversampling, epochs)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
 
-from smotified_gan.pipelines.grid import available_datasets
 
 from .nodes import build_model_inputs, fit_transformer, split_dataset
 
@@ -19,9 +18,9 @@ def template() -> Pipeline:
     ])
 
 
-def create_pipeline(datasets: list[str] | None = None, **kwargs) -> Pipeline:
+def create_pipeline(datasets: list[str] | tuple[str, ...], **kwargs) -> Pipeline:
     return Pipeline([
         Pipeline(template(), namespace=name,
                  parameters={"params:dataset": f"params:datasets.{name}", "params:split": "params:split"}, tags=[name])
-        for name in (datasets if datasets is not None else available_datasets())
+        for name in datasets
     ])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
 
-from smotified_gan.pipelines.grid import METHODS, available_datasets
+from smotified_gan.pipelines.grid import Grid
 
 from .nodes import (
     compile_quality,
@@ -19,17 +19,15 @@ from .nodes import (
 )
 
 
-def create_pipeline(datasets: list[str] | None = None, methods: tuple[str, ...] = METHODS, **kwargs) -> Pipeline:
-    names = datasets if datasets is not None else available_datasets()
-    cells = [f"{dataset}.{method}" for dataset in names for method in methods]
-
-    def each(output: str, only=lambda cell: True) -> dict[str, str]:
-        return {cell: f"{cell}.{output}" for cell in cells if only(cell)}
+def create_pipeline(grid: Grid, **kwargs) -> Pipeline:
+    def each(output: str, samplers=("none", "smote", "gan", "smotified_gan")) -> dict[str, str]:
+        return {f"{dataset}.{method}": f"{dataset}.{method}.{output}" for dataset, method in grid.cells()
+                if grid.sampler(method) in samplers}
 
     return Pipeline([
         Node(compile_results, each("summary"), "results", name="compile_results"),
         Node(compile_run_metrics, each("run_metrics"), "run_metrics", name="compile_run_metrics"),
-        Node(compile_quality, each("synthetic_quality", lambda c: not c.endswith(".none")), "synthetic_quality",
+        Node(compile_quality, each("synthetic_quality", ("smote", "gan", "smotified_gan")), "synthetic_quality",
              name="compile_quality"),
         Node(test_significance, ["run_metrics", "results", "params:reporting"],
              ["significance", "method_ranks", "friedman_test"], name="test_significance"),
@@ -39,6 +37,6 @@ def create_pipeline(datasets: list[str] | None = None, methods: tuple[str, ...] 
              name="write_results_markdown"),
         Node(figure_f1, "results", "figure4_f1", name="plot_f1_bars"),
         Node(figure_pr_curves, each("test_scores"), "figure6_pr_curves", name="plot_pr_curves"),
-        Node(figure_gan_losses, each("gan_history", lambda c: c.endswith(".smotified_gan")), "figure7_gan_losses",
+        Node(figure_gan_losses, each("gan_history", ("smotified_gan",)), "figure7_gan_losses",
              name="plot_gan_losses"),
     ], tags=["reporting"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
 
-from smotified_gan.pipelines.grid import METHODS, available_datasets
+from smotified_gan.pipelines.grid import Grid
 
 from .nodes import train_classifier_runs
 
@@ -17,6 +17,5 @@ def cell(dataset: str, method: str) -> Pipeline:
                                 "params:classifier_epochs": f"params:training.classifier_epochs.{dataset}"})
 
 
-def create_pipeline(datasets: list[str] | None = None, methods: tuple[str, ...] = METHODS, **kwargs) -> Pipeline:
-    names = datasets if datasets is not None else available_datasets()
-    return Pipeline([cell(dataset, method) for dataset in names for method in methods])
+def create_pipeline(grid: Grid, **kwargs) -> Pipeline:
+    return Pipeline([cell(dataset, method) for dataset, method in grid.cells()])
