@@ -98,6 +98,18 @@ class TrainedClassifiers:
         """0/1 predictions per run and row (minority when the score > threshold)."""
         return (self.scores(X) > self.config.threshold).astype(np.int8)
 
+    def select(self, run: int) -> TrainedClassifiers:
+        """The one run ``run`` (an index into ``seeds``) as a stack of one, to deploy on its own."""
+        if not 0 <= run < len(self.seeds):
+            raise ValueError(f"run {run} is not one of the {len(self.seeds)} trained runs")
+        model = StackedMLP(self.model.weights[0].shape[1], self.config.hidden, [0])
+        with torch.no_grad():
+            for target, source in zip(model.parameters(), self.model.parameters()):
+                target.copy_(source[run:run + 1])
+        return TrainedClassifiers(model=model, seeds=[self.seeds[run]], config=self.config,
+                                  feature_names=self.feature_names, loss_history=self.loss_history[:, run:run + 1],
+                                  seconds=self.seconds)
+
 
 def train_classifiers(X: np.ndarray, y: np.ndarray, config: ClassifierConfig, seeds: list[int],
                       feature_names: list[str] | None = None) -> TrainedClassifiers:

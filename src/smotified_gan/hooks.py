@@ -120,3 +120,28 @@ class GridHook:
         if problems:
             raise DatasetError("raw data missing for the configured grid (conf/<env>/parameters_grid.yml):\n- "
                                + "\n- ".join(problems))
+
+
+class ModelRegistryHook:
+    """After ``retrain``: register the model kedro-mlflow logged, and move ``champion`` if it won on the holdout."""
+
+    DECISION = "production.champion_decision"
+
+    def __init__(self) -> None:
+        self._run_id: str | None = None
+
+    @hook_impl(trylast=True)  # after kedro-mlflow has started the run
+    def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        run = mlflow.active_run()
+        self._run_id = run.info.run_id if run is not None and self.DECISION in pipeline.all_outputs() else None
+
+    @hook_impl(trylast=True)  # after kedro-mlflow has logged the model
+    def after_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        if self._run_id is None:
+            return
+        from smotified_gan.registry import register_and_crown
+
+        retrain = catalog.load("params:retrain")
+        lock = Path(run_params.get("project_path") or Path.cwd()) / "data" / ".model_registry.lock"
+        register_and_crown(self._run_id, retrain["model_name"], catalog.load(self.DECISION), lock)
+        self._run_id = None

@@ -50,6 +50,25 @@ def run_metrics(y_test: np.ndarray, test_scores: np.ndarray, y_train: np.ndarray
     }
 
 
+HOLDOUT_METRICS = ("f1", "precision", "recall", "balanced_accuracy", "g_mean", "pr_auc", "roc_auc")
+
+
+def holdout_metric(y_true: np.ndarray, scores: np.ndarray, predicted: np.ndarray, metric: str = "f1") -> float:
+    """One metric of a model's output on labelled rows: from its classes (f1, ...) or its scores (pr_auc, roc_auc)."""
+    if metric not in HOLDOUT_METRICS:
+        raise ValueError(f"holdout metric must be one of {HOLDOUT_METRICS}, got {metric!r}")
+    y_true, predicted = np.asarray(y_true).astype(int), np.asarray(predicted).astype(int)
+    by_class = {"f1": f1_score, "precision": precision_score, "recall": recall_score}
+    if metric in by_class:
+        return float(by_class[metric](y_true, predicted, zero_division=0))
+    if metric == "balanced_accuracy":
+        return float(balanced_accuracy_score(y_true, predicted))
+    if metric == "g_mean":
+        return g_mean(y_true, predicted)
+    scorer = average_precision_score if metric == "pr_auc" else roc_auc_score
+    return float(scorer(y_true, scores))
+
+
 def aggregate_runs(per_run: pd.DataFrame) -> pd.DataFrame:
     """Mean, standard deviation (numpy's, ddof=0) and best (highest) of each metric over the runs."""
     rows = []

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from kedro.pipeline import Pipeline
 
-from smotified_gan.pipelines import evaluation, ingestion, oversampling, preprocessing, reporting, training
+from smotified_gan.pipelines import (
+    evaluation,
+    ingestion,
+    oversampling,
+    preprocessing,
+    reporting,
+    retrain,
+    scoring,
+    training,
+)
 from smotified_gan.pipelines.grid import current
 
 
@@ -20,4 +29,7 @@ def register_pipelines() -> dict[str, Pipeline]:
     }
     # `kedro run`: the whole experiment on the configured grid, then the report
     pipelines["__default__"] = sum(pipelines.values(), Pipeline([]))
+    # production (--env prod): not part of the experiment
+    pipelines["retrain"] = retrain.create_pipeline()
+    pipelines["scoring"] = scoring.create_pipeline()
     return pipelines

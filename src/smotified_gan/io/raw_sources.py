@@ -23,7 +23,7 @@ from smotified_gan.data.readers import RawData, parse_table
 logger = logging.getLogger(__name__)
 
 
-class PackagedFileDataset(AbstractDataset[None, RawData]):
+class PackagedFileDataset(AbstractDataset[None, "RawData | pd.DataFrame"]):
     """A read-only data file inside an installed Python package.
 
     Example catalog entry::
@@ -38,9 +38,12 @@ class PackagedFileDataset(AbstractDataset[None, RawData]):
 
     def __init__(self, package: str, resource: str, file_format: str, sha256: str | None = None,
                  columns: list[str] | None = None, load_args: dict[str, Any] | None = None,
+                 as_frame: bool = False, drop_columns: list[str] | None = None,
                  metadata: dict[str, Any] | None = None) -> None:
         self._package, self._resource, self._format = package, resource, file_format
         self._sha256, self._columns, self._load_args = sha256, columns, load_args or {}
+        # as_frame: load the table itself (without drop_columns), e.g. a batch of unlabelled rows
+        self._as_frame, self._drop_columns = as_frame, list(drop_columns or [])
         self.metadata = metadata
 
     @property
@@ -55,7 +58,7 @@ class PackagedFileDataset(AbstractDataset[None, RawData]):
             raise DatasetError(f"{self.origin}: package '{self._package}' is not installed")
         return Path(next(iter(spec.submodule_search_locations))) / self._resource
 
-    def load(self) -> RawData:
+    def load(self) -> RawData | pd.DataFrame:
         try:
             content = self._path().read_bytes()
         except FileNotFoundError as exc:
@@ -64,6 +67,10 @@ class PackagedFileDataset(AbstractDataset[None, RawData]):
         if self._sha256 is not None and digest != self._sha256:
             raise DatasetError(f"{self.origin}: sha256 {digest} does not match the pinned {self._sha256}")
         frame = parse_table(content, self.origin, self._format, self._columns, self._load_args)
+        if self._as_frame:
+            frame = frame.drop(columns=self._drop_columns)
+            frame.attrs["source"] = self.origin
+            return frame
         return RawData(frame=frame, origin=self.origin, sha256={Path(self._resource).name: digest})
 
     def save(self, data: None) -> None:
@@ -150,3 +157,44 @@ class RemoteFileDataset(AbstractDataset[None, RawData]):
 
     def _describe(self) -> dict[str, Any]:
         return {"dataset_name": self._name, "parts": self._parts, "file_format": self._format}
+
+
+class TableFileDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
+    """A user's own table, CSV or parquet by its suffix, loaded with its path in ``frame.attrs["source"]``.
+
+    For production tables and batches dropped in ``data/01_raw/``: errors about
+    their content can then name the file. Example catalog entry::
+
+        production.batch:
+          type: smotified_gan.io.TableFileDataset
+          filepath: data/01_raw/new_rows.csv
+    """
+
+    def __init__(self, filepath: str, load_args: dict[str, Any] | None = None,
+                 metadata: dict[str, Any] | None = None) -> None:
+        self._filepath, self._load_args = Path(filepath), load_args or {}
+        self.metadata = metadata
+        if self._filepath.suffix not in (".csv", ".parquet"):
+            raise DatasetError(f"{filepath}: a table file must end in .csv or .parquet")
+
+    def load(self) -> pd.DataFrame:
+        if not self._filepath.is_file():
+            raise DatasetError(f"{self._filepath} does not exist: put the table there (CSV or parquet)")
+        try:
+            if self._filepath.suffix == ".csv":
+                frame = pd.read_csv(self._filepath, **self._load_args)
+            else:
+                frame = pd.read_parquet(self._filepath, **self._load_args)
+        except (ValueError, OSError, pd.errors.ParserError) as exc:
+            raise DatasetError(f"{self._filepath}: not a readable {self._filepath.suffix[1:]} table: {exc}") from exc
+        frame.attrs["source"] = str(self._filepath)
+        return frame
+
+    def save(self, data: pd.DataFrame) -> None:
+        raise DatasetError(f"{self._filepath} is an input table and is read-only")
+
+    def _exists(self) -> bool:
+        return self._filepath.is_file()
+
+    def _describe(self) -> dict[str, Any]:
+        return {"filepath": str(self._filepath)}

@@ -26,6 +26,7 @@ PARAMS = {
     "gan": GAN,
 }
 FEATURES = ["a", "b", "c"]
+SMOTE_METHOD, GAN_METHOD, SG = {"sampler": "smote"}, {"sampler": "gan"}, {"sampler": "smotified_gan"}
 
 
 def train_set(n_major=90, n_minor=15):
@@ -53,17 +54,17 @@ def test_nodes_build_the_published_samplers_from_parameters():
 
 
 def test_smote_node_equals_imblearn_smote_and_the_first_phase_of_smotified_gan():
-    augmented, synthetic = smote_oversample(train_set(), PARAMS)
+    augmented, synthetic = smote_oversample(train_set(), PARAMS, SMOTE_METHOD)
     X_ref, y_ref = SMOTE(random_state=3, k_neighbors=5).fit_resample(*xy(train_set()))
     np.testing.assert_array_equal(augmented[FEATURES].to_numpy(), X_ref.to_numpy(np.float32))
     assert len(synthetic) == 75 and (synthetic["target"] == 1).all()
-    _, _, first_phase, _, _ = gan_refine(train_set(), PARAMS, epochs=1)
+    _, _, first_phase, _, _ = gan_refine(train_set(), PARAMS, 1, SG)
     # same seed: the smote cell and SMOTified-GAN's first phase hold the very same rows (a paired comparison)
     np.testing.assert_array_equal(first_phase[FEATURES].to_numpy(), synthetic[FEATURES].to_numpy())
 
 
 def test_same_seed_gives_the_same_rows_through_the_node_as_through_the_class():
-    augmented, refined, first_phase, history, sampler = gan_refine(train_set(), PARAMS, epochs=4)
+    augmented, refined, first_phase, history, sampler = gan_refine(train_set(), PARAMS, 4, SG)
     direct = SMOTifiedGAN(sampling_strategy="auto", random_state=3, first_phase="smote", k_neighbors=5,
                           epochs=4, **GAN)
     X_res, y_res = direct.fit_resample(*xy(train_set()))
@@ -76,13 +77,13 @@ def test_same_seed_gives_the_same_rows_through_the_node_as_through_the_class():
     np.testing.assert_allclose(sampler.refine(first_phase[FEATURES].to_numpy(), 1), refined[FEATURES].to_numpy(),
                                atol=1e-6)
 
-    rows_node = gan_generate(train_set(), PARAMS, epochs=2)[0]
+    rows_node = gan_generate(train_set(), PARAMS, 2, GAN_METHOD)[0]
     rows_class = GANOverSampler(random_state=3, epochs=2, **GAN).fit_resample(*xy(train_set()))[0]
     np.testing.assert_array_equal(rows_node[FEATURES].to_numpy(), rows_class.to_numpy(np.float32))
 
 
 def test_fitted_sampler_round_trips_through_its_catalog_dataset(tmp_path):
-    _, refined, first_phase, _, sampler = gan_refine(train_set(), PARAMS, epochs=3)
+    _, refined, first_phase, _, sampler = gan_refine(train_set(), PARAMS, 3, SG)
     dataset = SamplerDataset(filepath=str(tmp_path / "models" / "sampler.pt"))
     assert not dataset.exists()
     dataset.save(sampler)
@@ -94,7 +95,7 @@ def test_fitted_sampler_round_trips_through_its_catalog_dataset(tmp_path):
     # weights only: the file loads without unpickling any code
     import torch
     assert torch.load(tmp_path / "models" / "sampler.pt", weights_only=True)["class"] == "SMOTifiedGAN"
-    _, _, _, gan = gan_generate(train_set(), PARAMS, epochs=2)
+    _, _, _, gan = gan_generate(train_set(), PARAMS, 2, GAN_METHOD)
     dataset.save(gan)
     assert isinstance(dataset.load(), GANOverSampler)
 
@@ -102,19 +103,23 @@ def test_fitted_sampler_round_trips_through_its_catalog_dataset(tmp_path):
 def test_production_node_runs_the_method_named_in_parameters():
     frame = train_set()
     assert oversample_training_set(frame, "none", PARAMS, 2).equals(keep_training_set(frame))
-    for method, node in (("smote", smote_oversample), ("smotified_gan", gan_refine)):
-        args = (frame, PARAMS) if method == "smote" else (frame, PARAMS, 2)
+    for method, node in ((SMOTE_METHOD, smote_oversample), (SG, gan_refine)):
+        args = (frame, PARAMS, method) if node is smote_oversample else (frame, PARAMS, 2, method)
         expected = node(*args)[0]
         pd.testing.assert_frame_equal(oversample_training_set(frame, method, PARAMS, 2), expected)
+    # a method's own overrides of the shared settings: here a Borderline-SMOTE first phase
+    borderline = {"sampler": "smotified_gan", "first_phase": {"first_phase": "borderline_smote"}}
+    assert build_sampler(borderline, PARAMS, 2).first_phase == "borderline_smote"
+    assert build_sampler(borderline, PARAMS, 2).k_neighbors == 5  # the rest of the block is kept
 
 
 def test_bad_training_set_is_reported():
     broken = train_set()
     broken.loc[3, "b"] = np.nan
     with pytest.raises(ValueError, match="first in column 'b'"):
-        gan_refine(broken, PARAMS, epochs=1)
+        gan_refine(broken, PARAMS, 1, SG)
     with pytest.raises(ValueError, match=r"class 1 has 4 row\(s\)"):
-        gan_refine(train_set(n_minor=4), PARAMS, epochs=1)
+        gan_refine(train_set(n_minor=4), PARAMS, 1, SG)
 
 
 def test_all_four_methods_as_a_pipeline_slice():
@@ -143,7 +148,7 @@ def test_all_four_methods_as_a_pipeline_slice():
 def test_validation_f1_monitor_records_a_curve_without_stopping():
     params = {**PARAMS, "gan": {**GAN, "validation_every": 2, "patience": 1, "monitor_validation": True,
                                 "validation_fraction": 0.25}}
-    _, _, _, history, sampler = gan_refine(train_set(), params, epochs=6)
+    _, _, _, history, sampler = gan_refine(train_set(), params, 6, SG)
     assert history["epoch"].tolist() == [1, 2, 3, 4, 5, 6]  # patience is ignored when only monitoring
     assert history["val_f1"].notna().tolist() == [False, True, False, True, False, True]
     assert history["val_f1"].dropna().between(0, 1).all()

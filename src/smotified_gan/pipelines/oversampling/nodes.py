@@ -82,22 +82,20 @@ def keep_training_set(train_set: pd.DataFrame) -> pd.DataFrame:
 
 
 def smote_oversample(train_set: pd.DataFrame, oversampling: dict[str, Any],
-                     method: str | Mapping[str, Any] = "smote") -> tuple[pd.DataFrame, pd.DataFrame]:
+                     method: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """SMOTE (or the configured first-phase sampler): the augmented set and the synthetic rows alone."""
     augmented = resample(build_sampler(method, oversampling), train_set)
     return augmented, _new_rows(augmented, train_set)
 
 
-def gan_generate(train_set: pd.DataFrame, oversampling: dict[str, Any], epochs: int,
-                 method: str | Mapping[str, Any] = "gan"):
+def gan_generate(train_set: pd.DataFrame, oversampling: dict[str, Any], epochs: int, method: dict[str, Any]):
     """The plain GAN baseline (G(noise)): augmented set, synthetic rows, loss history, fitted sampler."""
     sampler = build_sampler(method, oversampling, epochs)
     augmented = resample(sampler, train_set)
     return augmented, _new_rows(augmented, train_set), sampler.history_, sampler
 
 
-def gan_refine(train_set: pd.DataFrame, oversampling: dict[str, Any], epochs: int,
-               method: str | Mapping[str, Any] = "smotified_gan"):
+def gan_refine(train_set: pd.DataFrame, oversampling: dict[str, Any], epochs: int, method: dict[str, Any]):
     """SMOTified-GAN (G(first-phase rows)): augmented set, refined rows, first-phase rows, history, sampler."""
     sampler = build_sampler(method, oversampling, epochs)
     augmented = resample(sampler, train_set)
@@ -108,7 +106,7 @@ def gan_refine(train_set: pd.DataFrame, oversampling: dict[str, Any], epochs: in
     return augmented, _new_rows(augmented, train_set), first_phase_rows, sampler.history_, sampler
 
 
-def oversample_training_set(train_set: pd.DataFrame, method: str | Mapping[str, Any], oversampling: dict[str, Any],
+def oversample_training_set(train_set: pd.DataFrame, method: dict[str, Any], oversampling: dict[str, Any],
                             epochs: int) -> pd.DataFrame:
     """The augmented training set of the method named in parameters (production retraining)."""
     sampler = build_sampler(method, oversampling, epochs)

@@ -30,3 +30,8 @@ def fit_transformer(train: pd.DataFrame, spec: dict[str, Any]) -> Pipeline:
 def build_model_inputs(transformer: Pipeline, train: pd.DataFrame, test: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Scaled features + ``target`` for both splits."""
     return apply_feature_transformer(transformer, train), apply_feature_transformer(transformer, test)
+
+
+def transform_rows(transformer: Pipeline, rows: pd.DataFrame) -> pd.DataFrame:
+    """Scaled features of raw rows (no label needed): the production model's first step."""
+    return apply_feature_transformer(transformer, rows)

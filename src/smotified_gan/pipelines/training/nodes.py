@@ -27,3 +27,14 @@ def train_classifier_runs(augmented_train: pd.DataFrame, training: dict[str, Any
     logger.info("Trained %d classifier runs x %d epochs on %d rows in %.1f s", len(trained.seeds), epochs,
                 len(augmented_train), trained.seconds)
     return trained
+
+
+def score_rows(classifiers: TrainedClassifiers, features: pd.DataFrame) -> pd.DataFrame:
+    """``minority_score`` (averaged over the runs; one run in production) and ``predicted_class`` per row."""
+    missing = [c for c in classifiers.feature_names if c not in features.columns]
+    if missing:
+        raise ValueError(f"features {missing} the classifier was trained on are missing from the rows to score")
+    scores = classifiers.scores(features[classifiers.feature_names].to_numpy()).mean(axis=0)
+    return pd.DataFrame({"minority_score": scores.astype("float64"),
+                         "predicted_class": (scores > classifiers.config.threshold).astype("int64")},
+                        index=features.index)

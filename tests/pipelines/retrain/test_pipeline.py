@@ -1,0 +1,219 @@
+"""Production retraining and batch scoring against a real SQLite MLflow store in a temp copy of the project."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import joblib
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+from kedro.io import DatasetError
+from mlflow import MlflowClient
+
+from smotified_gan.pipelines.preprocessing.nodes import transform_rows
+from smotified_gan.pipelines.training.nodes import score_rows
+from tests.conftest import PROJECT_ROOT
+
+NAME = "smotified_gan_classifier"
+# small enough for a test, large enough that the paper's classifier learns Yeast (holdout F1 > 0)
+FAST = {"retrain": {"gan_epochs": 5, "classifier_epochs": 15, "training": {"runs": 3}},
+        "oversampling": {"gan": {"architecture": "paper", "log_every": 0, "monitor_validation": False}}}
+
+
+@pytest.fixture
+def prod_project(project_copy):
+    (project_copy / "conf" / "prod" / "parameters_test_speed.yml").write_text(yaml.safe_dump(FAST))
+    (project_copy / ".venv").symlink_to(PROJECT_ROOT / ".venv")
+    return project_copy
+
+
+def client_of(project: Path) -> MlflowClient:
+    return MlflowClient(f"sqlite:///{project / 'mlflow.db'}", registry_uri=f"sqlite:///{project / 'mlflow.db'}")
+
+
+def run(project: Path, pipeline: str, runtime_params=None):
+    while mlflow.active_run():  # as a new `kedro run` process would, start from no active run
+        mlflow.end_run()
+    bootstrap_project(project)
+    with KedroSession.create(project_path=project, env="prod", runtime_params=runtime_params) as session:
+        return session.run(pipeline_names=[pipeline])
+
+
+def prod_data(project: Path) -> Path:
+    return project / "data" / "prod"
+
+
+def retrain_runs(client: MlflowClient):
+    experiment = client.get_experiment_by_name("smotified_gan")
+    runs = client.search_runs([experiment.experiment_id], order_by=["attributes.start_time ASC"])
+    return [r for r in runs if "champion.decision" in r.data.tags]
+
+
+def test_retrain_registers_a_champion_and_a_worse_model_leaves_it_in_place(prod_project):
+    run(prod_project, "retrain")
+    client = client_of(prod_project)
+    champion = client.get_model_version_by_alias(NAME, "champion")
+    assert int(champion.version) == 1
+    [first] = retrain_runs(client)
+    assert first.info.status == "FINISHED" and first.data.tags["champion.decision"] == "promoted"
+    score = float(first.data.tags["champion.challenger_score"])
+    assert score > 0 and first.data.tags["champion.champion_score"] == "None"
+    assert float(champion.tags["holdout_f1"]) == pytest.approx(score, abs=1e-6)
+
+    # the MLflow model is the transformer + classifier: raw rows in, the pipeline's own scores out
+    data = prod_data(prod_project)
+    rows = pd.read_parquet(data / "03_primary" / "production" / "unlabelled_rows.parquet")
+    expected = pd.read_parquet(data / "07_model_output" / "production" / "holdout_predictions.parquet")
+    model = mlflow.pyfunc.load_model(f"models:/{NAME}@champion")
+    assert [c.name for c in model.metadata.get_input_schema().inputs] == list(rows.columns) == [
+        "Mcg", "Gvh", "Alm", "Mit", "Erl", "Pox", "Vac", "Nuc"]
+    predicted = model.predict(rows)
+    np.testing.assert_allclose(predicted["minority_score"], expected["minority_score"], atol=1e-6)
+    assert predicted["predicted_class"].tolist() == expected["predicted_class"].tolist()
+    assert set(predicted["predicted_class"]) == {0, 1}
+
+    # a model that never predicts the minority (threshold 1e9) scores F1 0 on the holdout: champion stays
+    run(prod_project, "retrain", {"retrain": {"training": {"classifier": {"threshold": 1.0e9}}}})
+    versions = sorted(int(v.version) for v in client.search_model_versions(f"name='{NAME}'"))
+    assert versions == [1, 2]
+    assert int(client.get_model_version_by_alias(NAME, "champion").version) == 1
+    second = retrain_runs(client)[-1]
+    assert second.data.tags["champion.decision"] == "kept"
+    assert float(second.data.tags["champion.challenger_score"]) == 0.0
+    assert float(second.data.tags["champion.champion_score"]) == pytest.approx(score, abs=1e-6)
+    decision = yaml.safe_load((data / "08_reporting" / "production" / "champion_decision.json").read_text())
+    assert decision["promote"] is False and decision["champion_version"] == 1
+
+
+def test_scoring_uses_the_champion_gives_the_pipeline_scores_and_never_overwrites(prod_project):
+    predictions = prod_data(prod_project) / "07_model_output" / "production" / "predictions.csv"
+    with pytest.raises(DatasetError, match=r"no model 'smotified_gan_classifier' with the alias 'champion'.*"
+                                           r"run `kedro run --pipelines retrain --env prod` first"):
+        run(prod_project, "scoring")
+    assert not predictions.exists()
+
+    run(prod_project, "retrain")
+    run(prod_project, "scoring")
+    run(prod_project, "scoring")
+    versions = sorted(predictions.iterdir())
+    assert len(versions) == 2  # versioned: the second batch did not overwrite the first
+    scored = pd.read_csv(versions[-1] / "predictions.csv")
+    assert list(scored.columns) == ["row_id", "minority_score", "predicted_class", "model_name", "model_version"]
+    assert scored["row_id"].tolist() == list(range(514)) and (scored["model_version"] == 1).all()
+
+    # the same rows through the in-pipeline transformer and classifier give the same scores
+    data = prod_data(prod_project)
+    table = pd.read_parquet(data / "02_intermediate" / "production" / "table.parquet")
+    transformer = joblib.load(data / "04_feature" / "production" / "feature_transformer.pkl")
+    classifier = joblib.load(data / "06_models" / "production" / "classifier.pkl")
+    direct = score_rows(classifier, transform_rows(transformer, table.drop(columns=["label", "target"])))
+    np.testing.assert_allclose(scored["minority_score"], direct["minority_score"], atol=1e-5)
+    assert scored["predicted_class"].tolist() == direct["predicted_class"].tolist()
+
+
+BAD_BATCHES = [
+    ("missing", lambda b: b.drop(columns="Gvh"), r"missing column\(s\) \['Gvh'\]"),
+    ("extra", lambda b: b.assign(colour="red"), r"extra column\(s\) \['colour'\]"),
+    ("type", lambda b: b.assign(Alm=["high"] * len(b)), r"wrong type: 'Alm' should hold double values"),
+    ("nan", lambda b: b.assign(Mit=[np.nan] + b["Mit"].tolist()[1:]), r"missing values: 'Mit' \(1 row\(s\)\)"),
+]
+
+
+def test_rows_that_do_not_match_the_signature_fail_naming_file_and_columns(prod_project):
+    run(prod_project, "retrain")
+    good = pd.read_parquet(prod_data(prod_project) / "03_primary" / "production" / "unlabelled_rows.parquet")
+    batch_file = prod_project / "data" / "01_raw" / "batch.csv"
+    catalog_file = prod_project / "conf" / "prod" / "catalog.yml"
+    catalog = yaml.safe_load(catalog_file.read_text())
+    catalog["production.batch"] = {"type": "smotified_gan.io.TableFileDataset", "filepath": "data/01_raw/batch.csv"}
+    catalog_file.write_text(yaml.safe_dump(catalog))
+    predictions = prod_data(prod_project) / "07_model_output" / "production" / "predictions.csv"
+    for name, corrupt, message in BAD_BATCHES:
+        corrupt(good).to_csv(batch_file, index=False)
+        with pytest.raises(ValueError, match=re.escape(str(batch_file)) + ".*" + message):
+            run(prod_project, "scoring")
+        assert not predictions.exists(), name  # nothing written half-way
+    good.to_csv(batch_file, index=False)
+    run(prod_project, "scoring")
+    assert len(list(predictions.iterdir())) == 1
+
+
+def readme_schedule_lines() -> dict[str, str]:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    lines = {}
+    for line in readme.splitlines():
+        match = re.match(r"^(\S+ \S+ \S+ \S+ \S+) (/path/to/project/scripts/batch-job (retrain|scoring))$", line)
+        if match:
+            lines[match.group(3)] = match.group(2)
+    return lines
+
+
+def test_the_documented_cron_lines_run_as_cron_would(prod_project, tmp_path):
+    lines = readme_schedule_lines()
+    assert set(lines) == {"retrain", "scoring"}
+    elsewhere, home = tmp_path / "cron-cwd", tmp_path / "cron-home"
+    elsewhere.mkdir()
+    home.mkdir()
+    environment = {"PATH": "/usr/bin:/bin", "HOME": str(home), "SHELL": "/bin/sh"}  # cron's minimal set
+    results = {}
+    for job in ("retrain", "scoring"):
+        command = lines[job].replace("/path/to/project", str(prod_project))
+        results[job] = subprocess.run(["/bin/sh", "-c", command], cwd=elsewhere, env=environment,
+                                      stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
+        assert results[job].returncode == 0, results[job].stderr[-3000:]
+    log = (prod_project / "logs" / "smotified_gan.log").read_text()
+    assert "Registered smotified_gan_classifier v1" in log and "Scored 514 rows" in log
+    assert len(list((prod_data(prod_project) / "07_model_output" / "production" / "predictions.csv").iterdir())) == 1
+    assert not list(elsewhere.iterdir())  # nothing written in the working directory
+
+    # a failure exits non-zero: scoring a batch that is not there
+    catalog_file = prod_project / "conf" / "prod" / "catalog.yml"
+    catalog = yaml.safe_load(catalog_file.read_text())
+    catalog["production.batch"] = {"type": "smotified_gan.io.TableFileDataset", "filepath": "data/01_raw/none.csv"}
+    catalog_file.write_text(yaml.safe_dump(catalog))
+    failed = subprocess.run(["/bin/sh", "-c", lines["scoring"].replace("/path/to/project", str(prod_project))],
+                            cwd=elsewhere, env=environment, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                            timeout=600)
+    assert failed.returncode != 0 and "none.csv does not exist" in failed.stdout + failed.stderr
+
+    # the guard: a job started while the same job runs does not start a second one
+    lock = prod_project / "data" / ".batch-job-retrain.lock"
+    with subprocess.Popen(["flock", str(lock), "sleep", "30"]) as holder:
+        try:
+            busy = subprocess.run(["/bin/sh", "-c", lines["retrain"].replace("/path/to/project", str(prod_project))],
+                                  cwd=elsewhere, env=environment, stdin=subprocess.DEVNULL, capture_output=True,
+                                  text=True, timeout=60)
+        finally:
+            holder.kill()
+    assert busy.returncode == 75 and "'retrain' is already running" in busy.stderr
+
+
+def test_two_retrains_at_once_both_finish_with_one_champion(prod_project):
+    client = client_of(prod_project)
+    client.search_experiments()  # the store exists before the jobs start (its first run creates it)
+    kedro = str(prod_project / ".venv" / "bin" / "kedro")
+    environment = {**os.environ, "DO_NOT_TRACK": "true"}
+    environment.pop("MLFLOW_TRACKING_URI", None)
+    jobs = [subprocess.Popen([kedro, "run", "--pipelines", "retrain", "--env", "prod"], cwd=prod_project,
+                             env=environment, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    outputs = [job.communicate(timeout=600)[0] for job in jobs]
+    assert [job.returncode for job in jobs] == [0, 0], "\n".join(o[-3000:] for o in outputs)
+    versions = client.search_model_versions(f"name='{NAME}'")
+    assert sorted(int(v.version) for v in versions) == [1, 2]
+    champion = client.get_model_version_by_alias(NAME, "champion")
+    aliases = [client.get_model_version(NAME, str(v.version)).aliases for v in versions]
+    assert sorted(map(len, aliases)) == [0, 1] and int(champion.version) in (1, 2)  # exactly one champion
+    runs = retrain_runs(client)
+    assert len(runs) == 2 and {r.info.status for r in runs} == {"FINISHED"}
+    # the champion is the better of the two on the holdout (or the first, on a tie)
+    scores = {r.data.tags["champion.model_version"]: float(r.data.tags["champion.challenger_score"]) for r in runs}
+    assert scores[str(champion.version)] == max(scores.values())
