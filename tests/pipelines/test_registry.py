@@ -21,7 +21,7 @@ def test_catalog_layers_follow_the_data_flow(project_root, monkeypatch):
     monkeypatch.chdir(project_root)
     loader = OmegaConfigLoader(str(project_root / "conf"), base_env="base", default_run_env="base")
     catalog = DataCatalog.from_config(dict(loader["catalog"]))
-    pipeline = register_pipelines()["__default__"]
+    nodes = {node for pipeline in register_pipelines().values() for node in pipeline.nodes}  # retrain, scoring too
 
     def layer(name):
         if name.startswith("params:") or name not in catalog:
@@ -30,7 +30,7 @@ def test_catalog_layers_follow_the_data_flow(project_root, monkeypatch):
 
     graph: dict[str, set[str]] = {}
     unlayered = set()
-    for node in pipeline.nodes:
+    for node in nodes:
         for output in node.outputs:
             out_layer = layer(output)
             if out_layer is None:
@@ -65,3 +65,15 @@ def test_each_layer_lives_in_its_own_data_folder(project_root):
                 assert folders[folder] == layer, f"{name}: {filepath} is in {folder} but its layer is {layer}"
                 checked += 1
     assert checked >= 25
+
+
+def test_nodes_are_named_after_their_functions_and_documented_and_tagged_by_stage():
+    stages = {"ingestion", "preprocessing", "oversampling", "training", "evaluation", "reporting", "retrain", "scoring"}
+    pipelines = register_pipelines()
+    for name, pipeline in pipelines.items():
+        for node in pipeline.nodes:
+            assert node.name.rsplit(".", 1)[-1] == node.func.__name__, node.name
+            assert (node.func.__doc__ or "").strip(), f"{node.name}: no docstring for kedro-viz to show"
+            if name != "__default__":
+                assert name in node.tags and len(node.tags & stages) == 1, (name, node.name, node.tags)
+    assert {n.namespace for n in pipelines["training"].nodes} >= {"ecoli.smotified_gan", "abalone.none"}

@@ -20,4 +20,4 @@ def create_pipeline(datasets: tuple[str, ...] | list[str], **kwargs) -> Pipeline
     ]
     gather = Node(gather_data_cards, inputs=[f"{name}.card" for name in datasets], outputs="data_cards",
                   name="gather_data_cards")
-    return Pipeline([*per_dataset, gather])
+    return Pipeline([*per_dataset, gather], tags=["ingestion"])

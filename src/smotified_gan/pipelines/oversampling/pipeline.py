@@ -39,4 +39,5 @@ def cell(dataset: str, method: str, sampler: str) -> Pipeline:
 
 
 def create_pipeline(grid: Grid, **kwargs) -> Pipeline:
-    return Pipeline([cell(dataset, method, grid.sampler(method)) for dataset, method in grid.cells()])
+    return Pipeline([cell(dataset, method, grid.sampler(method)) for dataset, method in grid.cells()],
+                    tags=["oversampling"])

@@ -23,4 +23,4 @@ def create_pipeline(datasets: list[str] | tuple[str, ...], **kwargs) -> Pipeline
         Pipeline(template(), namespace=name,
                  parameters={"params:dataset": f"params:datasets.{name}", "params:split": "params:split"}, tags=[name])
         for name in datasets
-    ])
+    ], tags=["preprocessing"])

@@ -55,22 +55,26 @@ def test_significance(run_metrics: pd.DataFrame, results: pd.DataFrame, reportin
 
 
 def paper_comparison(results: pd.DataFrame, reporting: dict[str, Any]) -> pd.DataFrame:
+    """The numbers the paper's text states, next to ours."""
     return compare_with_paper(results, reporting["paper_claims"])
 
 
 def write_results_markdown(results: pd.DataFrame, comparison: pd.DataFrame, significance: pd.DataFrame,
                            ranks: pd.DataFrame, friedman: dict[str, Any], quality: pd.DataFrame,
                            training: dict[str, Any]) -> str:
+    """``results.md``: TABLE 3 beside the paper's numbers, the tests, the ranks and the synthetic-row quality."""
     note = (f"Each (dataset, method) cell: the augmented training set is built once, then the classifier is "
             f"trained {training['runs']} times with seeds {training['seed']}..{training['seed'] + training['runs'] - 1}.")
     return results_markdown(results, comparison, significance, ranks, friedman, quality, note)
 
 
 def figure_f1(results: pd.DataFrame) -> plt.Figure:
+    """FIGURE 4: mean F1 with its spread, per dataset and method."""
     return plot_f1_bars(results)
 
 
 def figure_pr_curves(**test_scores: pd.DataFrame) -> plt.Figure:
+    """FIGURE 6: precision-recall curves per dataset, one per method."""
     grouped: dict[str, dict[str, pd.DataFrame]] = {}
     for cell, frame in test_scores.items():
         dataset, method = _split(cell)
@@ -79,4 +83,5 @@ def figure_pr_curves(**test_scores: pd.DataFrame) -> plt.Figure:
 
 
 def figure_gan_losses(**histories: pd.DataFrame) -> plt.Figure:
+    """FIGURE 7: SMOTified-GAN's generator and discriminator losses per epoch."""
     return plot_gan_losses({_split(cell)[0]: history for cell, history in histories.items()})

@@ -46,25 +46,27 @@ def training_pipeline() -> Pipeline:
     ])
     ns = NAMESPACE
     model = Pipeline([
+        # the same split node as preprocessing, on the scaled training rows
         Node(split_dataset, [f"{ns}.train_set", "params:retrain.validation", "params:production.dataset"],
-             [f"{ns}.fit_set", f"{ns}.validation_set"], name="split_validation_rows"),
+             [f"{ns}.fit_set", f"{ns}.validation_set"], name="split_dataset", namespace=f"{ns}.validation"),
         Node(oversample_training_set, [f"{ns}.fit_set", "params:retrain.method", "params:oversampling",
                                        "params:retrain.gan_epochs"], f"{ns}.augmented_train",
-             name="oversample_training_set"),
+             name="oversample_training_set", namespace=ns),
         Node(train_classifier_runs, [f"{ns}.augmented_train", "params:retrain.training", "params:retrain.classifier_epochs"],
-             f"{ns}.classifiers", name="train_classifier_runs"),
+             f"{ns}.classifiers", name="train_classifier_runs", namespace=ns),
         Node(select_best_run, [f"{ns}.classifiers", f"{ns}.validation_set", "params:retrain.selection"],
-             f"{ns}.classifier", name="select_best_run"),
-        Node(unlabelled_rows, f"{ns}.test_table", MODEL_INPUT, name="unlabelled_rows"),
+             f"{ns}.classifier", name="select_best_run", namespace=ns),
+        Node(unlabelled_rows, f"{ns}.test_table", MODEL_INPUT, name="unlabelled_rows", namespace=ns),
     ])
     # the holdout is scored by the very nodes the MLflow model runs
-    holdout = Pipeline(inference_pipeline(), outputs={f"{ns}.model_output": f"{ns}.holdout_predictions"})
+    holdout = Pipeline(inference_pipeline(), outputs={f"{ns}.model_output": f"{ns}.holdout_predictions"},
+                       namespace=ns, prefix_datasets_with_namespace=False)
     decide = Node(decide_champion, [f"{ns}.holdout_predictions", f"{ns}.test_table", MODEL_INPUT,
                                     f"{ns}.previous_champion", "params:retrain"],
-                  f"{ns}.champion_decision", name="decide_champion")
-    return Pipeline([data, model, holdout, decide], tags=["retrain"])
+                  f"{ns}.champion_decision", name="decide_champion", namespace=ns)
+    return Pipeline([data, model, holdout, decide])
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    return pipeline_ml_factory(training=training_pipeline(), inference=inference_pipeline(), input_name=MODEL_INPUT,
+    return pipeline_ml_factory(training=training_pipeline().tag("retrain"), inference=inference_pipeline(), input_name=MODEL_INPUT,
                                log_model_kwargs={"name": "model"})

@@ -18,4 +18,4 @@ def cell(dataset: str, method: str) -> Pipeline:
 
 
 def create_pipeline(grid: Grid, **kwargs) -> Pipeline:
-    return Pipeline([cell(dataset, method) for dataset, method in grid.cells()])
+    return Pipeline([cell(dataset, method) for dataset, method in grid.cells()], tags=["training"])
