@@ -1,11 +1,25 @@
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import (accuracy_score, average_precision_score, balanced_accuracy_score, f1_score,
-                             precision_score, recall_score, roc_auc_score)
+from sklearn.metrics import (
+    accuracy_score,
+    average_precision_score,
+    balanced_accuracy_score,
+    f1_score,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+)
 
-from smotified_gan.metrics import (aggregate_runs, detection_auc, friedman_ranks, g_mean, ks_distance,
-                                   paired_tests, run_metrics)
+from smotified_gan.metrics import (
+    aggregate_runs,
+    detection_auc,
+    friedman_ranks,
+    g_mean,
+    ks_distance,
+    paired_tests,
+    run_metrics,
+)
 
 Y_TEST = np.array([0, 0, 0, 0, 0, 0, 1, 1, 1, 1])
 SCORES = np.array([0.1, 0.2, 0.7, 0.3, 0.05, 0.6, 0.9, 0.4, 0.8, 0.55])

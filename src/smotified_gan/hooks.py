@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import mlflow
-
 from kedro.framework.hooks import hook_impl
 from kedro.framework.project import pipelines
 from kedro.io import DatasetError

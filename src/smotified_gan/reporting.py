@@ -65,7 +65,8 @@ def results_markdown(results: pd.DataFrame, comparison: pd.DataFrame, significan
     lines += ["", "## Significance: SMOTified-GAN vs each method (Wilcoxon signed-rank on F1, paired by seed)", "",
               "| dataset | versus | mean F1 difference | p-value |", "|---|---|---|---|"]
     for row in significance.itertuples():
-        lines.append(f"| {row.dataset} | {METHOD_LABELS.get(row.versus, row.versus)} | {row.mean_difference:+.3f} | {row.p_value:.3g} |")
+        versus = METHOD_LABELS.get(row.versus, row.versus)
+        lines.append(f"| {row.dataset} | {versus} | {row.mean_difference:+.3f} | {row.p_value:.3g} |")
     lines += ["", f"Average rank by mean F1 over {friedman['datasets']} datasets (1 = best); Friedman test "
               f"statistic {friedman['statistic']:.3f}, p = {friedman['p_value']:.3g}:", ""]
     lines += [f"- {METHOD_LABELS.get(r.method, r.method)}: {r.average_rank:.2f}" for r in ranks.itertuples()]

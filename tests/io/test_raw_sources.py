@@ -129,7 +129,7 @@ def test_creditcard_structure_is_verified(raw_catalog, parameters, http_server, 
 
 
 def test_connect4_categorical_cells(raw_catalog, parameters, http_server, tmp_path):
-    rows = ["b,b,b,b,b,b,x,o,b,b,b,b,x,o,x,o,x,o,b,b,b,b,b,b,b,b,b,b,b,b,x,b,b,b,b,b,o,b,b,b,b,b,{}".format(o)
+    rows = [f"b,b,b,b,b,b,x,o,b,b,b,b,x,o,x,o,x,o,b,b,b,b,b,b,b,b,b,b,b,b,x,b,b,b,b,b,o,b,b,b,b,b,{o}"
             for o in ["win"] * 12 + ["loss"] * 6 + ["draw"] * 7]
     (http_server.root / "connect+4.zip").write_bytes(zip_bytes({"connect-4.data.Z": compress_z("\n".join(rows).encode())}))
     raw = remote(raw_catalog, "connect4", tmp_path, data={"url": http_server.url("connect+4.zip")}).load()

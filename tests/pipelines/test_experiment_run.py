@@ -3,8 +3,8 @@
 import warnings
 
 import matplotlib.image
-import numpy as np
 import mlflow
+import numpy as np
 import pandas as pd
 import pytest
 from kedro.framework.session import KedroSession
@@ -71,8 +71,9 @@ def test_quick_experiment_is_complete_in_mlflow(project_copy, tmp_path):
         "models/ecoli/gan", "models/ecoli/smotified_gan"}
     logged = client.download_artifacts(run.info.run_id, "models/ecoli/smotified_gan/sampler.pt", str(tmp_path))
     sampler = SMOTifiedGAN.load(logged)
-    first_phase = pd.read_parquet(project_copy / "data" / "quick" / "04_feature" / "ecoli" / "smotified_gan" / "first_phase_rows.parquet")
-    refined = pd.read_parquet(project_copy / "data" / "quick" / "04_feature" / "ecoli" / "smotified_gan" / "synthetic_rows.parquet")
+    cell = project_copy / "data" / "quick" / "04_feature" / "ecoli" / "smotified_gan"
+    first_phase = pd.read_parquet(cell / "first_phase_rows.parquet")
+    refined = pd.read_parquet(cell / "synthetic_rows.parquet")
     np.testing.assert_allclose(sampler.refine(first_phase.drop(columns="target").to_numpy(), label=1),
                                refined.drop(columns="target").to_numpy(), atol=1e-6)
     for name in ("figure4_f1.png", "figure6_pr_curves.png", "figure7_gan_losses.png"):

@@ -22,7 +22,8 @@ def test_ingestion_preprocessing_oversampling_from_a_clean_checkout(project_copy
 
     data = project_copy / "data" / "quick"  # conf/quick/globals.yml: the quick environment's own data root
     cards = pd.read_csv(data / "08_reporting" / "data_cards.csv")
-    assert list(cards.columns[:8]) == ["dataset", "source", "rows", "features", "minority_rows", "minority_pct", "sha256", "status"]
+    assert list(cards.columns[:8]) == ["dataset", "source", "rows", "features", "minority_rows", "minority_pct", "sha256",
+                                       "status"]
     ok = cards[cards["status"] == "ok"].set_index("dataset")
     assert sorted(cards["dataset"]) == sorted(ok.index) == sorted(EXPECTED)  # the grid of conf/base
     for name, (rows, features, minority) in EXPECTED.items():

@@ -131,7 +131,8 @@ def test_history_and_early_stopping():
 
 
 BAD_INPUTS = [
-    ("nan", lambda X, y: (X.assign(f1=np.r_[np.nan, X["f1"].iloc[1:]]), y), r"1 NaN or infinite value\(s\), first in column 'f1'"),
+    ("nan", lambda X, y: (X.assign(f1=np.r_[np.nan, X["f1"].iloc[1:]]), y),
+     r"1 NaN or infinite value\(s\), first in column 'f1'"),
     ("inf", lambda X, y: (X.assign(f2=np.r_[np.inf, X["f2"].iloc[1:]]), y), r"NaN or infinite value\(s\), first in column 'f2'"),
     ("text", lambda X, y: (X.assign(f0="a"), y), r"non-numeric column\(s\) \['f0'\]"),
     ("one class", lambda X, y: (X, np.zeros_like(y)), "single class"),

@@ -21,7 +21,6 @@ rather than hides.
 """
 
 import numpy as np
-import pytest
 
 from smotified_gan import SMOTifiedGAN
 
@@ -33,7 +32,8 @@ def ring(n, rng, radius=0.3, noise=0.002):
 
 
 def energy_distance(a, b):
-    mean_dist = lambda x, y: np.sqrt(((x[:, None, :] - y[None, :, :]) ** 2).sum(-1)).mean()
+    def mean_dist(x, y):
+        return np.sqrt(((x[:, None, :] - y[None, :, :]) ** 2).sum(-1)).mean()
     return 2 * mean_dist(a, b) - mean_dist(a, a) - mean_dist(b, b)
 
 

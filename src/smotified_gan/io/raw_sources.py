@@ -9,8 +9,8 @@ tried and the exact file to place in ``data/01_raw/`` by hand.
 
 from __future__ import annotations
 
-import logging
 import importlib.util
+import logging
 from pathlib import Path
 from typing import Any
 

@@ -25,7 +25,8 @@ def check_resampling_input(X, y, unit_interval: bool) -> None:
     can pass 1 by a rounding error; the samplers clip such values).
     """
     if isinstance(X, pd.DataFrame):
-        bad = [str(c) for c, dtype in X.dtypes.items() if not (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype))]
+        numeric = pd.api.types.is_numeric_dtype
+        bad = [str(c) for c, dtype in X.dtypes.items() if not (numeric(dtype) and not pd.api.types.is_bool_dtype(dtype))]
         if bad:
             raise ValueError(f"X has non-numeric column(s) {bad}: encode them (e.g. one-hot) before resampling")
         values = X.to_numpy(dtype="float64")

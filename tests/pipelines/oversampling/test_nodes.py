@@ -7,6 +7,7 @@ from kedro.runner import SequentialRunner
 
 from smotified_gan import GANOverSampler, SMOTifiedGAN
 from smotified_gan.io import SamplerDataset
+from smotified_gan.pipelines.grid import Grid
 from smotified_gan.pipelines.oversampling.nodes import (
     build_sampler,
     gan_generate,
@@ -15,7 +16,6 @@ from smotified_gan.pipelines.oversampling.nodes import (
     oversample_training_set,
     smote_oversample,
 )
-from smotified_gan.pipelines.grid import Grid
 from smotified_gan.pipelines.oversampling.pipeline import create_pipeline
 
 GAN = {"architecture": "paper", "learning_rate": 1e-4, "batch_size": 32, "log_every": 0, "device": "cpu",

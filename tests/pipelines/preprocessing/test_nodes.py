@@ -15,7 +15,8 @@ def toy_table(n=80, minority=16, seed=0):
     rng = np.random.default_rng(seed)
     return pd.DataFrame({
         "a": rng.normal(10, 3, n), "b": rng.uniform(-5, 5, n), "colour": rng.choice(["r", "g", "b"], n),
-        "label": ["pos"] * minority + ["neg"] * (n - minority), "target": np.r_[np.ones(minority), np.zeros(n - minority)].astype("int8"),
+        "label": ["pos"] * minority + ["neg"] * (n - minority),
+        "target": np.r_[np.ones(minority), np.zeros(n - minority)].astype("int8"),
     })
 
 

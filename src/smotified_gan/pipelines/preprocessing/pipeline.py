@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
 
-
 from .nodes import build_model_inputs, fit_transformer, split_dataset
 
 

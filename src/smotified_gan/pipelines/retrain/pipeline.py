@@ -16,9 +16,9 @@ from kedro.pipeline import Node, Pipeline
 from kedro_mlflow.pipeline import pipeline_ml_factory
 
 from smotified_gan.pipelines.ingestion.pipeline import template as ingestion_template
-from smotified_gan.pipelines.preprocessing.pipeline import template as preprocessing_template
 from smotified_gan.pipelines.oversampling.nodes import oversample_training_set
 from smotified_gan.pipelines.preprocessing.nodes import split_dataset, transform_rows
+from smotified_gan.pipelines.preprocessing.pipeline import template as preprocessing_template
 from smotified_gan.pipelines.training.nodes import score_rows, train_classifier_runs
 
 from .nodes import decide_champion, select_best_run, unlabelled_rows
@@ -68,5 +68,5 @@ def training_pipeline() -> Pipeline:
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    return pipeline_ml_factory(training=training_pipeline().tag("retrain"), inference=inference_pipeline(), input_name=MODEL_INPUT,
-                               log_model_kwargs={"name": "model"})
+    return pipeline_ml_factory(training=training_pipeline().tag("retrain"), inference=inference_pipeline(),
+                               input_name=MODEL_INPUT, log_model_kwargs={"name": "model"})
