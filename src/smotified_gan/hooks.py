@@ -138,9 +138,10 @@ class ModelRegistryHook:
     def after_pipeline_run(self, run_params, pipeline, catalog) -> None:
         if self._run_id is None:
             return
-        from smotified_gan.registry import register_and_crown
+        from smotified_gan.registry import lock_file_for, register_and_crown
 
         retrain = catalog.load("params:retrain")
-        lock = Path(run_params.get("project_path") or Path.cwd()) / "data" / ".model_registry.lock"
+        fallback = Path(run_params.get("project_path") or Path.cwd()) / "data" / ".model_registry.lock"
+        lock = lock_file_for(mlflow.get_tracking_uri(), fallback)
         register_and_crown(self._run_id, retrain["model_name"], catalog.load(self.DECISION), lock)
         self._run_id = None

@@ -50,6 +50,12 @@ def logged_model_uri(client: MlflowClient, run_id: str, model_name: str = "model
     return logged[0].model_uri
 
 
+def lock_file_for(tracking_uri: str, fallback: Path) -> Path:
+    """The lock that serialises alias moves: beside a SQLite store, so every project using it shares it."""
+    prefix = "sqlite:///"
+    return Path(tracking_uri[len(prefix):] + ".lock") if tracking_uri.startswith(prefix) else fallback
+
+
 def register_and_crown(run_id: str, name: str, decision: dict[str, Any], lock_file: Path) -> dict[str, Any]:
     """Register ``runs:/<run_id>/model`` under ``name``; make it ``champion`` if ``decision`` says it won.
 
