@@ -1,0 +1,108 @@
+"""The grid on a real Dask LocalCluster (2 worker processes) against a real `mlflow server` on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import pandas as pd
+import pytest
+import yaml
+from mlflow import MlflowClient
+
+from smotified_gan.grid_runner import EXPERIMENT, TrackingServer, run_grid
+
+GRID = {
+    "grid": {"datasets": ["ecoli", "yeast"]},
+    # enough GAN epochs that a cell is still running when the test kills its worker
+    "oversampling": {"gan": {"architecture": "paper", "log_every": 0}, "gan_epochs": {"ecoli": 150, "yeast": 150}},
+    "training": {"runs": 3, "classifier_epochs": {"ecoli": 3, "yeast": 3}},
+}
+CELLS = sorted(f"{d}.{m}" for d in ("ecoli", "yeast") for m in ("none", "smote", "gan", "smotified_gan"))
+
+
+@pytest.fixture
+def grid_project(project_copy):
+    env = project_copy / "conf" / "gridtest"
+    env.mkdir()
+    (env / "parameters.yml").write_text(yaml.safe_dump(GRID))
+    (env / "globals.yml").write_text("data_root: data/gridtest\n")
+    (project_copy / "logs").mkdir(exist_ok=True)
+    return project_copy
+
+
+def cell_runs(client: MlflowClient, parent_id: str) -> list:
+    experiment = client.get_experiment_by_name(EXPERIMENT)
+    runs = client.search_runs([experiment.experiment_id], filter_string="tags.`grid.stage` = 'cell'")
+    return [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent_id]
+
+
+def kill_a_worker_during_a_gan_cell(dask_client, done: threading.Event) -> str | None:
+    """SIGKILL the worker process that runs a GAN cell, once one is running; the cell it ran."""
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and not done.is_set():
+        for worker, keys in dask_client.processing().items():
+            running = [k for k in keys if str(k).startswith("cell-") and "gan" in str(k)]
+            if running:
+                time.sleep(3)  # well inside the cell: its session and MLflow run have started
+                pid = dask_client.run(os.getpid, workers=[worker])[worker]
+                os.kill(pid, signal.SIGKILL)
+                return str(running[0]).split("-")[1]
+        time.sleep(0.2)
+    return None
+
+
+def test_grid_on_dask_survives_a_killed_worker_and_resumes(grid_project):
+    from dask.distributed import Client, LocalCluster
+
+    server = TrackingServer(grid_project).start()
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    dask_client = Client(cluster)
+    try:
+        outcome, done = {}, threading.Event()
+
+        def drive():
+            outcome["result"] = run_grid(grid_project, env="gridtest", client=dask_client, tracking_uri=server.uri,
+                                         retries=1, progress=lambda line: outcome.setdefault("lines", []).append(line))
+            done.set()
+
+        driver = threading.Thread(target=drive)
+        driver.start()
+        killed = kill_a_worker_during_a_gan_cell(dask_client, done)
+        driver.join(timeout=600)
+        result = outcome["result"]
+        assert killed in CELLS
+        assert result.ok and sorted(result.completed) == CELLS and result.skipped == [] and result.failed == {}
+        assert any("8/8 cells done" in line and "left" in line for line in outcome["lines"])
+
+        mlflow = MlflowClient(server.uri)
+        runs = cell_runs(mlflow, result.parent_run_id)
+        finished = sorted(r.data.tags["grid.cell"] for r in runs if r.info.status == "FINISHED")
+        assert finished == CELLS  # one FINISHED child run per cell, the killed one included
+        by_status = {(r.data.tags["grid.cell"], r.info.status) for r in runs}
+        assert (killed, "KILLED") in by_status  # its first attempt, cut short, is marked as such
+        sample = next(r for r in runs if r.info.status == "FINISHED" and r.data.tags["grid.cell"] == "ecoli.smotified_gan")
+        assert sample.data.tags["grid.dataset"] == "ecoli" and sample.data.tags["grid.method"] == "smotified_gan"
+        assert sample.data.tags["grid.seeds"].startswith("split=42;oversampling=42;classifier=1000..1002")
+        assert len(sample.data.tags["git_commit"]) >= 7
+        assert sample.data.metrics["ecoli.smotified_gan.f1_mean"] >= 0
+        assert mlflow.get_run(result.parent_run_id).info.status == "FINISHED"
+
+        # the gathered report: the same TABLE 3 as `kedro run`, every cell in it
+        results = pd.read_csv(grid_project / "data" / "gridtest" / "08_reporting" / "results.csv")
+        assert sorted(f"{d}.{m}" for d, m in results[["dataset", "method"]].drop_duplicates().values) == CELLS
+        report = mlflow.get_run(result.report_run_id)
+        assert report.info.status == "FINISHED"
+        assert "results.md" in {a.path for a in mlflow.list_artifacts(report.info.run_id)}
+
+        # a second invocation skips every finished cell and runs no cell again
+        again = run_grid(grid_project, env="gridtest", client=dask_client, tracking_uri=server.uri, progress=lambda _: None)
+        assert sorted(again.skipped) == CELLS and again.completed == [] and again.ok
+        assert cell_runs(mlflow, again.parent_run_id) == []
+    finally:
+        dask_client.close()
+        cluster.close()
+        server.stop()
+    assert server.process.poll() is not None  # the server was stopped
