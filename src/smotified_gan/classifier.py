@@ -24,6 +24,8 @@ from torch import nn
 from smotified_gan.torch_utils import adam, resolve_device
 
 LOSSES = ("mae", "bce")
+# bytes of one layer's activations (all runs, one chunk of rows) when scoring: 64 MB
+SCORING_BUDGET = 64 * 2**20
 
 
 @dataclass
@@ -83,13 +85,18 @@ class TrainedClassifiers:
     seconds: float = 0.0
 
     def scores(self, X: np.ndarray) -> np.ndarray:
-        """Scores per run and row, shape (runs, rows): the linear output (mae) or a probability (bce)."""
+        """Scores per run and row, shape (runs, rows): the linear output (mae) or a probability (bce).
+
+        Rows go through in chunks sized so that one layer's activations for all
+        runs stay near ``SCORING_BUDGET`` bytes, whatever the number of rows.
+        """
         self.model.eval()
+        chunk_rows = max(256, SCORING_BUDGET // (4 * len(self.seeds) * max(self.config.hidden)))
         with torch.no_grad():
             X_t = torch.from_numpy(np.array(X, dtype=np.float32))  # a writable copy
             outputs = []
-            for start in range(0, len(X_t), 65536):
-                chunk = X_t[start:start + 65536]
+            for start in range(0, len(X_t), chunk_rows):
+                chunk = X_t[start:start + chunk_rows]
                 raw = self.model(chunk.unsqueeze(0).expand(len(self.seeds), -1, -1).contiguous())
                 outputs.append(torch.sigmoid(raw) if self.config.loss == "bce" else raw)
         return torch.cat(outputs, dim=1).numpy() if outputs else np.empty((len(self.seeds), 0))

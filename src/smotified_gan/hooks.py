@@ -104,7 +104,10 @@ class GridHook:
     def after_context_created(self, context) -> None:
         grid = experiment_grid.Grid.from_parameters(context.config_loader["parameters"])
         if experiment_grid.configure(grid):
+            # rebuild the registry for this grid, for the pipelines this run asked for only (as Kedro does)
+            requested = pipelines._requested_pipelines
             pipelines.configure(f"{__package__}.pipeline_registry")
+            pipelines.set_requested(requested)
 
     @hook_impl(tryfirst=True)
     def before_pipeline_run(self, run_params, pipeline, catalog) -> None:

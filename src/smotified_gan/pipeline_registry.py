@@ -2,34 +2,22 @@
 
 from __future__ import annotations
 
+from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
 
-from smotified_gan.pipelines import (
-    evaluation,
-    ingestion,
-    oversampling,
-    preprocessing,
-    reporting,
-    retrain,
-    scoring,
-    training,
-)
-from smotified_gan.pipelines.grid import current
+EXPERIMENT = ("ingestion", "preprocessing", "oversampling", "training", "evaluation", "reporting")
 
 
 def register_pipelines() -> dict[str, Pipeline]:
-    grid = current()  # set from the run's configuration by smotified_gan.hooks.GridHook
-    pipelines = {
-        "ingestion": ingestion.create_pipeline(grid.datasets),
-        "preprocessing": preprocessing.create_pipeline(grid.datasets),
-        "oversampling": oversampling.create_pipeline(grid),
-        "training": training.create_pipeline(grid),
-        "evaluation": evaluation.create_pipeline(grid),
-        "reporting": reporting.create_pipeline(grid),
-    }
-    # `kedro run`: the whole experiment on the configured grid, then the report
-    pipelines["__default__"] = sum(pipelines.values(), Pipeline([]))
-    # production (--env prod): not part of the experiment
-    pipelines["retrain"] = retrain.create_pipeline()
-    pipelines["scoring"] = scoring.create_pipeline()
+    """Every folder of ``pipelines/`` under its name, built for the grid of the run's configuration.
+
+    ``find_pipelines`` imports only the folders a run asks for (``kedro run
+    --pipelines ingestion`` never imports torch), so the fixed cost of a small
+    scheduled job stays small. ``__default__`` (``kedro run``) is the experiment
+    grid; ``retrain`` and ``scoring`` are production jobs, run by name.
+    """
+    pipelines = find_pipelines(raise_errors=True)
+    experiment = [pipelines[name] for name in EXPERIMENT if name in pipelines]
+    if len(experiment) == len(EXPERIMENT):
+        pipelines["__default__"] = sum(experiment, Pipeline([]))
     return pipelines

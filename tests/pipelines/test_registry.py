@@ -3,13 +3,21 @@
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
+import pytest
 import yaml
 from kedro.config import OmegaConfigLoader
+from kedro.framework.startup import bootstrap_project
 from kedro.io import DataCatalog
 
 from smotified_gan.pipeline_registry import register_pipelines
 
 PIPELINES = Path(__file__).resolve().parents[2] / "src" / "smotified_gan" / "pipelines"
+
+
+@pytest.fixture(autouse=True)
+def configured_project(project_root):
+    """register_pipelines runs inside a configured project (find_pipelines needs the package name)."""
+    bootstrap_project(project_root)
 
 
 def test_pipelines_are_registered_under_their_folder_names():
@@ -77,3 +85,24 @@ def test_nodes_are_named_after_their_functions_and_documented_and_tagged_by_stag
             if name != "__default__":
                 assert name in node.tags and len(node.tags & stages) == 1, (name, node.name, node.tags)
     assert {n.namespace for n in pipelines["training"].nodes} >= {"ecoli.smotified_gan", "abalone.none"}
+
+
+def test_a_run_of_one_pipeline_imports_only_that_pipeline(project_copy):
+    """The fixed cost of a small job: `kedro run --pipelines ingestion` never imports torch or the other nodes."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from kedro.framework.session import KedroSession\n"
+        "from kedro.framework.startup import bootstrap_project\n"
+        f"bootstrap_project({str(project_copy)!r})\n"
+        f"with KedroSession.create(project_path={str(project_copy)!r}, env='quick') as session:\n"
+        "    session.run(pipeline_names=['ingestion'], namespaces=['ecoli'])\n"
+        "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('smotified_gan.pipelines.')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=project_copy, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    imported = eval(done.stdout.strip().splitlines()[-1])  # noqa: S307 - our own printout
+    assert "torch" not in imported
+    assert [m for m in imported if m.endswith(".nodes")] == ["smotified_gan.pipelines.ingestion.nodes"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
 
-from smotified_gan.pipelines.grid import Grid
+from smotified_gan.pipelines.grid import Grid, current
 
 from .nodes import assess_synthetic_rows, evaluate_runs, summarise_runs
 
@@ -27,6 +27,7 @@ def cell(dataset: str, method: str, sampler: str) -> Pipeline:
                     inputs={"test_set": f"{dataset}.test_set"}, parameters=parameters)
 
 
-def create_pipeline(grid: Grid, **kwargs) -> Pipeline:
+def create_pipeline(grid: Grid | None = None, **kwargs) -> Pipeline:
+    grid = grid or current()
     return Pipeline([cell(dataset, method, grid.sampler(method)) for dataset, method in grid.cells()],
                     tags=["evaluation"])

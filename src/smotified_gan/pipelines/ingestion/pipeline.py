@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
 
+from smotified_gan.pipelines.grid import current
+
 from .nodes import gather_data_cards, ingest_dataset
 
 
@@ -13,7 +15,8 @@ def template() -> Pipeline:
     ])
 
 
-def create_pipeline(datasets: tuple[str, ...] | list[str], **kwargs) -> Pipeline:
+def create_pipeline(datasets: list[str] | tuple[str, ...] | None = None, **kwargs) -> Pipeline:
+    datasets = datasets if datasets is not None else current().datasets
     per_dataset = [
         Pipeline(template(), namespace=name, parameters={"params:dataset": f"params:datasets.{name}"}, tags=[name])
         for name in datasets

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
 
-from smotified_gan.pipelines.grid import Grid
+from smotified_gan.pipelines.grid import Grid, current
 
 from .nodes import gan_generate, gan_refine, keep_training_set, smote_oversample
 
@@ -38,6 +38,7 @@ def cell(dataset: str, method: str, sampler: str) -> Pipeline:
                     parameters=parameters or None, tags=[dataset, method])
 
 
-def create_pipeline(grid: Grid, **kwargs) -> Pipeline:
+def create_pipeline(grid: Grid | None = None, **kwargs) -> Pipeline:
+    grid = grid or current()
     return Pipeline([cell(dataset, method, grid.sampler(method)) for dataset, method in grid.cells()],
                     tags=["oversampling"])

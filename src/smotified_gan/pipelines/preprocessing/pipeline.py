@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
 
+from smotified_gan.pipelines.grid import current
+
 from .nodes import build_model_inputs, fit_transformer, split_dataset
 
 
@@ -17,7 +19,8 @@ def template() -> Pipeline:
     ])
 
 
-def create_pipeline(datasets: list[str] | tuple[str, ...], **kwargs) -> Pipeline:
+def create_pipeline(datasets: list[str] | tuple[str, ...] | None = None, **kwargs) -> Pipeline:
+    datasets = datasets if datasets is not None else current().datasets
     return Pipeline([
         Pipeline(template(), namespace=name,
                  parameters={"params:dataset": f"params:datasets.{name}", "params:split": "params:split"}, tags=[name])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
 
-from smotified_gan.pipelines.grid import Grid
+from smotified_gan.pipelines.grid import Grid, current
 
 from .nodes import (
     compile_quality,
@@ -19,7 +19,8 @@ from .nodes import (
 )
 
 
-def create_pipeline(grid: Grid, **kwargs) -> Pipeline:
+def create_pipeline(grid: Grid | None = None, **kwargs) -> Pipeline:
+    grid = grid or current()
     def each(output: str, samplers=("none", "smote", "gan", "smotified_gan")) -> dict[str, str]:
         return {f"{dataset}.{method}": f"{dataset}.{method}.{output}" for dataset, method in grid.cells()
                 if grid.sampler(method) in samplers}

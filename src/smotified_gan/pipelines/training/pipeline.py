@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
 
-from smotified_gan.pipelines.grid import Grid
+from smotified_gan.pipelines.grid import Grid, current
 
 from .nodes import train_classifier_runs
 
@@ -17,5 +17,6 @@ def cell(dataset: str, method: str) -> Pipeline:
                                 "params:classifier_epochs": f"params:training.classifier_epochs.{dataset}"})
 
 
-def create_pipeline(grid: Grid, **kwargs) -> Pipeline:
+def create_pipeline(grid: Grid | None = None, **kwargs) -> Pipeline:
+    grid = grid or current()
     return Pipeline([cell(dataset, method) for dataset, method in grid.cells()], tags=["training"])
