@@ -146,8 +146,9 @@ def plot_gan_losses(histories: dict[str, pd.DataFrame]) -> plt.Figure:
         validation = history.dropna(subset=["val_f1"]) if "val_f1" in history else history.iloc[:0]
         if len(validation):
             twin = axis.twinx()
-            twin.plot(validation["epoch"], validation["val_f1"], color="green", marker=".", label="validation F1")
-            twin.set_ylabel("validation F1")
+            twin.plot(validation["epoch"], validation["val_f1"], color="green", marker=".",
+                      label="F1 on held-out training rows")
+            twin.set_ylabel("held-out F1 (logistic regression)")
             twin.set_ylim(0, 1)
         axis.legend(fontsize=7, loc="upper right")
     figure.suptitle("SMOTified-GAN losses per epoch (paper's FIGURE 7)")

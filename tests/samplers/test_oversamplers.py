@@ -223,3 +223,35 @@ def test_cuda_and_cpu_fits_run_with_the_validation_monitor():
                                **{**FAST, "epochs": 6})
         X_res, _ = sampler.fit_resample(X, y)
         assert sampler.history_["val_f1"].notna().sum() == 3 and X_res.shape == (240, 4)
+
+
+@pytest.mark.parametrize("option", ["early_stopping", "monitor_validation"])
+def test_validation_rows_never_reach_the_first_phase_or_the_gan(option, monkeypatch):
+    import smotified_gan.samplers.oversamplers as oversamplers
+    import smotified_gan.samplers.refine as refine
+
+    seen = {}
+    original_first, original_train = oversamplers.first_phase_rows, refine.train_gan
+
+    def first_phase_spy(X, y, *args, **kwargs):
+        seen["first_phase"] = np.asarray(X).copy()
+        return original_first(X, y, *args, **kwargs)
+
+    def train_spy(real, *args, **kwargs):
+        seen["gan"] = np.asarray(real).copy()
+        return original_train(real, *args, **kwargs)
+
+    monkeypatch.setattr(oversamplers, "first_phase_rows", first_phase_spy)
+    monkeypatch.setattr(refine, "train_gan", train_spy)
+    X, y = data(n_minor=30, frame=False)
+    sampler = SMOTifiedGAN(random_state=0, validation_every=2, validation_fraction=0.2, **{**FAST, "epochs": 4},
+                           **{option: True})
+    X_res, y_res = sampler.fit_resample(X, y)
+    assert len(seen["first_phase"]) == 120 and len(seen["gan"]) == 24  # 80% of the 150 rows, of the 30 minority
+    fitted = {tuple(row) for row in seen["first_phase"].round(6)}
+    held_out = [row for row in X.astype(np.float32).round(6) if tuple(row) not in fitted]
+    assert len(held_out) == 30
+    gan_rows = {tuple(row) for row in seen["gan"].round(6)}
+    assert not any(tuple(row) in gan_rows for row in held_out)
+    assert (y_res == 1).sum() == 120 and len(X_res) == 240  # the output still balances the whole input
+    assert sampler.history_["val_f1"].notna().sum() == 2

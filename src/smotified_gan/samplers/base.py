@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import check_target_type
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Hidden, Interval, StrOptions
 from sklearn_compat.utils.validation import validate_data
@@ -122,14 +123,16 @@ class BaseGANOverSampler(BaseOverSampler):
         random_state = check_random_state(self.random_state)
         # within-tolerance rounding past [0, 1] is clipped for the GAN; the original rows are returned as given
         X_gan = np.clip(X, 0, 1) if self.output_activation == "sigmoid" else X
-        X_gan = np.asarray(X_gan, dtype=np.float32)
-        sources = self._generator_inputs(X_gan, y, random_state)
+        X_fit, y_fit, validation = np.asarray(X_gan, dtype=np.float32), y, None
+        if self.early_stopping or self.monitor_validation:
+            # held out before anything is fitted: neither the first phase nor the GAN sees these rows
+            X_fit, X_val, y_fit, y_val = train_test_split(X_fit, y, test_size=self.validation_fraction, stratify=y,
+                                                          random_state=random_state)
+            validation = (X_val, y_val)
+        sources = self._generator_inputs(X_fit, y_fit, random_state)
         seed = int(random_state.randint(np.iinfo(np.int32).max - 10_000))
-        X_new, y_new, trained, history = refine_with_gan(
-            X_gan, y, sources, self.sampling_strategy_, self._gan_config(), seed,
-            early_stopping=self.early_stopping, validation_fraction=self.validation_fraction,
-            monitor_validation=self.monitor_validation,
-        )
+        X_new, y_new, trained, history = refine_with_gan(X_fit, y_fit, sources, self.sampling_strategy_,
+                                                         self._gan_config(), seed, validation, self.early_stopping)
         self.generators_ = {label: t.generator for label, t in trained.items()}
         self.input_dims_ = {label: t.input_dim for label, t in trained.items()}
         self.best_epochs_ = {label: t.best_epoch for label, t in trained.items()}

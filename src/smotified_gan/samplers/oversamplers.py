@@ -49,12 +49,14 @@ _COMMON_PARAMETERS = """
     d_steps : int, default=1
         Discriminator steps per generator step.
     early_stopping : bool, default=False
-        The paper text's rule: hold out ``validation_fraction`` of the rows,
-        score a quick classifier's F1 on them every ``validation_every`` epochs,
-        keep the best generator, stop after ``patience`` checks without a gain.
+        The paper text's rule: hold out ``validation_fraction`` of the rows
+        before anything is fitted (neither the first phase nor the GAN sees
+        them), score a quick classifier's F1 on them every ``validation_every``
+        epochs, keep the best generator, stop after ``patience`` checks without a gain.
     monitor_validation : bool, default=False
-        Record the same validation F1 in ``history_`` without choosing or
-        stopping by it (a curve to look at; the GAN still trains on every row).
+        Hold out the same rows and record the same F1 in ``history_``
+        (``val_f1``) without choosing or stopping by it: a curve to look at,
+        paid for with the held-out rows, which the GAN does not train on.
     validation_fraction : float, default=0.2
     validation_every : int, default=10
     patience : int, default=10

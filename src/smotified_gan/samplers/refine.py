@@ -8,33 +8,26 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
-from sklearn.model_selection import train_test_split
 
 from smotified_gan.samplers.gan import GANConfig, TrainedGenerator, generate, noise, train_gan
 
 
 def refine_with_gan(X: np.ndarray, y: np.ndarray, sources: Mapping, to_generate: Mapping, config: GANConfig,
-                    seed: int, early_stopping: bool = False, validation_fraction: float = 0.2,
-                    monitor_validation: bool = False) -> tuple[np.ndarray, np.ndarray, dict, pd.DataFrame]:
-    """New rows for every class in ``to_generate`` (class -> count).
+                    seed: int, validation: tuple[np.ndarray, np.ndarray] | None = None,
+                    keep_best: bool = False) -> tuple[np.ndarray, np.ndarray, dict, pd.DataFrame]:
+    """New rows for every class in ``to_generate`` (class -> count), each class's GAN trained on its rows of ``X``.
 
     ``sources[class]`` holds that class's generator input rows (SMOTified-GAN:
     the first phase's synthetic rows, whose refined versions replace them) or
-    ``None`` (plain GAN: Gaussian noise). Each class's GAN sees only that
-    class's real rows. With ``early_stopping``, ``validation_fraction`` of the
-    rows is held out; every ``config.validation_every`` epochs a logistic
-    regression is fitted on the remaining rows plus the generated ones and its
-    F1 on the held-out rows decides which generator is kept. With only
-    ``monitor_validation``, the GAN trains on every row and the same F1 is
-    recorded as a curve (the held-out rows are hidden from the quick
-    classifier only), without choosing a generator by it.
+    ``None`` (plain GAN: Gaussian noise). With ``validation`` (rows held out
+    *before* the first phase, which neither the first phase nor the GAN ever
+    sees), every ``config.validation_every`` epochs a logistic regression is
+    fitted on ``X`` plus the generated rows and its F1 on the validation rows
+    is recorded; with ``keep_best`` the best generator is kept and training
+    stops after ``config.patience`` checks without a gain.
     """
     X = np.asarray(X, dtype=np.float32)
     y = np.asarray(y)
-    X_fit, y_fit, X_val, y_val = X, y, None, None
-    if early_stopping or monitor_validation:
-        X_fit, X_val, y_fit, y_val = train_test_split(X, y, test_size=validation_fraction, stratify=y, random_state=seed)
-    X_gan, y_gan = (X_fit, y_fit) if early_stopping else (X, y)
     new_rows, new_labels, generators, histories = [], [], {}, []
     for index, (label, n_new) in enumerate(sorted(to_generate.items(), key=lambda item: str(item[0]))):
         if n_new <= 0:
@@ -44,11 +37,9 @@ def refine_with_gan(X: np.ndarray, y: np.ndarray, sources: Mapping, to_generate:
         class_seed = seed + 1000 * index
         width = source.shape[1] if source is not None else (config.noise_dim or X.shape[1])
         inputs = source if source is not None else noise(n_new, width, class_seed + 7)
-        validate = None
-        if early_stopping or monitor_validation:
-            validate = _validation_f1(X_fit, y_fit, X_val, y_val, label, inputs, config.device)
-        trained: TrainedGenerator = train_gan(X_gan[y_gan == label], source, config, class_seed, validate,
-                                              label=str(label), keep_best=early_stopping)
+        validate = None if validation is None else _validation_f1(X, y, *validation, label, inputs, config.device)
+        trained: TrainedGenerator = train_gan(X[y == label], source, config, class_seed, validate,
+                                              label=str(label), keep_best=keep_best)
         rows = generate(trained.generator, inputs, device=config.device)
         new_rows.append(rows)
         new_labels.append(np.full(len(rows), label, dtype=y.dtype))
