@@ -1,0 +1,50 @@
+import numpy as np
+import pandas as pd
+import pytest
+from kedro.io import DataCatalog, MemoryDataset
+from kedro.runner import SequentialRunner
+
+from smotified_gan.pipelines.grid import Grid
+from smotified_gan.pipelines.training.nodes import run_seeds, score_rows, train_classifier_runs
+from smotified_gan.pipelines.training.pipeline import create_pipeline
+
+TRAINING = {"runs": 3, "seed": 100, "classifier": {"hidden": [16, 8], "learning_rate": 1e-2, "batch_size": 16,
+                                                   "loss": "mae", "threshold": 0.5, "device": "cpu"}}
+
+
+def augmented(n=200, seed=0):
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(rng.uniform(size=(n, 3)).astype("float32"), columns=["a", "b", "c"])
+    frame["target"] = (frame["a"] > 0.6).astype("int8")
+    return frame
+
+
+def test_train_classifier_runs_records_seeds_epochs_and_features():
+    trained = train_classifier_runs(augmented(), TRAINING, epochs=4)
+    assert trained.seeds == run_seeds(TRAINING) == [100, 101, 102]
+    assert trained.feature_names == ["a", "b", "c"] and trained.loss_history.shape == (4, 3)
+    assert trained.config.hidden == (16, 8) and trained.config.epochs == 4
+
+
+def test_score_rows_averages_runs_and_thresholds():
+    trained = train_classifier_runs(augmented(), TRAINING, epochs=10)
+    rows = augmented(seed=1)
+    scored = score_rows(trained, rows.drop(columns="target"))
+    expected = trained.scores(rows[["a", "b", "c"]].to_numpy()).mean(axis=0)
+    np.testing.assert_allclose(scored["minority_score"], expected, rtol=1e-6)
+    assert scored["predicted_class"].tolist() == (expected > 0.5).astype(int).tolist()
+    assert (scored["predicted_class"] == rows["target"]).mean() > 0.8  # it learned the rule a > 0.6
+    with pytest.raises(ValueError, match=r"features \['c'\] the classifier was trained on are missing"):
+        score_rows(trained, rows.drop(columns=["target", "c"]))
+
+
+def test_training_slice_for_one_cell():
+    pipeline = create_pipeline(Grid(datasets=("toy",), methods={"none": {"sampler": "none"}}))
+    catalog = DataCatalog({"toy.none.augmented_train": MemoryDataset(augmented()),
+                           "params:training": MemoryDataset(TRAINING),
+                           "params:training.classifier_epochs.toy": MemoryDataset(2),
+                           "toy.none.classifiers": MemoryDataset()})
+    SequentialRunner().run(pipeline, catalog)
+    trained = catalog.load("toy.none.classifiers")
+    assert trained.seeds == [100, 101, 102] and trained.loss_history.shape == (2, 3)
+    assert {n.name for n in pipeline.nodes} == {"toy.none.train_classifier_runs"}
