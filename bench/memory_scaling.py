@@ -3,6 +3,7 @@
     .venv/bin/python bench/memory_scaling.py                 # both parts
     .venv/bin/python bench/memory_scaling.py creditcard      # the 284,807 x 29 cell, all four methods
     .venv/bin/python bench/memory_scaling.py scaling         # 10k, 100k, 1M rows x 30 features, 1% minority
+    .venv/bin/python bench/memory_scaling.py scaling --all   # ... with the 30-run classifier at 1M rows too (~30 min)
 
 Every measurement runs in a fresh process (``multiprocessing`` spawn) and
 reports its wall time and its peak resident memory (``ru_maxrss``), so one
@@ -96,22 +97,27 @@ def creditcard() -> None:
         print(f"{label:<34}{seconds:>10.1f}{peak:>10.0f}{base:>11.0f}")
 
 
-def scaling() -> None:
+def scaling(classifier_up_to: int = 100_000) -> None:
+    """The classifier's 30 runs over 2 x 1M rows take about half an hour on 2 cores: ``--all`` includes them."""
     print("\nScaling: 30 features, 1% minority; GAN 3 epochs; classifier 1 epoch, 30 runs (seconds / peak MB)")
     stages = (("first_phase", 0), ("imblearn_smote", 0), ("gan", 3), ("smotified_gan", 3), ("classifier", 1))
     print(f"{'rows':>10}" + "".join(f"{s:>22}" for s, _ in stages))
     for rows in (10_000, 100_000, 1_000_000):
         cells = []
         for stage, epochs in stages:
+            if stage == "classifier" and rows > classifier_up_to:
+                cells.append("(--all)")
+                continue
             seconds, peak, _ = measure(stage, rows, 30, rows // 100, epochs)
             cells.append(f"{seconds:9.1f} s {peak:7.0f} MB")
         print(f"{rows:>10,}" + "".join(f"{c:>22}" for c in cells), flush=True)
 
 
 if __name__ == "__main__":
-    parts = sys.argv[1:] or ["creditcard", "scaling"]
+    every = "--all" in sys.argv
+    parts = [a for a in sys.argv[1:] if not a.startswith("--")] or ["creditcard", "scaling"]
     import torch
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CUDA {torch.cuda.is_available()}")
     for part in parts:
-        {"creditcard": creditcard, "scaling": scaling}[part]()
+        creditcard() if part == "creditcard" else scaling(10**9 if every else 100_000)
