@@ -48,7 +48,14 @@ def results_markdown(results: pd.DataFrame, comparison: pd.DataFrame, significan
                      ranks: pd.DataFrame, friedman: dict, quality: pd.DataFrame, runs_note: str) -> str:
     """``results.md``: TABLE 3 in the paper's shape, then the comparison, tests and synthetic-row quality."""
     lines = ["# SMOTified-GAN: results", "", runs_note, "",
-             "## TABLE 3: mean ± std (best) over the runs; minority = positive class", ""]
+             "## TABLE 3: mean ± std (best) over the classifier runs; minority = positive class", "",
+             "*best* is the highest of the runs' **test** scores: it is chosen on the test set and therefore "
+             "optimistic; read the mean. *pr_auc* is the mean over the runs of each run's average precision "
+             "(FIGURE 6's legend gives the average precision of the run-averaged scores, another quantity).", ""]
+    if len(quality):
+        counts = quality.drop_duplicates("dataset").set_index("dataset")["real_test_rows"]
+        lines += ["Minority rows in each test split (every metric but the accuracies rests on them): "
+                  + ", ".join(f"{dataset} {int(n)}" for dataset, n in counts.items()) + ".", ""]
     header = "| dataset | method | " + " | ".join(TABLE3_METRICS) + " |"
     lines += [header, "|" + "---|" * (len(TABLE3_METRICS) + 2)]
     for dataset in sorted(results["dataset"].unique()):
@@ -62,7 +69,11 @@ def results_markdown(results: pd.DataFrame, comparison: pd.DataFrame, significan
     for row in comparison.itertuples():
         lines.append(f"| {row.dataset} | {METHOD_LABELS.get(row.method, row.method)} | {row.metric} | {row.paper:.3f} | "
                      + ("not run |  |" if math.isnan(row.ours_mean) else f"{row.ours_mean:.3f} | {row.ours_best:.3f} |"))
-    lines += ["", "## Significance: SMOTified-GAN vs each method (Wilcoxon signed-rank on F1, paired by seed)", "",
+    lines += ["", "## SMOTified-GAN vs each method (Wilcoxon signed-rank on F1, paired by classifier seed)", "",
+              "Unit of replication: the classifier's seed. All runs of a cell share one split, one first phase and "
+              "one GAN fit, so these p-values measure classifier-initialisation noise given that single "
+              "augmentation, not the variance of the split or of the GAN, and they are not corrected for multiple "
+              "comparisons: read them as descriptive, not as evidence that one method is better.", "",
               "| dataset | versus | mean F1 difference | p-value |", "|---|---|---|---|"]
     for row in significance.itertuples():
         versus = METHOD_LABELS.get(row.versus, row.versus)
@@ -73,10 +84,11 @@ def results_markdown(results: pd.DataFrame, comparison: pd.DataFrame, significan
     lines += ["", "## Synthetic minority rows vs real minority test rows", "",
               "Detection AUC: a random forest telling them apart (0.5 = indistinguishable); KS: mean per-column "
               "Kolmogorov-Smirnov statistic (0 = same marginals).", "",
-              "| dataset | method | detection AUC | KS distance | synthetic rows |", "|---|---|---|---|---|"]
+              "| dataset | method | detection AUC | KS distance | synthetic rows | real rows |", "|---|---|---|---|---|---|"]
     for row in quality.itertuples():
-        lines.append(f"| {row.dataset} | {METHOD_LABELS.get(row.method, row.method)} | {row.detection_auc:.3f} | "
-                     f"{row.ks_distance:.3f} | {row.synthetic_rows} |")
+        auc = "n/a (too few real rows)" if math.isnan(row.detection_auc) else f"{row.detection_auc:.3f}"
+        lines.append(f"| {row.dataset} | {METHOD_LABELS.get(row.method, row.method)} | {auc} | "
+                     f"{row.ks_distance:.3f} | {row.synthetic_rows} | {row.real_test_rows} |")
     return "\n".join(lines) + "\n"
 
 
@@ -120,14 +132,15 @@ def plot_pr_curves(scores: dict[str, dict[str, pd.DataFrame]]) -> plt.Figure:
             mean_score = frame.drop(columns="target").mean(axis=1).to_numpy()
             precision, recall, _ = precision_recall_curve(y, mean_score)
             auc = average_precision_score(y, mean_score)
-            axis.plot(recall, precision, label=f"{METHOD_LABELS.get(method, method)} ({auc:.3f})")
+            axis.plot(recall, precision, label=f"{METHOD_LABELS.get(method, method)} (AP {auc:.3f})")
         axis.set_title(dataset)
         axis.set_xlabel("recall")
         axis.set_ylabel("precision")
         axis.set_xlim(0, 1)
         axis.set_ylim(0, 1.02)
         axis.legend(fontsize=7, loc="lower left")
-    figure.suptitle("Precision-recall curves, area in brackets (paper's FIGURE 6)")
+    figure.suptitle("Precision-recall curves of the run-averaged scores, their average precision in brackets "
+                    "(paper's FIGURE 6)")
     figure.tight_layout()
     return figure
 

@@ -81,5 +81,7 @@ def test_reporting_slice_on_two_cells_per_method():
                          and line.count("|") == 5 and "+" in line]
     assert len(significance_rows) == 2 * 3  # SMOTified-GAN vs the three others, per dataset
     assert "- SMOTified-GAN: 1.00" in markdown  # best average rank
-    assert markdown.count("| 0.700 | 0.200 | 30 |") == 2 * 3  # the synthetic-row quality table
+    assert markdown.count("| 0.700 | 0.200 | 30 | 10 |") == 2 * 3  # the synthetic-row quality table
+    assert "Minority rows in each test split (every metric but the accuracies rests on them): a 10, b 10." in markdown
+    assert "chosen on the test set" in markdown and "Unit of replication: the classifier's seed" in markdown
     assert catalog.load("figure6_pr_curves").axes[0].get_title() == "a"
