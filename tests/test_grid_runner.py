@@ -17,7 +17,7 @@ from smotified_gan.grid_runner import EXPERIMENT, TrackingServer, run_grid
 GRID = {
     "grid": {"datasets": ["ecoli", "yeast"]},
     # enough GAN epochs that a cell is still running when the test kills its worker
-    "oversampling": {"gan": {"architecture": "paper", "log_every": 0}, "gan_epochs": {"ecoli": 150, "yeast": 150}},
+    "oversampling": {"gan": {"architecture": "paper", "log_every": 0}, "gan_epochs": {"ecoli": 400, "yeast": 400}},
     "training": {"runs": 3, "classifier_epochs": {"ecoli": 3, "yeast": 3}},
 }
 CELLS = sorted(f"{d}.{m}" for d in ("ecoli", "yeast") for m in ("none", "smote", "gan", "smotified_gan"))
@@ -39,17 +39,22 @@ def cell_runs(client: MlflowClient, parent_id: str) -> list:
     return [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent_id]
 
 
-def kill_a_worker_during_a_gan_cell(dask_client, done: threading.Event) -> str | None:
-    """SIGKILL the worker process that runs a GAN cell, once one is running; the cell it ran."""
+def kill_a_worker_during_a_gan_cell(dask_client, tracking_uri: str, done: threading.Event) -> str | None:
+    """SIGKILL the worker process running a GAN cell once that cell's MLflow run is RUNNING; the cell."""
+    mlflow = MlflowClient(tracking_uri)
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and not done.is_set():
         for worker, keys in dask_client.processing().items():
-            running = [k for k in keys if str(k).startswith("cell-") and "gan" in str(k)]
-            if running:
-                time.sleep(3)  # well inside the cell: its session and MLflow run have started
+            cells = [str(k).split("-")[1] for k in keys if str(k).startswith("cell-") and "gan" in str(k)]
+            experiment = mlflow.get_experiment_by_name(EXPERIMENT)
+            if not cells or experiment is None:
+                continue
+            running = mlflow.search_runs([experiment.experiment_id], filter_string=(
+                f"tags.`grid.cell` = '{cells[0]}' and attributes.status = 'RUNNING'"))
+            if running:  # inside the cell: its Kedro session and its MLflow run have started
                 pid = dask_client.run(os.getpid, workers=[worker])[worker]
                 os.kill(pid, signal.SIGKILL)
-                return str(running[0]).split("-")[1]
+                return cells[0]
         time.sleep(0.2)
     return None
 
@@ -70,7 +75,7 @@ def test_grid_on_dask_survives_a_killed_worker_and_resumes(grid_project):
 
         driver = threading.Thread(target=drive)
         driver.start()
-        killed = kill_a_worker_during_a_gan_cell(dask_client, done)
+        killed = kill_a_worker_during_a_gan_cell(dask_client, server.uri, done)
         driver.join(timeout=600)
         result = outcome["result"]
         assert killed in CELLS
