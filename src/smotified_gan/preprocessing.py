@@ -15,7 +15,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, OneHotEncoder
 
-from smotified_gan.data.tables import LABEL, SPLIT, TARGET, DataValidationError, feature_columns
+from smotified_gan.data.tables import LABEL, SPLIT, TARGET, DataValidationError, feature_columns, minority_floor
 
 
 def split_train_test(table: pd.DataFrame, test_size: float, seed: int, stratify: bool = True,
@@ -63,10 +63,10 @@ def apply_feature_transformer(transformer: Pipeline, table: pd.DataFrame) -> pd.
 def check_minority_floor(train: pd.DataFrame, k_neighbors: int, dataset: str) -> None:
     """SMOTE needs k_neighbors + 1 minority rows in the training split."""
     minority = int(train[TARGET].sum())
-    if minority < k_neighbors + 1:
+    if minority < minority_floor(k_neighbors):
         raise DataValidationError(
             f"dataset '{dataset}': the training split has {minority} minority rows; SMOTE with "
-            f"k_neighbors={k_neighbors} needs at least {k_neighbors + 1}"
+            f"k_neighbors={k_neighbors} needs at least {minority_floor(k_neighbors)}"
         )
 
 

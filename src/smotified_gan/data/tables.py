@@ -20,6 +20,15 @@ RESERVED = (LABEL, TARGET, SPLIT)
 CARD_COLUMNS = ["dataset", "source", "rows", "features", "minority_rows", "minority_pct", "sha256", "status", "notes"]
 
 
+# SMOTE's default neighbourhood (the paper's k); the first phase needs k + 1 rows of a class
+DEFAULT_K_NEIGHBORS = 5
+
+
+def minority_floor(k_neighbors: int = DEFAULT_K_NEIGHBORS) -> int:
+    """The fewest rows of a class SMOTE-style over-sampling can work with: the row and its k neighbours."""
+    return int(k_neighbors) + 1
+
+
 class DataValidationError(ValueError):
     """A dataset's content breaks what its definition in ``conf/`` promises."""
 
@@ -95,7 +104,7 @@ def check_classes(table: pd.DataFrame, spec: Mapping[str, Any], where: str) -> N
             f"{where}: only one class after applying the minority rule {dict(spec['minority'])} "
             f"({minority} minority rows of {len(table)}); check 'minority' in conf/"
         )
-    floor = int(spec.get("min_minority_rows", 6))
+    floor = int(spec.get("min_minority_rows", minority_floor()))
     if minority < floor:
         raise DataValidationError(
             f"{where}: {minority} minority rows, fewer than the {floor} SMOTE needs (k_neighbors + 1)"

@@ -7,6 +7,8 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
+from smotified_gan.data.tables import minority_floor
+
 # how far past [0, 1] a feature may lie (rounding) and still be clipped instead of refused
 UNIT_TOLERANCE = 1e-6
 
@@ -74,8 +76,8 @@ def check_minority_size(y, to_generate: dict, k_neighbors: int) -> None:
     counts = Counter(np.asarray(y).tolist())
     for label, n_new in to_generate.items():
         label = label.item() if isinstance(label, np.generic) else label
-        if n_new > 0 and counts[label] < k_neighbors + 1:
+        if n_new > 0 and counts[label] < minority_floor(k_neighbors):
             raise ValueError(
                 f"class {label!r} has {counts[label]} row(s); the first phase with k_neighbors={k_neighbors} needs "
-                f"at least {k_neighbors + 1}: lower k_neighbors or collect more minority rows"
+                f"at least {minority_floor(k_neighbors)}: lower k_neighbors or collect more minority rows"
             )
