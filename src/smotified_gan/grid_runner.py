@@ -128,7 +128,7 @@ def prepare_dataset(project: str, env: str | None, dataset: str, tracking_uri: s
 
 
 def run_cell(project: str, env: str | None, dataset: str, method: str, tracking_uri: str, experiment_id: str,
-             parent_id: str, tags: dict[str, str], prepared: str | None = None) -> dict[str, Any]:
+             parent_id: str, tags: dict[str, str]) -> dict[str, Any]:
     """Oversampling, training and evaluation of one (dataset, method) cell, as its own Kedro session."""
     started = time.perf_counter()
     cell = f"{dataset}.{method}"
@@ -197,7 +197,7 @@ def run_grid(project: Path, env: str | None = None, client=None, scheduler: str 
              tracking_uri: str | None = None, retries: int = 2,
              progress: Callable[[str], None] = logger.info) -> GridResult:
     """Run every cell of the environment's grid on Dask, then the report; see the module docstring."""
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import Client, LocalCluster
     from mlflow import MlflowClient
 
     from smotified_gan.hooks import git_commit
@@ -231,28 +231,18 @@ def run_grid(project: Path, env: str | None = None, client=None, scheduler: str 
         progress(f"grid: {len(cells)} cells, {len(skipped)} already complete (skipped), {len(todo)} to run "
                  f"on {len(client.scheduler_info()['workers'])} worker(s); MLflow parent run {parent_id} on {tracking_uri}")
         common = {"tracking_uri": tracking_uri, "experiment_id": experiment_id, "parent_id": parent_id}
-        prepared = {dataset: client.submit(prepare_dataset, str(project), env, dataset, **common, retries=retries,
-                                           pure=False, key=f"prepare-{dataset}-{parent_id[:8]}")
-                    for dataset in dict.fromkeys(d for d, _ in todo)}
+        # every dataset is prepared before any cell starts: no cell reads a split while it is being written
+        preparing = {client.submit(prepare_dataset, str(project), env, dataset, **common, retries=retries, pure=False,
+                                   key=f"prepare-{dataset}-{parent_id[:8]}"): dataset
+                     for dataset in dict.fromkeys(d for d, _ in todo)}
+        unprepared = _collect(preparing, progress, "dataset", retries)
         tags = {"grid.seeds": _seeds(parameters), "git_commit": commit}
-        futures = {client.submit(run_cell, str(project), env, dataset, method, **common, tags=tags,
-                                 prepared=prepared[dataset], retries=retries, pure=False,
-                                 key=f"cell-{dataset}.{method}-{parent_id[:8]}"): f"{dataset}.{method}"
-                   for dataset, method in todo}
-        completed, failed = [], {}
-        for future in as_completed(futures):
-            cell = futures[future]
-            try:
-                future.result()
-                completed.append(cell)
-            except Exception as error:  # noqa: BLE001 - reported, the other cells go on
-                failed[cell] = f"{type(error).__name__}: {error}"[:500]
-                progress(f"grid: cell {cell} FAILED after {retries} retries: {failed[cell]}")
-            done = len(completed) + len(failed)
-            elapsed = time.perf_counter() - started
-            left = elapsed / done * (len(todo) - done)
-            progress(f"grid: {done}/{len(todo)} cells done ({len(failed)} failed), {elapsed:.0f} s elapsed, "
-                     f"about {left:.0f} s left")
+        futures = {client.submit(run_cell, str(project), env, dataset, method, **common, tags=tags, retries=retries,
+                                 pure=False, key=f"cell-{dataset}.{method}-{parent_id[:8]}"): f"{dataset}.{method}"
+                   for dataset, method in todo if dataset not in unprepared}
+        failed = {f"{d}.{m}": f"dataset {d} could not be prepared: {unprepared[d]}" for d, m in todo if d in unprepared}
+        failed.update(_collect(futures, progress, "cell", retries, started, len(futures)))
+        completed = [f"{d}.{m}" for d, m in todo if f"{d}.{m}" not in failed]
         _mark_orphans_killed(mlflow_client, experiment_id, env, parent_id)
         report_run_id = None
         if not failed:
@@ -272,6 +262,32 @@ def run_grid(project: Path, env: str | None = None, client=None, scheduler: str 
                 cluster.close()
         if server is not None:
             server.stop()
+
+
+def _collect(futures: dict, progress: Callable[[str], None], what: str, retries: int, started: float | None = None,
+             total: int | None = None) -> dict[str, str]:
+    """Wait for every future; the names that failed, with why. A finished future is released at once, so
+    that a worker dying later does not make Dask compute its (already saved) result again."""
+    from dask.distributed import as_completed
+
+    failed, done = {}, set()
+    for future in as_completed(list(futures)):
+        name = futures[future]
+        if name in done:  # a result lost with its worker is reported once more: it is already counted
+            continue
+        done.add(name)
+        try:
+            future.result()
+        except Exception as error:  # noqa: BLE001 - reported, the others go on
+            failed[name] = f"{type(error).__name__}: {error}"[:500]
+            progress(f"grid: {what} {name} FAILED after {retries} retries: {failed[name]}")
+        future.release()
+        if started is not None:
+            elapsed = time.perf_counter() - started
+            left = elapsed / len(done) * (total - len(done))
+            progress(f"grid: {len(done)}/{total} cells done ({len(failed)} failed), {elapsed:.0f} s elapsed, "
+                     f"about {left:.0f} s left")
+    return failed
 
 
 def _mark_orphans_killed(client, experiment_id: str, env: str | None, parent_id: str) -> None:
