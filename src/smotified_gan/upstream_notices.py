@@ -19,6 +19,8 @@ _NOTICES = (
     r"register_new_resolver\(\) is deprecated",
     # kedro-mlflow's KedroPipelineModel.predict() has no type hints (MLflow >= 2.20)
     r"Add type hints to the `predict` method",
+    # the retrain model has a signature (the raw schema); MLflow still asks for an input example
+    r"An input example was not provided when logging the model",
     # the experiment grid reads namespaced outputs ("ecoli.card") from one gathering
     # node, the kedro-viz demo project's pattern, which Kedro nags about
     r"One or more dataset names contain '\.' characters",
