@@ -6,6 +6,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from imblearn.pipeline import Pipeline as ImbPipeline
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
@@ -41,13 +42,27 @@ def test_sampling_strategy_counts(strategy, expected):
     assert Counter(y_res) == {0: 120, 1: expected}
 
 
-def test_multiclass_each_minority_on_its_own_rows():
+def test_multiclass_each_minority_on_its_own_rows(monkeypatch):
+    import smotified_gan.samplers.refine as refine
+
+    trained_on, original = {}, refine.train_gan
+
+    def spy(real, source, config, seed, validate=None, label="", keep_best=True):
+        trained_on[label] = (np.asarray(real).copy(), np.asarray(source).copy())
+        return original(real, source, config, seed, validate, label=label, keep_best=keep_best)
+
+    monkeypatch.setattr(refine, "train_gan", spy)
     rng = np.random.default_rng(3)
     X = np.r_[rng.uniform(0, 0.3, (100, 3)), rng.uniform(0.4, 0.6, (30, 3)), rng.uniform(0.8, 1, (12, 3))]
     y = np.r_[np.zeros(100, int), np.ones(30, int), np.full(12, 2)]
     sampler = SMOTifiedGAN(random_state=0, **{**FAST, "epochs": 40}, output_activation="sigmoid", residual=True,
                            learning_rate=1e-4)
     X_res, y_res = sampler.fit_resample(X, y)
+    # each class's GAN saw exactly that class's real rows, and refined rows made from that class's rows
+    for label, low, high in (("1", 0.4, 0.6), ("2", 0.8, 1.0)):
+        real, source = trained_on[label]
+        np.testing.assert_array_equal(real, X[y == int(label)].astype(np.float32))
+        assert source.min() >= low and source.max() <= high
     assert Counter(y_res) == {0: 100, 1: 100, 2: 100}
     assert set(sampler.generators_) == {1, 2}
     assert set(sampler.history_["class"]) == {"1", "2"}
@@ -62,7 +77,9 @@ def test_inside_an_imblearn_pipeline_and_grid_search():
     pipe.fit(X, y)
     assert pipe.predict(X).shape == (len(X),)
     search = GridSearchCV(pipe, {"sampler__k_neighbors": [3, 5]}, cv=2, scoring="f1").fit(X, y)
-    assert search.best_params_["sampler__k_neighbors"] in (3, 5)
+    assert [p["sampler__k_neighbors"] for p in search.cv_results_["params"]] == [3, 5]
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()  # both candidates fitted and scored
+    assert search.best_estimator_.named_steps["sampler"].k_neighbors == search.best_params_["sampler__k_neighbors"]
     assert SMOTifiedGAN(k_neighbors=3).get_params()["k_neighbors"] == 3
 
 
@@ -126,8 +143,33 @@ def test_history_and_early_stopping():
     assert (checked["epoch"] % 5 == 0).all() and len(checked) >= 3
     assert sampler.best_epochs_[1] == int(checked.loc[checked["val_f1"].idxmax(), "epoch"])
     assert history[["d_real", "d_fake"]].stack().between(0, 1).all()
-    if len(history) < 60:  # stopped early: exactly `patience` checks after the best
-        assert len(checked[checked["epoch"] > sampler.best_epochs_[1]]) == 2
+
+
+def test_early_stopping_keeps_the_best_generator_and_stops_after_patience(monkeypatch):
+    import smotified_gan.samplers.refine as refine
+
+    scores = iter([0.2, 0.6, 0.5, 0.4, 0.9])  # the best check is the 2nd; two checks without a gain then stop
+    kept = {}
+
+    def scripted_validation(X_fit, y_fit, X_val, y_val, label, inputs, device):
+        def score(generator):
+            value = next(scores)
+            kept.setdefault(value, {k: v.clone() for k, v in generator.state_dict().items()})
+            return value
+        return score
+
+    monkeypatch.setattr(refine, "_validation_f1", scripted_validation)
+    X, y = data(n_minor=30, frame=False)
+    sampler = SMOTifiedGAN(random_state=0, epochs=60, log_every=0, architecture="paper", early_stopping=True,
+                           validation_every=5, patience=2, learning_rate=1e-3)
+    sampler.fit_resample(X, y)
+    history = sampler.history_
+    assert history["epoch"].max() == 20  # checks at 5, 10, 15, 20: no gain after 10 twice, so stop at 20
+    assert history["val_f1"].dropna().tolist() == [0.2, 0.6, 0.5, 0.4]
+    assert sampler.best_epochs_[1] == 10
+    best = kept[0.6]  # the generator returned is the one scored 0.6, not the last one
+    for name, value in sampler.generators_[1].state_dict().items():
+        assert torch.equal(value, best[name]), name
 
 
 BAD_INPUTS = [
