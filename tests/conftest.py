@@ -29,6 +29,17 @@ def shared_file(name: str) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def fresh_grid():
+    """Each test starts from no configured grid: a session of one test (another env, a user's dataset)
+    must not shape the pipelines another test builds."""
+    from smotified_gan.pipelines import grid
+
+    grid.reset()
+    yield
+    grid.reset()
+
+
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return PROJECT_ROOT

@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# what a method may run; pipelines/oversampling/nodes.py builds each
+# what a method may run (the paper's four methods each run the sampler of the same name);
+# pipelines/oversampling/nodes.py builds each
 SAMPLERS = ("none", "smote", "gan", "smotified_gan")
-# the paper's four methods, each running the sampler of the same name
-METHODS = SAMPLERS
 _PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -78,6 +77,12 @@ def configure(grid: Grid) -> bool:
     changed = grid != _current
     _current = grid
     return changed
+
+
+def reset() -> None:
+    """Forget the configured grid (the next Kedro context, or ``current()``, sets it again)."""
+    global _current
+    _current = None
 
 
 def current() -> Grid:

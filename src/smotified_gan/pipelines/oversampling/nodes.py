@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from smotified_gan.data.tables import TARGET, feature_columns
-from smotified_gan.pipelines.grid import METHODS
+from smotified_gan.pipelines.grid import SAMPLERS
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +31,8 @@ def method_settings(method: str | Mapping[str, Any], oversampling: Mapping[str, 
     """
     method = {"sampler": method} if isinstance(method, str) else dict(method)
     sampler = method.pop("sampler", None)
-    if sampler not in METHODS:
-        raise ValueError(f"unknown oversampling method {sampler!r}; known: {list(METHODS)}")
+    if sampler not in SAMPLERS:
+        raise ValueError(f"unknown oversampling method {sampler!r}; known: {list(SAMPLERS)}")
     settings = {**oversampling}
     for key, value in method.items():
         settings[key] = {**settings.get(key, {}), **value} if key in ("first_phase", "gan") else value
