@@ -21,6 +21,14 @@ os.environ.setdefault("DO_NOT_TRACK", "true")
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 
+def pytest_configure(config):
+    """Known upstream notices stay out of the test report: the list lives in ``smotified_gan.upstream_notices``."""
+    from smotified_gan.upstream_notices import pytest_filters
+
+    for line in pytest_filters():
+        config.addinivalue_line("filterwarnings", line)
+
+
 def shared_file(name: str) -> Path:
     """A real data copy from ../shared/datasets (tests that need one skip with the reason when absent)."""
     path = SHARED_DATASETS / name

@@ -16,6 +16,7 @@ from smotified_gan.grid_runner import EXPERIMENT, TrackingServer, run_grid
 
 GRID = {
     "grid": {"datasets": ["ecoli", "yeast"]},
+    "split": {"repeats": 2},
     # enough GAN epochs that a cell is still running when the test kills its worker
     "oversampling": {"gan": {"architecture": "paper", "log_every": 0}, "gan_epochs": {"ecoli": 400, "yeast": 400}},
     "training": {"runs": 3, "classifier_epochs": {"ecoli": 3, "yeast": 3}},
@@ -78,6 +79,7 @@ def test_grid_on_dask_survives_a_killed_worker_and_resumes(grid_project):
         killed = kill_a_worker_during_a_gan_cell(dask_client, server.uri, done)
         driver.join(timeout=600)
         result = outcome["result"]
+        assert killed, f"no GAN cell was caught running: {result}"
         assert killed in CELLS
         assert result.ok and sorted(result.completed) == CELLS and result.skipped == [] and result.failed == {}
         assert any("8/8 cells done" in line and "left" in line for line in outcome["lines"])
@@ -90,7 +92,7 @@ def test_grid_on_dask_survives_a_killed_worker_and_resumes(grid_project):
         assert (killed, "KILLED") in by_status  # its first attempt, cut short, is marked as such
         sample = next(r for r in runs if r.info.status == "FINISHED" and r.data.tags["grid.cell"] == "ecoli.smotified_gan")
         assert sample.data.tags["grid.dataset"] == "ecoli" and sample.data.tags["grid.method"] == "smotified_gan"
-        assert sample.data.tags["grid.seeds"].startswith("split=42;oversampling=42;classifier=1000..1002")
+        assert sample.data.tags["grid.seeds"] == "split=42..43;oversampling=42..43;classifier=1000..1005;repeats=2"
         assert len(sample.data.tags["git_commit"]) >= 7
         assert sample.data.metrics["ecoli.smotified_gan.f1_mean"] >= 0
         assert mlflow.get_run(result.parent_run_id).info.status == "FINISHED"

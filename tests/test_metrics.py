@@ -1,6 +1,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from sklearn.metrics import (
     accuracy_score,
     average_precision_score,
@@ -13,11 +14,13 @@ from sklearn.metrics import (
 
 from smotified_gan.metrics import (
     aggregate_runs,
+    compare_over_repeats,
+    corrected_resampled_t_test,
     detection_auc,
     friedman_ranks,
     g_mean,
+    holm,
     ks_distance,
-    paired_tests,
     run_metrics,
 )
 
@@ -59,27 +62,75 @@ def test_aggregation_on_a_known_table():
     assert summary.loc["precision", "std"] == pytest.approx(np.std([0.2, 0.4, 0.9]))
     assert summary.loc["precision", "best"] == 0.9 and summary.loc["precision", "runs"] == 3
     assert summary.loc["f1", "mean"] == pytest.approx(0.6) and summary.loc["f1", "runs"] == 2
+    assert summary.loc["f1", "repeats"] == 1 and np.isnan(summary.loc["f1", "repeat_std"])
 
 
-def test_paired_wilcoxon_and_friedman():
+def test_aggregation_keeps_the_first_repeat_for_the_paper_layout_and_spreads_over_repeats():
+    metrics = ["train_accuracy", "test_accuracy", "precision", "recall", "roc_auc", "pr_auc", "g_mean",
+               "balanced_accuracy", "f1"]
+    per_run = pd.DataFrame({"repeat": [0, 0, 1, 1, 2, 2], **{m: [0.1, 0.3, 0.5, 0.7, 0.8, 1.0] for m in metrics}})
+    summary = aggregate_runs(per_run).set_index("metric")
+    # the paper's layout: the first repeat's runs only
+    assert summary.loc["f1", "mean"] == pytest.approx(0.2) and summary.loc["f1", "best"] == pytest.approx(0.3)
+    assert summary.loc["f1", "runs"] == 2
+    # over repeats: the per-repeat means 0.2, 0.6, 0.9
+    assert summary.loc["f1", "repeat_mean"] == pytest.approx(np.mean([0.2, 0.6, 0.9]))
+    assert summary.loc["f1", "repeat_std"] == pytest.approx(np.std([0.2, 0.6, 0.9], ddof=1))
+    assert summary.loc["f1", "repeats"] == 3
+
+
+def test_corrected_resampled_t_test_by_hand():
+    differences = np.array([0.05, 0.10, 0.02, 0.07, 0.06])
+    t, p = corrected_resampled_t_test(differences, test_train_ratio=0.25)
+    expected_t = differences.mean() / np.sqrt((1 / 5 + 0.25) * differences.var(ddof=1))
+    assert t == pytest.approx(expected_t)
+    assert p == pytest.approx(2 * stats.t.sf(expected_t, 4))
+    # the correction widens the variance: the naive paired t-test claims more than the corrected one
+    naive = stats.ttest_1samp(differences, 0).pvalue
+    assert naive < 0.02 < p  # 0.010 vs 0.037
+    assert corrected_resampled_t_test(np.zeros(5), 0.25) == (0.0, 1.0)
+    assert np.isnan(corrected_resampled_t_test(np.array([0.1]), 0.25)[1])
+
+
+def test_holm_adjustment_by_hand():
+    adjusted = holm([0.01, 0.04, 0.03, np.nan, 0.5])
+    # sorted 0.01, 0.03, 0.04, 0.5 over 4 tests: 0.04, 0.09, max(0.09, 0.08), 0.5
+    np.testing.assert_allclose(adjusted[[0, 2, 1, 4]], [0.04, 0.09, 0.09, 0.5])
+    assert np.isnan(adjusted[3])
+
+
+def test_comparisons_over_repeats_use_per_repeat_means_and_holm():
     rng = np.random.default_rng(0)
     rows = []
-    for dataset, shift in (("a", 0.2), ("b", 0.0), ("c", 0.1)):
-        for seed in range(12):
-            base = rng.uniform(0.3, 0.5)
-            rows += [{"dataset": dataset, "method": "smotified_gan", "seed": seed, "f1": base + shift + 0.01 * seed},
-                     {"dataset": dataset, "method": "smote", "seed": seed, "f1": base},
-                     {"dataset": dataset, "method": "none", "seed": seed, "f1": base - 0.1}]
-    per_run = pd.DataFrame(rows)
-    tests = paired_tests(per_run).set_index(["dataset", "versus"])
-    assert tests.loc[("a", "smote"), "p_value"] < 0.001 and tests.loc[("a", "smote"), "mean_difference"] > 0.2
-    assert tests.loc[("a", "none"), "pairs"] == 12
-    summary = per_run.groupby(["dataset", "method"])["f1"].mean().rename("mean").reset_index().assign(metric="f1")
-    ranks, friedman = friedman_ranks(summary)
-    assert ranks["method"].tolist() == ["smotified_gan", "smote", "none"]
-    assert ranks["average_rank"].tolist() == [1.0, 2.0, 3.0]
-    # the same order on all 3 datasets: chi-square = 6, p = exp(-3)
-    assert friedman["statistic"] == pytest.approx(6.0) and friedman["p_value"] == pytest.approx(np.exp(-3))
+    for dataset, shift in (("a", 0.2), ("b", 0.0)):
+        for repeat in range(5):
+            split_effect = rng.uniform(-0.1, 0.1)
+            for run in range(30):
+                noise = rng.normal(0, 0.01)
+                rows += [{"dataset": dataset, "method": "smotified_gan", "repeat": repeat, "run": run,
+                          "f1": 0.5 + split_effect + shift + noise},
+                         {"dataset": dataset, "method": "smote", "repeat": repeat, "run": run,
+                          "f1": 0.5 + split_effect + rng.normal(0, 0.01)}]
+    table = compare_over_repeats(pd.DataFrame(rows), "smotified_gan", "f1", {"a": 0.25, "b": 0.25})
+    table = table.set_index("dataset")
+    assert (table["repeats"] == 5).all()  # 5 replicates, not 150 runs
+    assert table.loc["a", "mean_difference"] == pytest.approx(0.2, abs=0.01)
+    assert table.loc["a", "significant"] and not table.loc["b", "significant"]
+    assert table.loc["a", "p_holm"] == pytest.approx(min(1, 2 * table.loc["a", "p_value"]))
+
+
+def test_friedman_and_nemenyi_critical_difference():
+    rows = []
+    for dataset in "abcdef":
+        for method, value in (("smotified_gan", 0.9), ("smote", 0.8), ("none", 0.7), ("gan", 0.75)):
+            rows.append({"dataset": dataset, "method": method, "metric": "f1", "repeat_mean": value})
+    ranks, friedman = friedman_ranks(pd.DataFrame(rows))
+    assert ranks["method"].tolist() == ["smotified_gan", "smote", "gan", "none"]
+    assert ranks["average_rank"].tolist() == [1.0, 2.0, 3.0, 4.0]
+    # Demsar (2006): CD = q_0.05 sqrt(k (k + 1) / (6 N)), q = 2.569 for k = 4
+    assert friedman["critical_difference"] == pytest.approx(2.569 * np.sqrt(4 * 5 / 36))
+    # the same order on all 6 datasets: chi-square = 12 N / (k (k + 1)) * sum(R^2) - 3 N (k + 1) = 18
+    assert friedman["statistic"] == pytest.approx(18.0)
 
 
 def test_detection_auc_and_ks_tell_apart_what_differs():
@@ -90,3 +141,23 @@ def test_detection_auc_and_ks_tell_apart_what_differs():
     assert abs(detection_auc(real, same) - 0.5) < 0.1
     assert detection_auc(real, shifted) > 0.9
     assert ks_distance(real, same) < 0.15 < ks_distance(real, shifted)
+
+
+def test_the_vectorised_metrics_of_many_runs_equal_scikit_learns_run_by_run():
+    from smotified_gan.metrics import runs_metrics
+
+    rng = np.random.default_rng(4)
+    y = (rng.random(60) < 0.2).astype(int)
+    scores = rng.random((8, 60)) + 0.3 * y
+    scores[0] = 0.0  # no minority predicted: precision, recall and F1 are 0, not an error
+    train_y, train_scores = (rng.random(30) < 0.5).astype(int), rng.random((8, 30))
+    for run, metrics in enumerate(runs_metrics(y, scores, train_y, train_scores)):
+        predicted = (scores[run] > 0.5).astype(int)
+        assert metrics["f1"] == pytest.approx(f1_score(y, predicted, zero_division=0))
+        assert metrics["precision"] == pytest.approx(precision_score(y, predicted, zero_division=0))
+        assert metrics["recall"] == pytest.approx(recall_score(y, predicted, zero_division=0))
+        assert metrics["balanced_accuracy"] == pytest.approx(balanced_accuracy_score(y, predicted))
+        assert metrics["test_accuracy"] == pytest.approx(accuracy_score(y, predicted))
+        assert metrics["g_mean"] == pytest.approx(g_mean(y, predicted))
+        assert metrics["train_accuracy"] == pytest.approx(accuracy_score(train_y, train_scores[run] > 0.5))
+        assert metrics["pr_auc"] == pytest.approx(average_precision_score(y, scores[run]))

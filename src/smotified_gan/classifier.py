@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from smotified_gan.torch_utils import adam, resolve_device
+from smotified_gan.torch_utils import PRECISIONS, adam, autocast, resolve_device
 
 LOSSES = ("mae", "bce")
 # bytes of one layer's activations (all runs, one chunk of rows) when scoring: 64 MB
@@ -37,8 +37,11 @@ class ClassifierConfig:
     loss: str = "mae"
     threshold: float = 0.5
     device: str = "auto"
+    precision: str = "float32"
 
     def __post_init__(self):
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"classifier precision must be one of {PRECISIONS}, got {self.precision!r}")
         if self.loss not in LOSSES:
             raise ValueError(f"classifier loss must be one of {LOSSES}, got {self.loss!r}")
         self.hidden = tuple(self.hidden)
@@ -63,10 +66,13 @@ class StackedMLP(nn.Module):
             self.weights.append(nn.Parameter(torch.stack(stacked)))
             self.biases.append(nn.Parameter(torch.zeros(len(seeds), 1, fan_out)))
 
-    def forward(self, X: torch.Tensor) -> torch.Tensor:
+    def forward(self, X: torch.Tensor, members: torch.Tensor | None = None) -> torch.Tensor:
+        """``X`` is (members, rows, d); ``members`` picks which runs to evaluate (all by default)."""
         hidden = X
         last = len(self.weights) - 1
         for i, (weight, bias) in enumerate(zip(self.weights, self.biases)):
+            if members is not None:
+                weight, bias = weight[members], bias[members]
             hidden = torch.baddbmm(bias, hidden, weight)
             if i < last:
                 hidden = torch.relu(hidden)
@@ -75,7 +81,11 @@ class StackedMLP(nn.Module):
 
 @dataclass
 class TrainedClassifiers:
-    """The stacked runs, their seeds and settings, and the loss per epoch and run."""
+    """The stacked runs, their seeds and settings, and the loss per epoch and run.
+
+    ``repeats[i]`` is the repeat of the experiment whose training set run ``i``
+    trained on (all 0 outside the repeated protocol).
+    """
 
     model: StackedMLP
     seeds: list[int]
@@ -83,29 +93,40 @@ class TrainedClassifiers:
     feature_names: list[str]
     loss_history: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
     seconds: float = 0.0
+    repeats: list[int] = field(default_factory=list)
 
-    def scores(self, X: np.ndarray) -> np.ndarray:
+    def __post_init__(self):
+        self.repeats = list(self.repeats) or [0] * len(self.seeds)
+
+    def runs_of(self, repeat: int) -> list[int]:
+        """The indices of the runs trained on ``repeat``'s training set."""
+        return [i for i, r in enumerate(self.repeats) if r == repeat]
+
+    def scores(self, X: np.ndarray, runs: list[int] | None = None) -> np.ndarray:
         """Scores per run and row, shape (runs, rows): the linear output (mae) or a probability (bce).
 
-        Rows go through in chunks sized so that one layer's activations for all
-        runs stay near ``SCORING_BUDGET`` bytes, whatever the number of rows.
+        ``runs``: indices of the runs to evaluate (all by default). Rows go
+        through in chunks sized so that one layer's activations for all runs
+        stay near ``SCORING_BUDGET`` bytes, whatever the number of rows.
         """
         self.model.eval()
-        chunk_rows = max(256, SCORING_BUDGET // (4 * len(self.seeds) * max(self.config.hidden)))
+        members = None if runs is None else torch.as_tensor(runs, dtype=torch.long)
+        count = len(self.seeds) if runs is None else len(runs)
+        chunk_rows = max(256, SCORING_BUDGET // (4 * count * max(self.config.hidden)))
         X_t = torch.from_numpy(np.array(X, dtype=np.float32))  # a writable copy
         # copied out chunk by chunk: keeping the small output tensors alive pins the large freed activation
         # blocks in the allocator (measured: +33 MB a chunk, 8.9 GB for 568k rows x 30 runs)
-        result = np.empty((len(self.seeds), len(X_t)), dtype=np.float32)
+        result = np.empty((count, len(X_t)), dtype=np.float32)
         with torch.no_grad():
             for start in range(0, len(X_t), chunk_rows):
                 chunk = X_t[start:start + chunk_rows]
-                raw = self.model(chunk.unsqueeze(0).expand(len(self.seeds), -1, -1).contiguous())
+                raw = self.model(chunk.unsqueeze(0).expand(count, -1, -1).contiguous(), members)
                 result[:, start:start + len(chunk)] = (torch.sigmoid(raw) if self.config.loss == "bce" else raw).numpy()
         return result
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
+    def predict(self, X: np.ndarray, runs: list[int] | None = None) -> np.ndarray:
         """0/1 predictions per run and row (minority when the score > threshold)."""
-        return (self.scores(X) > self.config.threshold).astype(np.int8)
+        return (self.scores(X, runs) > self.config.threshold).astype(np.int8)
 
     def select(self, run: int) -> TrainedClassifiers:
         """The one run ``run`` (an index into ``seeds``) as a stack of one, to deploy on its own."""
@@ -117,23 +138,37 @@ class TrainedClassifiers:
                 target.copy_(source[run:run + 1])
         return TrainedClassifiers(model=model, seeds=[self.seeds[run]], config=self.config,
                                   feature_names=self.feature_names, loss_history=self.loss_history[:, run:run + 1],
-                                  seconds=self.seconds)
+                                  seconds=self.seconds, repeats=[self.repeats[run]])
 
 
 def train_classifiers(X: np.ndarray, y: np.ndarray, config: ClassifierConfig, seeds: list[int],
-                      feature_names: list[str] | None = None) -> TrainedClassifiers:
-    """Train one classifier per seed on the same data, all at once."""
+                      feature_names: list[str] | None = None, repeats: list[int] | None = None) -> TrainedClassifiers:
+    """Train one classifier per seed, all at once.
+
+    ``X`` (rows, d) and ``y`` (rows,): every run trains on the same data. Or
+    ``X`` (sets, rows, d) and ``y`` (sets, rows): several training sets of one
+    size (the repeats of an experiment cell), run ``i`` training on set
+    ``repeats[i]``.
+    """
     X = np.array(X, dtype=np.float32)  # writable copies: pandas 3 hands out read-only arrays
     y = np.array(y, dtype=np.float32)
-    if len(X) == 0 or len(np.unique(y)) < 2:
-        raise ValueError(f"the training set needs rows of both classes, got {len(X)} rows and classes {np.unique(y)}")
+    if X.ndim == 2:
+        X, y = X[None], y[None]
+    repeats = list(repeats) if repeats is not None else [0] * len(seeds)
+    if len(repeats) != len(seeds) or not all(0 <= r < len(X) for r in repeats):
+        raise ValueError(f"repeats must give each of the {len(seeds)} runs one of the {len(X)} training sets")
+    for data, labels in zip(X, y):
+        if data.shape[0] == 0 or len(np.unique(labels)) < 2:
+            raise ValueError(f"the training set needs rows of both classes, got {data.shape[0]} rows and classes "
+                             f"{np.unique(labels)}")
     device = resolve_device(config.device)
     runs = len(seeds)
-    model = StackedMLP(X.shape[1], config.hidden, seeds).to(device)
+    model = StackedMLP(X.shape[2], config.hidden, seeds).to(device)
     optimiser = adam(model.parameters(), config.learning_rate)
     X_t, y_t = torch.as_tensor(X, device=device), torch.as_tensor(y, device=device)
+    sets = torch.as_tensor(repeats, dtype=torch.long, device=device)[:, None]
     orders = [torch.Generator().manual_seed(int(seed)) for seed in seeds]
-    n = len(X)
+    n = X.shape[1]
     history = np.zeros((config.epochs, runs))
     started = time.perf_counter()
     model.train()
@@ -142,8 +177,9 @@ def train_classifiers(X: np.ndarray, y: np.ndarray, config: ClassifierConfig, se
         totals = torch.zeros(runs, device=device)
         for start in range(0, n, config.batch_size):
             index = permutations[:, start:start + config.batch_size]
-            outputs = model(X_t[index])
-            targets = y_t[index]
+            with autocast(device, config.precision):
+                outputs = model(X_t[sets, index]).float()
+            targets = y_t[sets, index]
             if config.loss == "mae":
                 per_run = (outputs - targets).abs().mean(dim=1)
             else:
@@ -156,4 +192,18 @@ def train_classifiers(X: np.ndarray, y: np.ndarray, config: ClassifierConfig, se
     model.cpu()
     return TrainedClassifiers(model=model, seeds=list(map(int, seeds)), config=config,
                               feature_names=list(feature_names or []), loss_history=history,
-                              seconds=time.perf_counter() - started)
+                              seconds=time.perf_counter() - started, repeats=repeats)
+
+
+def concatenate(parts: list[TrainedClassifiers]) -> TrainedClassifiers:
+    """Several trained stacks (same settings and features) as one stack, their runs in order."""
+    first = parts[0]
+    seeds = [seed for part in parts for seed in part.seeds]
+    model = StackedMLP(first.model.weights[0].shape[1], first.config.hidden, [0] * len(seeds))
+    with torch.no_grad():
+        for i, target in enumerate(model.parameters()):
+            target.copy_(torch.cat([list(part.model.parameters())[i] for part in parts]))
+    return TrainedClassifiers(model=model, seeds=seeds, config=first.config, feature_names=first.feature_names,
+                              loss_history=np.concatenate([part.loss_history for part in parts], axis=1),
+                              seconds=sum(part.seconds for part in parts),
+                              repeats=[r for part in parts for r in part.repeats])

@@ -174,9 +174,13 @@ def _project_state(project: Path, env: str | None):
 
 
 def _seeds(parameters: dict) -> str:
-    training = parameters["training"]
-    return (f"split={parameters['split']['seed']};oversampling={parameters['oversampling']['random_state']};"
-            f"classifier={training['seed']}..{training['seed'] + training['runs'] - 1}")
+    """Every seed a cell uses: repeat r splits with split + r, over-samples with oversampling + r, and
+    trains its runs with classifier + r * runs onwards."""
+    training, split = parameters["training"], parameters["split"]
+    repeats, runs = int(split.get("repeats", 1)), int(training["runs"])
+    first_split, first_sampler = int(split["seed"]), int(parameters["oversampling"]["random_state"])
+    return (f"split={first_split}..{first_split + repeats - 1};oversampling={first_sampler}..{first_sampler + repeats - 1};"
+            f"classifier={training['seed']}..{training['seed'] + repeats * runs - 1};repeats={repeats}")
 
 
 def _cell_outputs_exist(catalog, cell_pipeline, cell: str) -> bool:

@@ -52,6 +52,30 @@ class ProjectTrackingUriHook:
         server["mlflow_tracking_uri"] = resolve_tracking_uri(uri, context.project_path)
         mlflow_conf["server"] = server
         config["mlflow"] = mlflow_conf
+        _create_experiment_once(mlflow_conf, context)
+
+
+def _create_experiment_once(mlflow_conf: dict, context, attempts: int = 3) -> None:
+    """kedro-mlflow's own set-up (tracking URI, experiment), retried when another job created the experiment first.
+
+    kedro-mlflow looks the experiment up, then creates it: two scheduled jobs
+    starting together against a fresh store both try to create it, and the
+    second fails on the store's unique name. Here the loser finds it on retry;
+    kedro-mlflow's own set-up, which follows, then finds it too.
+    """
+    import mlflow
+    from kedro_mlflow.config.kedro_mlflow_config import KedroMlflowConfig
+    from mlflow.exceptions import MlflowException
+
+    if mlflow.active_run() or (mlflow_conf.get("tracking") or {}).get("experiment") is None:
+        return  # a caller's run (the Dask grid's cells): kedro-mlflow leaves mlflow.yml aside, and so does this
+    for attempt in range(attempts):
+        try:
+            KedroMlflowConfig.model_validate({**mlflow_conf}).setup(context)
+            return
+        except MlflowException as error:
+            if "already exists" not in str(error) or attempt == attempts - 1:
+                raise
 
 
 def git_commit(project_path: Path) -> str:

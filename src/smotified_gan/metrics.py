@@ -10,7 +10,6 @@ import pandas as pd
 from scipy import stats
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import (
-    accuracy_score,
     average_precision_score,
     balanced_accuracy_score,
     f1_score,
@@ -34,20 +33,48 @@ def g_mean(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 def run_metrics(y_test: np.ndarray, test_scores: np.ndarray, y_train: np.ndarray, train_scores: np.ndarray,
                 threshold: float = 0.5) -> dict[str, float]:
     """Every metric of one trained classifier, from its scores on the test and training rows."""
+    return runs_metrics(y_test, np.asarray(test_scores)[None], y_train, np.asarray(train_scores)[None], threshold)[0]
+
+
+def runs_metrics(y_test: np.ndarray, test_scores: np.ndarray, y_train: np.ndarray, train_scores: np.ndarray,
+                 threshold: float = 0.5) -> list[dict[str, float]]:
+    """``run_metrics`` of many runs at once: scores are (runs, rows); the counting metrics are vectorised.
+
+    Precision, recall and F1 are 0 where undefined (no minority predicted, or
+    none in the test rows), as scikit-learn's ``zero_division=0``; ROC-AUC and
+    PR-AUC are NaN with one class in the test rows.
+    """
     y_test, y_train = np.asarray(y_test).astype(int), np.asarray(y_train).astype(int)
-    predicted = (np.asarray(test_scores) > threshold).astype(int)
-    both_classes = len(np.unique(y_test)) == 2
-    return {
-        "train_accuracy": accuracy_score(y_train, (np.asarray(train_scores) > threshold).astype(int)),
-        "test_accuracy": accuracy_score(y_test, predicted),
-        "precision": precision_score(y_test, predicted, zero_division=0),
-        "recall": recall_score(y_test, predicted, zero_division=0),
-        "f1": f1_score(y_test, predicted, zero_division=0),
-        "roc_auc": roc_auc_score(y_test, test_scores) if both_classes else float("nan"),
-        "pr_auc": average_precision_score(y_test, test_scores) if both_classes else float("nan"),
-        "g_mean": g_mean(y_test, predicted),
-        "balanced_accuracy": balanced_accuracy_score(y_test, predicted),
-    }
+    predicted = np.asarray(test_scores) > threshold
+    positive, negative = y_test == 1, y_test == 0
+    tp = (predicted & positive).sum(axis=1)
+    fp = (predicted & negative).sum(axis=1)
+    fn = (~predicted & positive).sum(axis=1)
+    tn = (~predicted & negative).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(tp + fp > 0, tp / (tp + fp), 0.0)
+        recall = np.where(tp + fn > 0, tp / (tp + fn), 0.0)
+        f1 = np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
+        specificity = np.where(tn + fp > 0, tn / (tn + fp), np.nan)
+    both_classes = positive.any() and negative.any()
+    recalls = [r for r, present in ((recall, positive.any()), (specificity, negative.any())) if present]
+    balanced = np.mean(recalls, axis=0)
+    g = np.sqrt(recall * specificity) if both_classes else np.full(len(tp), np.nan)
+    train_accuracy = ((np.asarray(train_scores) > threshold).astype(int) == y_train).mean(axis=1)
+    rows = []
+    for run in range(len(tp)):
+        rows.append({
+            "train_accuracy": float(train_accuracy[run]),
+            "test_accuracy": float((tp[run] + tn[run]) / len(y_test)),
+            "precision": float(precision[run]),
+            "recall": float(recall[run]),
+            "f1": float(f1[run]),
+            "roc_auc": float(roc_auc_score(y_test, test_scores[run])) if both_classes else float("nan"),
+            "pr_auc": float(average_precision_score(y_test, test_scores[run])) if both_classes else float("nan"),
+            "g_mean": float(g[run]),
+            "balanced_accuracy": float(balanced[run]),
+        })
+    return rows
 
 
 HOLDOUT_METRICS = ("f1", "precision", "recall", "balanced_accuracy", "g_mean", "pr_auc", "roc_auc")
@@ -70,48 +97,117 @@ def holdout_metric(y_true: np.ndarray, scores: np.ndarray, predicted: np.ndarray
 
 
 def aggregate_runs(per_run: pd.DataFrame) -> pd.DataFrame:
-    """Mean, standard deviation (numpy's, ddof=0) and best (highest) of each metric over the runs."""
+    """Per metric: the first repeat's mean, std (numpy's, ddof=0) and best over its runs; the spread over repeats.
+
+    ``mean``/``std``/``best``/``runs``: the paper's layout (one split, many
+    classifier runs), on the first repeat. ``repeat_mean``/``repeat_std``
+    (ddof=1; NaN with one repeat): over the per-repeat means, the quantity
+    whose spread includes the split and the augmentation. Without a ``repeat``
+    column everything is one repeat.
+    """
+    per_run = per_run if "repeat" in per_run.columns else per_run.assign(repeat=0)
+    first = per_run[per_run["repeat"] == per_run["repeat"].min()]
+    per_repeat = per_run.groupby("repeat")[list(METRICS)].mean()
     rows = []
     for metric in METRICS:
-        values = per_run[metric].to_numpy(dtype=float)
+        values = first[metric].to_numpy(dtype=float)
+        means = per_repeat[metric].dropna().to_numpy(dtype=float)
         rows.append({"metric": metric, "mean": float(np.nanmean(values)), "std": float(np.nanstd(values)),
-                     "best": float(np.nanmax(values)), "runs": int(np.isfinite(values).sum())})
+                     "best": float(np.nanmax(values)), "runs": int(np.isfinite(values).sum()),
+                     "repeat_mean": float(means.mean()) if len(means) else float("nan"),
+                     "repeat_std": float(means.std(ddof=1)) if len(means) > 1 else float("nan"),
+                     "repeats": len(means)})
     return pd.DataFrame(rows)
 
 
-def paired_tests(per_run: pd.DataFrame, reference: str = "smotified_gan", metric: str = "f1") -> pd.DataFrame:
-    """Per dataset: Wilcoxon signed-rank test of ``reference`` against each other method, paired by run seed."""
+def repeat_means(per_run: pd.DataFrame, metric: str = "f1") -> pd.DataFrame:
+    """The mean of ``metric`` over each repeat's classifier runs: one row per (dataset, method, repeat)."""
+    return per_run.groupby(["dataset", "method", "repeat"], as_index=False)[metric].mean()
+
+
+def corrected_resampled_t_test(differences: np.ndarray, test_train_ratio: float) -> tuple[float, float]:
+    """Nadeau and Bengio's corrected resampled t-test on per-repeat differences: (t, two-sided p).
+
+    The repeats' training sets overlap, so the plain t-test's variance
+    ``s^2 / R`` is too small; the correction uses ``(1/R + n_test/n_train) s^2``
+    (Nadeau & Bengio, Machine Learning 52, 2003), with R - 1 degrees of freedom.
+    """
+    differences = np.asarray(differences, dtype=float)
+    repeats = len(differences)
+    if repeats < 2:
+        return float("nan"), float("nan")
+    mean, variance = differences.mean(), differences.var(ddof=1)
+    if variance == 0:
+        return (0.0, 1.0) if mean == 0 else (float("nan"), float("nan"))
+    t = mean / np.sqrt((1 / repeats + test_train_ratio) * variance)
+    return float(t), float(2 * stats.t.sf(abs(t), repeats - 1))
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm-Bonferroni adjusted p-values (NaN stays NaN and does not count as a test)."""
+    p = np.asarray(p_values, dtype=float)
+    adjusted = np.full_like(p, np.nan)
+    finite = np.flatnonzero(np.isfinite(p))
+    order = finite[np.argsort(p[finite])]
+    running = 0.0
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (len(order) - rank) * p[index]))
+        adjusted[index] = running
+    return adjusted
+
+
+def compare_over_repeats(per_run: pd.DataFrame, reference: str, metric: str, test_train_ratio: dict[str, float],
+                         alpha: float = 0.05) -> pd.DataFrame:
+    """Per dataset, ``reference`` against each other method on the per-repeat means of ``metric``.
+
+    The unit of replication is the repeat (its own split, preprocessing, first
+    phase and GAN); the classifier runs within a repeat share that
+    augmentation and are averaged. Corrected resampled t-test per comparison,
+    Holm-adjusted over all comparisons of the report.
+    """
+    means = repeat_means(per_run, metric)
     rows = []
-    for dataset, group in per_run.groupby("dataset", sort=True):
-        table = group.pivot_table(index="seed", columns="method", values=metric)
+    for dataset, group in means.groupby("dataset", sort=True):
+        table = group.pivot_table(index="repeat", columns="method", values=metric)
         if reference not in table:
             continue
-        for method in sorted(c for c in table.columns if c != reference):
+        for method in [c for c in table.columns if c != reference]:
             pair = table[[reference, method]].dropna()
-            difference = pair[reference] - pair[method]
-            if len(pair) == 0 or np.allclose(difference, 0):
-                statistic, p_value = float("nan"), 1.0
-            else:
-                result = stats.wilcoxon(pair[reference], pair[method], zero_method="zsplit")
-                statistic, p_value = float(result.statistic), float(result.pvalue)
+            difference = (pair[reference] - pair[method]).to_numpy()
+            t, p = corrected_resampled_t_test(difference, test_train_ratio[dataset])
             rows.append({"dataset": dataset, "method": reference, "versus": method, "metric": metric,
-                         "mean_difference": float(difference.mean()), "statistic": statistic, "p_value": p_value,
-                         "pairs": len(pair)})
-    return pd.DataFrame(rows, columns=["dataset", "method", "versus", "metric", "mean_difference", "statistic",
-                                       "p_value", "pairs"])
+                         "mean_difference": float(difference.mean()) if len(difference) else float("nan"),
+                         "std_difference": float(difference.std(ddof=1)) if len(difference) > 1 else float("nan"),
+                         "repeats": len(difference), "t": t, "p_value": p})
+    columns = ["dataset", "method", "versus", "metric", "mean_difference", "std_difference", "repeats", "t", "p_value"]
+    table = pd.DataFrame(rows, columns=columns)
+    table["p_holm"] = holm(table["p_value"]) if len(table) else []
+    table["significant"] = table["p_holm"] < alpha
+    return table
 
 
-def friedman_ranks(summary: pd.DataFrame, metric: str = "f1") -> tuple[pd.DataFrame, dict]:
-    """Average rank of each method over datasets (1 = best mean) and the Friedman test across datasets."""
-    table = summary[summary["metric"] == metric].pivot_table(index="dataset", columns="method", values="mean")
+# Nemenyi's critical values q_alpha (alpha = 0.05) for k = 2..10 methods (Demsar, JMLR 7, 2006, Table 5a)
+_NEMENYI_Q05 = {2: 1.960, 3: 2.343, 4: 2.569, 5: 2.728, 6: 2.850, 7: 2.949, 8: 3.031, 9: 3.102, 10: 3.164}
+
+
+def friedman_ranks(summary: pd.DataFrame, metric: str = "f1", value: str = "repeat_mean") -> tuple[pd.DataFrame, dict]:
+    """Average rank of each method over datasets (1 = best ``value``), the Friedman test and Nemenyi's critical difference.
+
+    Two methods whose average ranks differ by more than ``critical_difference``
+    differ at alpha = 0.05 (Nemenyi post-hoc, Demsar 2006).
+    """
+    table = summary[summary["metric"] == metric].pivot_table(index="dataset", columns="method", values=value)
     table = table.dropna()
     ranks = table.rank(axis=1, ascending=False)
     average = ranks.mean().sort_values().rename("average_rank").reset_index()
-    if table.shape[0] >= 2 and table.shape[1] >= 3:
+    datasets, methods = table.shape
+    test = {"statistic": float("nan"), "p_value": float("nan"), "datasets": int(datasets), "methods": int(methods),
+            "value": value, "critical_difference": float("nan"), "alpha": 0.05}
+    if datasets >= 2 and methods >= 3:
         result = stats.friedmanchisquare(*[table[c].to_numpy() for c in table.columns])
-        test = {"statistic": float(result.statistic), "p_value": float(result.pvalue), "datasets": int(table.shape[0])}
-    else:
-        test = {"statistic": float("nan"), "p_value": float("nan"), "datasets": int(table.shape[0])}
+        test.update(statistic=float(result.statistic), p_value=float(result.pvalue))
+    if datasets >= 2 and methods in _NEMENYI_Q05:
+        test["critical_difference"] = float(_NEMENYI_Q05[methods] * np.sqrt(methods * (methods + 1) / (6 * datasets)))
     return average, test
 
 
@@ -125,7 +221,7 @@ def detection_auc(real: np.ndarray, synthetic: np.ndarray, seed: int = 0, max_ro
     X = np.vstack([real, synthetic])
     y = np.r_[np.zeros(len(real)), np.ones(len(synthetic))]
     folds = StratifiedKFold(n_splits=min(5, len(real), len(synthetic)), shuffle=True, random_state=seed)
-    forest = RandomForestClassifier(n_estimators=100, min_samples_leaf=2, random_state=seed, n_jobs=1)
+    forest = RandomForestClassifier(n_estimators=100, min_samples_leaf=2, random_state=seed, n_jobs=2)
     scores = cross_val_predict(forest, X, y, cv=folds, method="predict_proba")[:, 1]
     return float(roc_auc_score(y, scores))
 

@@ -1,8 +1,15 @@
-"""Leakage-free preprocessing: train/test split, then one-hot + MinMax fitted on the training split only.
+"""Leakage-free preprocessing: train/test split, then one-hot + scaling fitted on the training split only.
 
-The generator ends in a sigmoid, so features are scaled to [0, 1]. Every
-statistic (category levels, minimum, maximum) comes from the training rows;
-the test rows are only transformed.
+The generator ends in a sigmoid, so features end in [0, 1]. Every statistic
+(category levels, minimum, maximum, quantiles) comes from the training rows;
+the test rows are only transformed. The scaling is a per-dataset choice
+(``scaling`` in the dataset's definition):
+
+- ``minmax`` (default, the authors'): MinMax to [0, 1];
+- ``quantile``: each feature mapped through its empirical distribution on the
+  training rows (scikit-learn's ``QuantileTransformer``, uniform output), then
+  MinMax. For features with extreme outliers (Shuttle), where MinMax squeezes
+  almost every row into a sliver of [0, 1].
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import MinMaxScaler, OneHotEncoder
+from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, QuantileTransformer
 
 from smotified_gan.data.tables import LABEL, SPLIT, TARGET, DataValidationError, feature_columns, minority_floor
 
@@ -33,11 +40,17 @@ def split_train_test(table: pd.DataFrame, test_size: float, seed: int, stratify:
     return train.reset_index(drop=True), test.reset_index(drop=True)
 
 
-def fit_feature_transformer(train: pd.DataFrame, categorical: Sequence[str]) -> Pipeline:
+SCALINGS = ("minmax", "quantile")
+
+
+def fit_feature_transformer(train: pd.DataFrame, categorical: Sequence[str], scaling: str = "minmax",
+                            dataset: str = "") -> Pipeline:
     """One-hot encode ``categorical`` columns, pass the rest through, scale everything to [0, 1].
 
     Fitted on ``train`` only. Categories unseen in training encode as all zeros.
     """
+    if scaling not in SCALINGS:
+        raise DataValidationError(f"dataset '{dataset}': scaling must be one of {SCALINGS}, got {scaling!r}")
     features = feature_columns(train)
     categorical = [c for c in features if c in set(categorical)]
     encoder = ColumnTransformer(
@@ -45,7 +58,11 @@ def fit_feature_transformer(train: pd.DataFrame, categorical: Sequence[str]) -> 
         remainder="passthrough",
         verbose_feature_names_out=False,
     )
-    transformer = Pipeline([("encode", encoder), ("scale", MinMaxScaler(feature_range=(0.0, 1.0)))])
+    steps = [("encode", encoder)]
+    if scaling == "quantile":
+        steps.append(("quantile", QuantileTransformer(n_quantiles=min(1000, len(train)), output_distribution="uniform",
+                                                      subsample=None, random_state=0)))
+    transformer = Pipeline([*steps, ("scale", MinMaxScaler(feature_range=(0.0, 1.0)))])
     transformer.set_output(transform="pandas")
     transformer.fit(train[features])
     return transformer

@@ -1,8 +1,13 @@
-"""Framework-free report building: TABLE 3, the paper comparison, and FIGURES 4, 6 and 7."""
+"""Framework-free report building: TABLE 3, the tests, the paper comparison, FIGURES 4, 6 and 7 and the CD diagram.
+
+Methods are shown in the grid's order under the grid's labels
+(``grid.methods.<name>.label`` in ``conf/``): ``Methods`` carries both.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import matplotlib
 
@@ -12,18 +17,31 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from sklearn.metrics import average_precision_score, precision_recall_curve  # noqa: E402
 
-METHOD_ORDER = ("none", "smote", "gan", "smotified_gan")
-METHOD_LABELS = {"none": "No augmentation", "smote": "SMOTE", "gan": "GAN", "smotified_gan": "SMOTified-GAN"}
 TABLE3_METRICS = ("train_accuracy", "test_accuracy", "f1", "precision", "recall", "pr_auc")
+REPEAT_METRICS = ("f1", "precision", "recall", "pr_auc", "balanced_accuracy")
 
 
-def _method_key(method: str) -> tuple:
-    return (METHOD_ORDER.index(method) if method in METHOD_ORDER else len(METHOD_ORDER), method)
+class Methods:
+    """The grid's methods in order, with their labels (``grid.methods`` of the parameters)."""
+
+    def __init__(self, methods: Mapping[str, Mapping] | None = None):
+        self.order = list(methods or {})
+        self.labels = {name: (settings or {}).get("label", name) for name, settings in (methods or {}).items()}
+
+    def key(self, method: str) -> tuple:
+        return (self.order.index(method) if method in self.order else len(self.order), method)
+
+    def label(self, method: str) -> str:
+        return self.labels.get(method, method)
+
+    def sort(self, methods) -> list[str]:
+        return sorted(methods, key=self.key)
 
 
-def sort_results(results: pd.DataFrame) -> pd.DataFrame:
-    order = results["method"].map(lambda m: _method_key(m)[0])
-    return results.assign(_order=order).sort_values(["dataset", "_order", "metric"]).drop(columns="_order").reset_index(drop=True)
+def sort_results(results: pd.DataFrame, methods: Methods) -> pd.DataFrame:
+    order = results["method"].map(lambda m: methods.key(m)[0])
+    columns = ["dataset", "_order"] + (["metric"] if "metric" in results.columns else [])
+    return results.assign(_order=order).sort_values(columns).drop(columns="_order").reset_index(drop=True)
 
 
 def compare_with_paper(results: pd.DataFrame, claims: list[dict]) -> pd.DataFrame:
@@ -40,71 +58,132 @@ def compare_with_paper(results: pd.DataFrame, claims: list[dict]) -> pd.DataFram
     return pd.DataFrame(rows, columns=columns + ["value"]).drop(columns="value")[columns]
 
 
-def _cell(row) -> str:
-    return f"{row['mean']:.3f} ± {row['std']:.3f} ({row['best']:.3f})"
+# a run whose test scores vary less than this has collapsed to a constant output
+CONSTANT_SCORE_STD = 1e-4
+
+
+def collapse_flags(run_metrics: pd.DataFrame) -> pd.DataFrame:
+    """Per cell: runs whose test scores are constant, and runs that predict no minority row at all."""
+    grouped = run_metrics.groupby(["dataset", "method"], sort=False)
+    return pd.DataFrame({
+        "runs": grouped.size(),
+        "constant_runs": grouped["score_std"].apply(lambda s: int((s < CONSTANT_SCORE_STD).sum())),
+        "no_minority_runs": grouped["predicted_minority"].apply(lambda s: int((s == 0).sum())),
+    }).reset_index()
+
+
+def _fmt(value: float, digits: int = 3) -> str:
+    return "n/a" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
 
 
 def results_markdown(results: pd.DataFrame, comparison: pd.DataFrame, significance: pd.DataFrame,
-                     ranks: pd.DataFrame, friedman: dict, quality: pd.DataFrame, runs_note: str) -> str:
-    """``results.md``: TABLE 3 in the paper's shape, then the comparison, tests and synthetic-row quality."""
-    lines = ["# SMOTified-GAN: results", "", runs_note, "",
-             "## TABLE 3: mean ± std (best) over the classifier runs; minority = positive class", "",
-             "*best* is the highest of the runs' **test** scores: it is chosen on the test set and therefore "
-             "optimistic; read the mean. *pr_auc* is the mean over the runs of each run's average precision "
-             "(FIGURE 6's legend gives the average precision of the run-averaged scores, another quantity).", ""]
-    if len(quality):
-        counts = quality.drop_duplicates("dataset").set_index("dataset")["real_test_rows"]
-        lines += ["Minority rows in each test split (every metric but the accuracies rests on them): "
-                  + ", ".join(f"{dataset} {int(n)}" for dataset, n in counts.items()) + ".", ""]
-    header = "| dataset | method | " + " | ".join(TABLE3_METRICS) + " |"
-    lines += [header, "|" + "---|" * (len(TABLE3_METRICS) + 2)]
+                     ranks: pd.DataFrame, friedman: dict, quality: pd.DataFrame, data: pd.DataFrame,
+                     collapses: pd.DataFrame, names: Methods, protocol: str) -> str:
+    """``results.md``: the protocol, the data each number stands on, TABLE 3, the repeats, the tests, the quality."""
+    label = names.label
+    lines = ["# SMOTified-GAN: results", "", protocol, "",
+             "## What the numbers stand on", "",
+             "Rows per split and minority rows per repeat (every metric but the accuracies rests on the test "
+             "minority), and the scaling each dataset used, fitted on each repeat's training split alone.", "",
+             "| dataset | rows | train / test rows | minority train / test | scaling (ours) | scaling (authors') |",
+             "|---|---|---|---|---|---|"]
+    for row in data.itertuples():
+        lines.append(f"| {row.dataset} | {row.rows} | {row.train_rows} / {row.test_rows} | "
+                     f"{row.train_minority} / {row.test_minority} | {row.scaling} | {row.authors_scaling} |")
+    lines += ["", "## TABLE 3 (the paper's layout): first repeat, mean ± std (best) over its classifier runs", "",
+              "One split, one augmentation, many classifier seeds, as in the paper, for the side-by-side with its "
+              "numbers. *best* is the best of the runs' **test** scores: chosen on the test set, hence optimistic. "
+              "*pr_auc* is the mean over runs of each run's average precision (FIGURE 6's legend, `AP(avg scores)`, "
+              "is the average precision of the run-averaged scores: another quantity).", ""]
+    lines += ["| dataset | method | " + " | ".join(TABLE3_METRICS) + " |", "|" + "---|" * (len(TABLE3_METRICS) + 2)]
     for dataset in sorted(results["dataset"].unique()):
         subset = results[results["dataset"] == dataset]
-        for method in sorted(subset["method"].unique(), key=_method_key):
+        for method in names.sort(subset["method"].unique()):
             cells = subset[subset["method"] == method].set_index("metric")
-            values = [_cell(cells.loc[m]) if m in cells.index else "" for m in TABLE3_METRICS]
-            lines.append(f"| {dataset} | {METHOD_LABELS.get(method, method)} | " + " | ".join(values) + " |")
-    lines += ["", "## The paper's stated numbers next to ours", "",
-              "| dataset | method | metric | paper | ours (mean) | ours (best) |", "|---|---|---|---|---|---|"]
+            values = [f"{_fmt(cells.loc[m, 'mean'])} ± {_fmt(cells.loc[m, 'std'])} (best of {int(cells.loc[m, 'runs'])}: "
+                      f"{_fmt(cells.loc[m, 'best'])})" if m in cells.index else "" for m in TABLE3_METRICS]
+            lines.append(f"| {dataset} | {label(method)} | " + " | ".join(values) + " |")
+    repeats = int(results["repeats"].max()) if len(results) else 0
+    lines += ["", f"## Over the {repeats} repeats: mean ± std of the per-repeat means", "",
+              "Each repeat redoes the split, the preprocessing, the first phase, the GAN and the classifier runs, "
+              "so this spread includes the variance of the split and of the augmentation.", "",
+              "| dataset | method | " + " | ".join(REPEAT_METRICS) + " |", "|" + "---|" * (len(REPEAT_METRICS) + 2)]
+    for dataset in sorted(results["dataset"].unique()):
+        subset = results[results["dataset"] == dataset]
+        for method in names.sort(subset["method"].unique()):
+            cells = subset[subset["method"] == method].set_index("metric")
+            values = [f"{_fmt(cells.loc[m, 'repeat_mean'])} ± {_fmt(cells.loc[m, 'repeat_std'])}"
+                      if m in cells.index else "" for m in REPEAT_METRICS]
+            lines.append(f"| {dataset} | {label(method)} | " + " | ".join(values) + " |")
+    flagged = collapses[(collapses["constant_runs"] > 0) | (collapses["no_minority_runs"] > 0)]
+    lines += ["", "## Classifier collapses", ""]
+    if len(flagged):
+        lines += ["Runs whose test scores are constant (std < "
+                  f"{CONSTANT_SCORE_STD:g}: the classifier learned nothing) or that predict no minority row at all. "
+                  "Their F1 says more about the classifier than about the method.", "",
+                  "| dataset | method | constant-score runs | runs predicting no minority |", "|---|---|---|---|"]
+        lines += [f"| {r.dataset} | {label(r.method)} | {r.constant_runs} / {r.runs} | {r.no_minority_runs} / {r.runs} |"
+                  for r in flagged.itertuples()]
+    else:
+        lines.append("None: every run's test scores vary and predict some minority rows.")
+    lines += ["", "## The paper's stated numbers next to ours (first repeat)", "",
+              "| dataset | method | metric | paper | ours (mean) | ours (best of the runs' test scores) |",
+              "|---|---|---|---|---|---|"]
     for row in comparison.itertuples():
-        lines.append(f"| {row.dataset} | {METHOD_LABELS.get(row.method, row.method)} | {row.metric} | {row.paper:.3f} | "
+        lines.append(f"| {row.dataset} | {label(row.method)} | {row.metric} | {row.paper:.3f} | "
                      + ("not run |  |" if math.isnan(row.ours_mean) else f"{row.ours_mean:.3f} | {row.ours_best:.3f} |"))
-    lines += ["", "## SMOTified-GAN vs each method (Wilcoxon signed-rank on F1, paired by classifier seed)", "",
-              "Unit of replication: the classifier's seed. All runs of a cell share one split, one first phase and "
-              "one GAN fit, so these p-values measure classifier-initialisation noise given that single "
-              "augmentation, not the variance of the split or of the GAN, and they are not corrected for multiple "
-              "comparisons: read them as descriptive, not as evidence that one method is better.", "",
-              "| dataset | versus | mean F1 difference | p-value |", "|---|---|---|---|"]
+    reference = significance["method"].iloc[0] if len(significance) else ""
+    lines += ["", f"## {label(reference)} vs each method, per dataset", "",
+              "Unit of replication: the repeat. The classifier runs of a repeat share its split and augmentation, so "
+              "they are averaged, not counted as replicates. Test: Nadeau-Bengio corrected resampled t-test on the "
+              f"per-repeat mean F1 ({repeats} repeats, df = {max(repeats - 1, 0)}), which widens the variance for "
+              "the overlap of the repeats' training sets; p-values Holm-adjusted over all "
+              f"{int(significance['p_value'].notna().sum())} comparisons. With {repeats} repeats the test has little "
+              "power: *not significant* means *not shown*, not *equal*.", "",
+              "| dataset | versus | mean F1 difference (± std over repeats) | t | p | p (Holm) | significant at 0.05 |",
+              "|---|---|---|---|---|---|---|"]
     for row in significance.itertuples():
-        versus = METHOD_LABELS.get(row.versus, row.versus)
-        lines.append(f"| {row.dataset} | {versus} | {row.mean_difference:+.3f} | {row.p_value:.3g} |")
-    lines += ["", f"Average rank by mean F1 over {friedman['datasets']} datasets (1 = best); Friedman test "
-              f"statistic {friedman['statistic']:.3f}, p = {friedman['p_value']:.3g}:", ""]
-    lines += [f"- {METHOD_LABELS.get(r.method, r.method)}: {r.average_rank:.2f}" for r in ranks.itertuples()]
+        lines.append(f"| {row.dataset} | {label(row.versus)} | {row.mean_difference:+.3f} ± {_fmt(row.std_difference)} | "
+                     f"{_fmt(row.t, 2)} | {_fmt(row.p_value)} | {_fmt(row.p_holm)} | {'yes' if row.significant else 'no'} |")
+    cd = friedman.get("critical_difference", float("nan"))
+    lines += ["", "## Across datasets: average ranks, Friedman test, Nemenyi critical difference", "",
+              f"Ranks by the mean over repeats of F1 on {friedman['datasets']} datasets (1 = best). Friedman "
+              f"statistic {_fmt(friedman['statistic'])}, p = {_fmt(friedman['p_value'])}. Nemenyi critical "
+              f"difference at alpha {friedman.get('alpha', 0.05)}: {_fmt(cd, 2)} (two methods whose average ranks "
+              "differ by less are not shown to differ); see `critical_difference.png`.", ""]
+    best = ranks["average_rank"].min() if len(ranks) else float("nan")
+    for r in ranks.itertuples():
+        gap = r.average_rank - best
+        verdict = "" if not math.isfinite(cd) or gap == 0 else (" (worse than the best by more than the CD)" if gap > cd
+                                                                else " (within the CD of the best)")
+        lines.append(f"- {label(r.method)}: {r.average_rank:.2f}{verdict}")
     lines += ["", "## Synthetic minority rows vs real minority test rows", "",
-              "Detection AUC: a random forest telling them apart (0.5 = indistinguishable); KS: mean per-column "
-              "Kolmogorov-Smirnov statistic (0 = same marginals).", "",
-              "| dataset | method | detection AUC | KS distance | synthetic rows | real rows |", "|---|---|---|---|---|---|"]
+              "Per repeat against that repeat's real minority test rows, averaged over repeats. Detection AUC: a "
+              "random forest telling them apart, cross-validated (0.5 = indistinguishable); KS: mean per-column "
+              "Kolmogorov-Smirnov statistic (0 = same marginals). n/a where a repeat's test split holds too few "
+              "real minority rows for either to mean anything.", "",
+              "| dataset | method | detection AUC | KS distance | synthetic rows per repeat | real rows per repeat |",
+              "|---|---|---|---|---|---|"]
     for row in quality.itertuples():
-        auc = "n/a (too few real rows)" if math.isnan(row.detection_auc) else f"{row.detection_auc:.3f}"
-        lines.append(f"| {row.dataset} | {METHOD_LABELS.get(row.method, row.method)} | {auc} | "
-                     f"{row.ks_distance:.3f} | {row.synthetic_rows} | {row.real_test_rows} |")
+        auc = row.note if isinstance(row.note, str) and row.note else _fmt(row.detection_auc)
+        lines.append(f"| {row.dataset} | {label(row.method)} | {auc} | {_fmt(row.ks_distance)} | {row.synthetic_rows} | "
+                     f"{row.real_test_rows} |")
     return "\n".join(lines) + "\n"
 
 
-def plot_f1_bars(results: pd.DataFrame) -> plt.Figure:
-    """FIGURE 4: mean F1 (with std) per dataset and method."""
+def plot_f1_bars(results: pd.DataFrame, names: Methods) -> plt.Figure:
+    """FIGURE 4: F1 per dataset and method: the mean over repeats of the per-repeat means, bars = their std."""
     f1 = results[results["metric"] == "f1"]
     datasets = sorted(f1["dataset"].unique())
-    methods = sorted(f1["method"].unique(), key=_method_key)
+    methods = names.sort(f1["method"].unique())
     figure, axis = plt.subplots(figsize=(max(6, 1.4 * len(datasets)), 4))
     width = 0.8 / max(1, len(methods))
     for i, method in enumerate(methods):
         rows = f1[f1["method"] == method].set_index("dataset").reindex(datasets)
-        axis.bar(np.arange(len(datasets)) + i * width, rows["mean"], width, yerr=rows["std"], capsize=2,
-                 label=METHOD_LABELS.get(method, method))
+        axis.bar(np.arange(len(datasets)) + i * width, rows["repeat_mean"], width, yerr=rows["repeat_std"].fillna(0),
+                 capsize=2, label=names.label(method))
     axis.set_xticks(np.arange(len(datasets)) + width * (len(methods) - 1) / 2, datasets, rotation=30)
-    axis.set_ylabel("minority F1 (mean ± std over runs)")
+    axis.set_ylabel("minority F1 (mean ± std over repeats)")
     axis.set_ylim(0, 1.05)
     axis.set_title("F1 per dataset and method (paper's FIGURE 4)")
     axis.legend(fontsize=8, ncol=2)
@@ -121,39 +200,52 @@ def _grid(n: int) -> tuple[plt.Figure, np.ndarray]:
     return figure, axes
 
 
-def plot_pr_curves(scores: dict[str, dict[str, pd.DataFrame]]) -> plt.Figure:
-    """FIGURE 6: per dataset, one precision-recall curve per method (scores averaged over runs), with its AUC."""
+def plot_pr_curves(scores: dict[str, dict[str, pd.DataFrame]], names: Methods) -> plt.Figure:
+    """FIGURE 6: per dataset, one precision-recall curve per method, of the first repeat's run-averaged scores.
+
+    The legend's number is the average precision of those averaged scores (an
+    ensemble's), named ``AP(avg scores)``: not TABLE 3's ``pr_auc``, the mean of
+    each run's average precision.
+    """
     datasets = sorted(scores)
     figure, axes = _grid(len(datasets))
     for axis, dataset in zip(axes.flat, datasets):
-        for method in sorted(scores[dataset], key=_method_key):
+        for method in names.sort(scores[dataset]):
             frame = scores[dataset][method]
+            if "repeat" in frame.columns:
+                frame = frame[frame["repeat"] == frame["repeat"].min()].drop(columns="repeat")
             y = frame["target"].to_numpy()
-            mean_score = frame.drop(columns="target").mean(axis=1).to_numpy()
+            mean_score = frame.filter(like="run_").mean(axis=1).to_numpy()
             precision, recall, _ = precision_recall_curve(y, mean_score)
             auc = average_precision_score(y, mean_score)
-            axis.plot(recall, precision, label=f"{METHOD_LABELS.get(method, method)} (AP {auc:.3f})")
+            axis.plot(recall, precision, label=f"{names.label(method)} (AP(avg scores) {auc:.3f})")
         axis.set_title(dataset)
         axis.set_xlabel("recall")
         axis.set_ylabel("precision")
         axis.set_xlim(0, 1)
         axis.set_ylim(0, 1.02)
         axis.legend(fontsize=7, loc="lower left")
-    figure.suptitle("Precision-recall curves of the run-averaged scores, their average precision in brackets "
+    figure.suptitle("Precision-recall curves of the run-averaged scores (first repeat), AP(avg scores) in brackets "
                     "(paper's FIGURE 6)")
     figure.tight_layout()
     return figure
 
 
-def plot_gan_losses(histories: dict[str, pd.DataFrame]) -> plt.Figure:
-    """FIGURE 7: SMOTified-GAN's generator and discriminator loss per epoch, with the validation F1 when recorded."""
-    datasets = sorted(histories)
-    figure, axes = _grid(len(datasets))
-    for axis, dataset in zip(axes.flat, datasets):
-        history = histories[dataset]
+def plot_gan_losses(histories: dict[tuple[str, str], pd.DataFrame], names: Methods) -> plt.Figure:
+    """FIGURE 7: the refining GANs' generator and discriminator loss per epoch (first repeat), per (dataset, method).
+
+    With early stopping or the monitor, the F1 of a logistic regression on
+    training rows held out before the first phase is drawn too.
+    """
+    cells = sorted(histories, key=lambda cell: (cell[0], names.key(cell[1])))
+    figure, axes = _grid(len(cells))
+    for axis, cell in zip(axes.flat, cells):
+        history = histories[cell]
+        if "repeat" in history.columns:
+            history = history[history["repeat"] == history["repeat"].min()]
         axis.plot(history["epoch"], history["g_loss"], label="generator loss", linewidth=0.8)
         axis.plot(history["epoch"], history["d_loss"], label="discriminator loss", linewidth=0.8)
-        axis.set_title(dataset)
+        axis.set_title(f"{cell[0]}: {names.label(cell[1])}", fontsize=9)
         axis.set_xlabel("epoch")
         axis.set_ylabel("BCE loss")
         validation = history.dropna(subset=["val_f1"]) if "val_f1" in history else history.iloc[:0]
@@ -164,6 +256,44 @@ def plot_gan_losses(histories: dict[str, pd.DataFrame]) -> plt.Figure:
             twin.set_ylabel("held-out F1 (logistic regression)")
             twin.set_ylim(0, 1)
         axis.legend(fontsize=7, loc="upper right")
-    figure.suptitle("SMOTified-GAN losses per epoch (paper's FIGURE 7)")
+    figure.suptitle("Refining GANs' losses per epoch, first repeat (paper's FIGURE 7)")
+    figure.tight_layout()
+    return figure
+
+
+def plot_critical_difference(ranks: pd.DataFrame, friedman: dict, names: Methods) -> plt.Figure:
+    """The critical-difference diagram (Demsar 2006): average ranks on an axis, methods closer than the CD joined."""
+    ranks = ranks.sort_values("average_rank").reset_index(drop=True)
+    k = len(ranks)
+    cd = friedman.get("critical_difference", float("nan"))
+    figure, axis = plt.subplots(figsize=(7, 1.6 + 0.32 * k))
+    low, high = 1, max(k, 2)
+    axis.set_xlim(low - 0.3, high + 0.3)
+    axis.set_ylim(-(k + 2), 2.2)
+    axis.hlines(0, low, high, color="black", linewidth=1)
+    for tick in range(low, high + 1):
+        axis.vlines(tick, 0, 0.25, color="black", linewidth=1)
+        axis.text(tick, 0.45, str(tick), ha="center", fontsize=8)
+    for i, row in ranks.iterrows():
+        left = i < (k + 1) / 2
+        y = -(i + 1) * 0.7
+        x_text = low - 0.25 if left else high + 0.25
+        axis.plot([row.average_rank, row.average_rank, x_text], [0, y, y], color="black", linewidth=0.8)
+        axis.text(x_text, y, f"{names.label(row.method)} ({row.average_rank:.2f})", ha="right" if left else "left",
+                  va="center", fontsize=8)
+    if math.isfinite(cd):
+        axis.plot([low, low + cd], [1.4, 1.4], color="black", linewidth=2)
+        axis.text(low + cd / 2, 1.65, f"CD = {cd:.2f}", ha="center", fontsize=8)
+        values = ranks["average_rank"].to_numpy()
+        cliques = [(i, j) for i in range(k) for j in range(k) if j > i and values[j] - values[i] < cd
+                   and not (j + 1 < k and values[j + 1] - values[i] < cd)]
+        cliques = [(i, j) for i, j in cliques if not any(a <= i and j <= b and (a, b) != (i, j) for a, b in cliques)]
+        for level, (i, j) in enumerate(cliques):
+            y = -0.25 - 0.18 * level
+            axis.plot([values[i] - 0.05, values[j] + 0.05], [y, y], color="tab:red", linewidth=3)
+    axis.axis("off")
+    axis.set_title(f"Average rank by {friedman.get('value', 'mean')} F1 over {friedman.get('datasets')} datasets; "
+                   f"Friedman p = {friedman.get('p_value', float('nan')):.3g}; joined: not different (Nemenyi, "
+                   f"alpha {friedman.get('alpha', 0.05)})", fontsize=8)
     figure.tight_layout()
     return figure

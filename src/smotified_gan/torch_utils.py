@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 DEVICES = ("auto", "cpu", "cuda")
+PRECISIONS = ("float32", "bfloat16")
 
 
 def resolve_device(name: str) -> torch.device:
@@ -25,3 +26,15 @@ def adam(parameters, learning_rate: float, betas=(0.9, 0.999)) -> torch.optim.Ad
         return torch.optim.Adam(parameters, lr=learning_rate, betas=tuple(betas), fused=True)
     except (RuntimeError, TypeError):  # a device or build without the fused kernel
         return torch.optim.Adam(parameters, lr=learning_rate, betas=tuple(betas), foreach=True)
+
+
+def autocast(device: torch.device, precision: str):
+    """The context the forward passes run in: ``float32`` as written, or ``bfloat16`` mixed precision.
+
+    ``bfloat16``: matrix products in bfloat16 (about 1.5-3x faster on a CPU
+    with AVX512-BF16 and on recent GPUs), weights, optimiser state, losses and
+    normalisation statistics in float32.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bfloat16")

@@ -24,6 +24,10 @@ _NOTICES = (
     # the experiment grid reads namespaced outputs ("ecoli.card") from one gathering
     # node, the kedro-viz demo project's pattern, which Kedro nags about
     r"One or more dataset names contain '\.' characters",
+    # shown while the tests start MLflow's SQLite store and servers (pydantic, SQLAlchemy, pandas deprecations)
+    r"Support for class-based `config` is deprecated",
+    r"The ``noload`` loader strategy is deprecated",
+    r"Passing a list to DataFrame.from_dict is deprecated",
 )
 KNOWN_NOTICES = re.compile("|".join(_NOTICES))
 
@@ -35,9 +39,14 @@ class UpstreamNoticeFilter(logging.Filter):
         return not KNOWN_NOTICES.search(record.getMessage())
 
 
+def pytest_filters() -> list[str]:
+    """The same notices as pytest ``filterwarnings`` lines (tests/conftest.py adds them: one list for both)."""
+    return [f"ignore:.*{message}" for message in _NOTICES]
+
+
 def silence_upstream_notices() -> None:
     for message in _NOTICES:
-        warnings.filterwarnings("ignore", message=f".*{message}", category=UserWarning)
+        warnings.filterwarnings("ignore", message=f".*{message}")
     py_warnings = logging.getLogger("py.warnings")
     if not any(isinstance(f, UpstreamNoticeFilter) for f in py_warnings.filters):
         py_warnings.addFilter(UpstreamNoticeFilter())

@@ -52,6 +52,9 @@ def test_each_environment_builds_its_own_grid_from_any_working_directory(project
     paper = registered(project_copy, "paper")
     assert len([n for n in paper.nodes if n.name.endswith("train_classifier_runs")]) == 11 * 4
     assert "shuttle.smotified_gan.gan_refine" in {n.name for n in paper.nodes}
+    full = registered(project_copy, "full")  # the fifth method joins the four by configuration alone
+    assert len([n for n in full.nodes if n.name.endswith("train_classifier_runs")]) == 7 * 5
+    assert "ecoli.smotified_gan_residual.gan_refine" in {n.name for n in full.nodes}
 
 
 def test_a_configured_dataset_that_cannot_be_had_fails_before_any_work(project_copy):

@@ -30,34 +30,41 @@ def test_ingestion_preprocessing_oversampling_from_a_clean_checkout(project_copy
         assert tuple(ok.loc[name, ["rows", "features", "minority_rows"]]) == (rows, features, minority)
 
     for name, (rows, _, minority) in EXPECTED.items():
-        train = pd.read_parquet(data / "04_feature" / name / "train_set.parquet")
-        test = pd.read_parquet(data / "04_feature" / name / "test_set.parquet")
-        assert len(train) + len(test) == rows
-        assert int(train["target"].sum()) + int(test["target"].sum()) == minority
-        assert train.drop(columns="target").to_numpy().min() >= 0.0
-        assert train.drop(columns="target").to_numpy().max() <= 1.0 + 1e-6
-        # leakage: the saved scaler's statistics are those of the training split alone
-        transformer = joblib.load(data / "04_feature" / name / "feature_transformer.pkl")
-        train_table = pd.read_parquet(data / "03_primary" / name / "train_table.parquet")
-        encoded = transformer.named_steps["encode"].transform(train_table[feature_columns(train_table)])
-        scaler = transformer.named_steps["scale"]
-        assert scaler.data_min_ == pytest.approx(encoded.min().to_numpy())
-        assert scaler.data_max_ == pytest.approx(encoded.max().to_numpy())
-        assert scaler.n_samples_seen_ == len(train) == len(train_table)
-        # oversampling: all four methods built an augmented training set
-        for method in ("none", "smote", "gan", "smotified_gan"):
-            augmented = pd.read_parquet(data / "05_model_input" / name / method / "augmented_train.parquet")
-            pd.testing.assert_frame_equal(augmented.iloc[: len(train)], train)
-            counts = augmented["target"].value_counts().to_dict()
-            if method == "none":
-                assert len(augmented) == len(train)
-            else:
-                assert counts[1] == counts[0] == int((train["target"] == 0).sum())
+        train_all = pd.read_parquet(data / "04_feature" / name / "train_set.parquet")
+        test_all = pd.read_parquet(data / "04_feature" / name / "test_set.parquet")
+        train_tables = pd.read_parquet(data / "03_primary" / name / "train_table.parquet")
+        transformers = joblib.load(data / "04_feature" / name / "feature_transformer.pkl")
+        assert sorted(train_all["repeat"].unique()) == sorted(transformers) == [0, 1]  # conf/quick: 2 repeats
+        for repeat in (0, 1):
+            train = train_all[train_all["repeat"] == repeat].drop(columns="repeat").reset_index(drop=True)
+            test = test_all[test_all["repeat"] == repeat]
+            assert len(train) + len(test) == rows
+            assert int(train["target"].sum()) + int(test["target"].sum()) == minority
+            assert train.drop(columns="target").to_numpy().min() >= 0.0
+            assert train.drop(columns="target").to_numpy().max() <= 1.0 + 1e-6
+            # leakage: each repeat's saved scaler has the statistics of that repeat's training split alone
+            transformer = transformers[repeat]
+            train_table = train_tables[train_tables["repeat"] == repeat]
+            encoded = transformer.named_steps["encode"].transform(train_table[feature_columns(train_table)])
+            scaler = transformer.named_steps["scale"]
+            assert scaler.data_min_ == pytest.approx(encoded.min().to_numpy())
+            assert scaler.data_max_ == pytest.approx(encoded.max().to_numpy())
+            assert scaler.n_samples_seen_ == len(train) == len(train_table)
+            # oversampling: every method built an augmented training set for this repeat
+            for method in ("none", "smote", "gan", "smotified_gan"):
+                augmented_all = pd.read_parquet(data / "05_model_input" / name / method / "augmented_train.parquet")
+                augmented = augmented_all[augmented_all["repeat"] == repeat].drop(columns="repeat").reset_index(drop=True)
+                pd.testing.assert_frame_equal(augmented.iloc[: len(train)], train)
+                counts = augmented["target"].value_counts().to_dict()
+                if method == "none":
+                    assert len(augmented) == len(train)
+                else:
+                    assert counts[1] == counts[0] == int((train["target"] == 0).sum())
         history = pd.read_csv(data / "08_reporting" / "gan_history" / name / "smotified_gan.csv")
         epochs = 2 if name == "abalone" else 3  # conf/quick/parameters.yml
-        assert history["epoch"].tolist() == list(range(1, epochs + 1))
+        assert history.groupby("repeat")["epoch"].apply(list).tolist() == [list(range(1, epochs + 1))] * 2
     abalone = pd.read_parquet(data / "04_feature" / "abalone" / "train_set.parquet")
-    assert abalone.shape[1] == 10 + 1  # Sex one-hot: 10 features, plus target
+    assert abalone.shape[1] == 10 + 1 + 1  # Sex one-hot: 10 features, plus target and repeat
 
     # MLflow tracking went to the SQLite file at the project root
     client = MlflowClient(f"sqlite:///{project_copy / 'mlflow.db'}")

@@ -45,13 +45,14 @@ def test_sampling_strategy_counts(strategy, expected):
 def test_multiclass_each_minority_on_its_own_rows(monkeypatch):
     import smotified_gan.samplers.refine as refine
 
-    trained_on, original = {}, refine.train_gan
+    trained_on, original = {}, refine.train_gans
 
-    def spy(real, source, config, seed, validate=None, label="", keep_best=True):
-        trained_on[label] = (np.asarray(real).copy(), np.asarray(source).copy())
-        return original(real, source, config, seed, validate, label=label, keep_best=keep_best)
+    def spy(reals, sources, config, seeds, validates=None, labels=None, keep_best=True):
+        for real, source, label in zip(reals, sources, labels):
+            trained_on[label] = (np.asarray(real).copy(), np.asarray(source).copy())
+        return original(reals, sources, config, seeds, validates, labels, keep_best)
 
-    monkeypatch.setattr(refine, "train_gan", spy)
+    monkeypatch.setattr(refine, "train_gans", spy)
     rng = np.random.default_rng(3)
     X = np.r_[rng.uniform(0, 0.3, (100, 3)), rng.uniform(0.4, 0.6, (30, 3)), rng.uniform(0.8, 1, (12, 3))]
     y = np.r_[np.zeros(100, int), np.ones(30, int), np.full(12, 2)]
@@ -213,7 +214,7 @@ def test_a_typo_in_a_setting_fails_before_any_work(sampler_class, name, value, m
     def no_training(*args, **kwargs):
         raise AssertionError("training started despite an invalid parameter")
 
-    monkeypatch.setattr(base, "refine_with_gan", no_training)
+    monkeypatch.setattr(base, "refine_many", no_training)
     X, y = data(frame=False)
     sampler = sampler_class(**{**FAST, name: value})
     with pytest.raises(ValueError, match=f"The '{name}' parameter of {sampler_class.__name__} must be"):
@@ -273,18 +274,18 @@ def test_validation_rows_never_reach_the_first_phase_or_the_gan(option, monkeypa
     import smotified_gan.samplers.refine as refine
 
     seen = {}
-    original_first, original_train = oversamplers.first_phase_rows, refine.train_gan
+    original_first, original_train = oversamplers.first_phase_rows, refine.train_gans
 
     def first_phase_spy(X, y, *args, **kwargs):
         seen["first_phase"] = np.asarray(X).copy()
         return original_first(X, y, *args, **kwargs)
 
-    def train_spy(real, *args, **kwargs):
-        seen["gan"] = np.asarray(real).copy()
-        return original_train(real, *args, **kwargs)
+    def train_spy(reals, *args, **kwargs):
+        (seen["gan"],) = [np.asarray(real).copy() for real in reals]
+        return original_train(reals, *args, **kwargs)
 
     monkeypatch.setattr(oversamplers, "first_phase_rows", first_phase_spy)
-    monkeypatch.setattr(refine, "train_gan", train_spy)
+    monkeypatch.setattr(refine, "train_gans", train_spy)
     X, y = data(n_minor=30, frame=False)
     sampler = SMOTifiedGAN(random_state=0, validation_every=2, validation_fraction=0.2, **{**FAST, "epochs": 4},
                            **{option: True})

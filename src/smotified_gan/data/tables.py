@@ -15,8 +15,9 @@ import pandas as pd
 
 from smotified_gan.data.readers import to_numeric_column
 
-LABEL, TARGET, SPLIT = "label", "target", "split"
-RESERVED = (LABEL, TARGET, SPLIT)
+LABEL, TARGET, SPLIT, REPEAT = "label", "target", "split", "repeat"
+# ``repeat``: which repeat of the experiment's split a row belongs to (preprocessing adds it)
+RESERVED = (LABEL, TARGET, SPLIT, REPEAT)
 CARD_COLUMNS = ["dataset", "source", "rows", "features", "minority_rows", "minority_pct", "sha256", "status", "notes"]
 
 
@@ -117,8 +118,15 @@ def check_classes(table: pd.DataFrame, spec: Mapping[str, Any], where: str) -> N
         raise DataValidationError(f"{where}: structure check failed ({details}); the file is not the expected version")
 
 
+def split_repeats(table: pd.DataFrame) -> list[tuple[int, pd.DataFrame]]:
+    """The rows of each repeat, without the ``repeat`` column; a table without one is repeat 0."""
+    if REPEAT not in table.columns:
+        return [(0, table)]
+    return [(int(r), rows.drop(columns=REPEAT).reset_index(drop=True)) for r, rows in table.groupby(REPEAT, sort=True)]
+
+
 def feature_columns(table: pd.DataFrame) -> list[str]:
-    """Every column but ``label``, ``target`` and ``split``."""
+    """Every column but ``label``, ``target``, ``split`` and ``repeat``."""
     return [c for c in table.columns if c not in RESERVED]
 
 

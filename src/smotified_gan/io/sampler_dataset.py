@@ -36,12 +36,19 @@ class SamplerDataset(AbstractDataset[Any, Any]):
         return load_sampler(path)
 
     def save(self, data) -> None:
-        if not hasattr(data, "save"):
-            raise DatasetError(f"{self._filepath}: expected a fitted SMOTifiedGAN or GANOverSampler, "
-                               f"got {type(data).__name__}")
+        """A fitted sampler, or a list of them (one per repeat of an experiment cell) in one file."""
+        from smotified_gan.samplers import save_samplers
+
+        samplers = data if isinstance(data, list) else [data]
+        if not samplers or not all(hasattr(s, "to_bundle") for s in samplers):
+            raise DatasetError(f"{self._filepath}: expected a fitted SMOTifiedGAN or GANOverSampler (or a list of "
+                               f"them), got {type(data).__name__}")
         path = Path(self._filepath)
         path.parent.mkdir(parents=True, exist_ok=True)
-        data.save(path)
+        if isinstance(data, list):
+            save_samplers(data, path)
+        else:
+            data.save(path)
 
     def _exists(self) -> bool:
         return Path(self._filepath).is_file()

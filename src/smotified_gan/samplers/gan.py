@@ -14,18 +14,19 @@ import copy
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch import nn
 
-from smotified_gan.samplers.networks import ARCHITECTURES, ResidualRefiner, build_discriminator, build_generator
-from smotified_gan.torch_utils import adam, resolve_device
+from smotified_gan.samplers.networks import ARCHITECTURES, ResidualRefiner, build_discriminator, build_generator, stack
+from smotified_gan.torch_utils import adam, autocast, resolve_device
 
 logger = logging.getLogger(__name__)
-_BCE = nn.BCEWithLogitsLoss()
+_BCE = nn.BCEWithLogitsLoss(reduction="none")
+GENERATOR_INPUTS = ("batch", "all")
 
 
 @dataclass
@@ -49,6 +50,12 @@ class GANConfig:
     log_every: int = 100
     validation_every: int = 10
     patience: int | None = None
+    generator_input: str = "batch"
+    precision: str = "float32"
+
+    def __post_init__(self):
+        if self.generator_input not in GENERATOR_INPUTS:
+            raise ValueError(f"generator_input must be one of {GENERATOR_INPUTS}, got {self.generator_input!r}")
 
     def layers(self) -> tuple[tuple[int, ...], bool, tuple[int, ...]]:
         preset = ARCHITECTURES[self.architecture]
@@ -72,6 +79,8 @@ class TrainedGenerator:
 
 @dataclass
 class _Networks:
+    """The generators and discriminators of every member, stacked, with one Adam per stack."""
+
     generator: nn.Module
     discriminator: nn.Module
     opt_g: torch.optim.Optimizer
@@ -87,25 +96,33 @@ def make_generator(config: GANConfig, input_dim: int, n_features: int, refining:
     return build_generator(input_dim, n_features, g_layers, g_batch_norm, config.output_activation)
 
 
-def discriminator_step(nets: _Networks, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    """One update of D on real rows (label 1) vs generated rows (label 0).
+def _bce(logits: torch.Tensor, target: float) -> torch.Tensor:
+    """BCE on logits per member: (members, rows, 1) -> (members,)."""
+    logits = logits.float()
+    return _BCE(logits, torch.full_like(logits, target)).mean(dim=(1, 2))
 
-    Returns (loss, mean D(real), mean D(fake)) as one detached tensor.
+
+def discriminator_step(nets: _Networks, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """One update of every member's D on its real rows (label 1) vs its generated rows (label 0).
+
+    Inputs are (members, rows, features). Returns (members, 3): loss, mean D(real), mean D(fake), detached.
     """
-    d_real, d_fake = nets.discriminator(real), nets.discriminator(fake.detach())
-    loss = 0.5 * (_BCE(d_real, torch.ones_like(d_real)) + _BCE(d_fake, torch.zeros_like(d_fake)))
+    # one forward over real and generated rows together (D has no batch statistics: the same as two)
+    d_both = nets.discriminator(torch.cat([real, fake.detach().to(real.dtype)], dim=1))
+    d_real, d_fake = d_both[:, :real.shape[1]], d_both[:, real.shape[1]:]
+    loss = 0.5 * (_bce(d_real, 1.0) + _bce(d_fake, 0.0))
     nets.opt_d.zero_grad(set_to_none=True)
-    loss.backward()
+    loss.sum().backward()  # members share no weights: each gets the gradient of its own loss
     nets.opt_d.step()
-    return torch.stack([loss, torch.sigmoid(d_real).mean(), torch.sigmoid(d_fake).mean()]).detach()
+    return torch.stack([loss, torch.sigmoid(d_real.float()).mean(dim=(1, 2)),
+                        torch.sigmoid(d_fake.float()).mean(dim=(1, 2))], 1).detach()
 
 
 def generator_step(nets: _Networks, fake: torch.Tensor) -> torch.Tensor:
-    """One update of G so that D takes its rows for real; returns the detached loss."""
-    d_gen = nets.discriminator(fake)
-    loss = _BCE(d_gen, torch.ones_like(d_gen))
+    """One update of every member's G so that its D takes its rows for real; returns the (members,) losses."""
+    loss = _bce(nets.discriminator(fake), 1.0)
     nets.opt_g.zero_grad(set_to_none=True)
-    loss.backward()
+    loss.sum().backward()
     nets.opt_g.step()
     return loss.detach()
 
@@ -138,30 +155,45 @@ class EarlyStopping:
         return self.best_epoch
 
 
-def _build(config: GANConfig, input_dim: int, n_features: int, refining: bool, seed: int,
-           device: torch.device) -> _Networks:
+def _build_member(config: GANConfig, input_dim: int, n_features: int, refining: bool, seed: int
+                  ) -> tuple[nn.Module, nn.Module]:
+    """One member's generator and discriminator, initialised from ``seed`` alone."""
     _, _, d_layers = config.layers()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        generator = make_generator(config, input_dim, n_features, refining).to(device)
-        discriminator = build_discriminator(n_features, d_layers, config.leaky_slope).to(device)
+        generator = make_generator(config, input_dim, n_features, refining)
+        discriminator = build_discriminator(n_features, d_layers, config.leaky_slope)
+    return generator, discriminator
+
+
+def _stack_networks(members: list[tuple[nn.Module, nn.Module]], config: GANConfig, device: torch.device) -> _Networks:
+    generator = stack([g for g, _ in members]).to(device)
+    discriminator = stack([d for _, d in members]).to(device)
     return _Networks(generator, discriminator, adam(generator.parameters(), config.learning_rate, config.betas),
                      adam(discriminator.parameters(), config.learning_rate, config.betas))
 
 
 def _train_epoch(nets: _Networks, real: torch.Tensor, next_input: Callable[[int], torch.Tensor],
-                 config: GANConfig, order: torch.Tensor) -> np.ndarray:
-    """One pass over the real rows; returns the means of G loss, D loss, D(real), D(fake)."""
+                 config: GANConfig, order: torch.Tensor, input_rows: int | None) -> np.ndarray:
+    """One pass over every member's real rows; returns per member the means of G loss, D loss, D(real), D(fake).
+
+    ``real`` is (members, rows, features) and ``order`` (members, rows) each
+    member's own batch order. The generator gets ``input_rows`` rows per step
+    (every first-phase row: the authors' loop), or as many as the real batch.
+    """
     nets.generator.train()
-    sums, steps = torch.zeros(4, device=real.device), 0
-    for start in range(0, len(real), config.batch_size):
-        real_batch = real[order[start:start + config.batch_size]]
-        size = max(2, len(real_batch))  # BatchNorm needs two rows
-        for _ in range(config.d_steps):
-            # the last D step's rows are reused for the G step (one G forward per step)
-            fake = nets.generator(next_input(size))
-            d_stats = discriminator_step(nets, real_batch, fake)
-        sums += torch.cat([generator_step(nets, fake).reshape(1), d_stats])
+    members = torch.arange(real.shape[0], device=real.device)[:, None]
+    sums, steps = torch.zeros(real.shape[0], 4, device=real.device), 0
+    for start in range(0, real.shape[1], config.batch_size):
+        real_batch = real[members, order[:, start:start + config.batch_size]]
+        size = max(2, input_rows or real_batch.shape[1])  # BatchNorm needs two rows
+        with autocast(real.device, config.precision):
+            for _ in range(config.d_steps):
+                # the last D step's rows are reused for the G step (one G forward per step)
+                fake = nets.generator(next_input(size))
+                d_stats = discriminator_step(nets, real_batch, fake)
+            g_loss = generator_step(nets, fake)
+        sums += torch.cat([g_loss[:, None], d_stats], dim=1)
         steps += 1
     return (sums / steps).cpu().numpy()
 
@@ -178,39 +210,84 @@ def train_gan(real: np.ndarray, source: np.ndarray | None, config: GANConfig, se
     and training stops after ``patience`` checks without a gain, otherwise the
     curve is only recorded and the last generator is returned.
     """
+    return train_gans([real], [source], config, [seed], [validate], [label], keep_best)[0]
+
+
+def train_gans(reals: Sequence[np.ndarray], sources: Sequence[np.ndarray | None], config: GANConfig,
+               seeds: Sequence[int], validates: Sequence[Callable[[nn.Module], float] | None] | None = None,
+               labels: Sequence[str] | None = None, keep_best: bool = True) -> list[TrainedGenerator]:
+    """Train several independent GANs (``train_gan`` each) at once, as one stack of networks.
+
+    Member ``i`` trains on ``reals[i]`` with input ``sources[i]`` and seed
+    ``seeds[i]``: the same initial weights, batches and inputs as
+    ``train_gan(reals[i], sources[i], config, seeds[i])``. All members must
+    have the same shapes (the repeats of one experiment cell do). Each member
+    stops early on its own: its best weights are kept and its history ends
+    where it would have stopped; the stack trains on until every member has.
+    """
+    members = len(reals)
+    shapes = {(np.shape(r), None if s is None else np.shape(s)) for r, s in zip(reals, sources)}
+    if len(shapes) != 1 or len(seeds) != members:
+        raise ValueError(f"stacked GANs need one seed per member and the same shapes, got {sorted(map(str, shapes))}")
+    validates = list(validates or [None] * members)
+    labels = list(labels or [""] * members)
     device = resolve_device(config.device)
-    n_features = real.shape[1]
-    input_dim = source.shape[1] if source is not None else (config.noise_dim or n_features)
-    nets = _build(config, input_dim, n_features, source is not None, seed, device)
-    batches = torch.Generator().manual_seed(seed + 1)
-    real_t = torch.as_tensor(np.array(real, dtype=np.float32), device=device)
-    source_t = None if source is None else torch.as_tensor(np.array(source, dtype=np.float32), device=device)
+    n_features = reals[0].shape[1]
+    refining = sources[0] is not None
+    input_dim = sources[0].shape[1] if refining else (config.noise_dim or n_features)
+    built = [_build_member(config, input_dim, n_features, refining, seed) for seed in seeds]
+    nets = _stack_networks(built, config, device)
+    draws = [torch.Generator().manual_seed(seed + 1) for seed in seeds]
+    real_t = torch.as_tensor(np.stack([np.asarray(r, dtype=np.float32) for r in reals]), device=device)
+    source_t = None if not refining else torch.as_tensor(np.stack([np.asarray(s, dtype=np.float32) for s in sources]),
+                                                          device=device)
+    every_row = refining and config.generator_input == "all"
+    input_rows = source_t.shape[1] if every_row else None
+    pick = torch.arange(members, device=device)[:, None]
 
     def next_input(size: int) -> torch.Tensor:
         if source_t is None:
-            return torch.randn(size, input_dim, generator=batches).to(device)
-        return source_t[torch.randint(len(source_t), (size,), generator=batches).to(device)]
+            return torch.stack([torch.randn(size, input_dim, generator=g) for g in draws]).to(device)
+        if every_row:
+            return source_t
+        return source_t[pick, torch.stack([torch.randint(source_t.shape[1], (size,), generator=g) for g in draws]).to(device)]
 
-    history: list[dict] = []
-    stopping = EarlyStopping(config.patience, keep_best)
+    generators = [g for g, _ in built]
+    histories: list[list[dict]] = [[] for _ in range(members)]
+    stopping = [EarlyStopping(config.patience, keep_best) for _ in range(members)]
+    running = [True] * members
     started = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
-        order = torch.randperm(len(real_t), generator=batches).to(device)
-        g_loss, d_loss, d_real, d_fake = _train_epoch(nets, real_t, next_input, config, order)
-        row = {"epoch": epoch, "g_loss": float(g_loss), "d_loss": float(d_loss), "d_real": float(d_real),
-               "d_fake": float(d_fake), "val_f1": float("nan")}
-        if validate is not None and (epoch % config.validation_every == 0 or epoch == config.epochs):
-            row["val_f1"] = validate(nets.generator)
-            stopping.update(epoch, row["val_f1"], nets.generator)
-        history.append(row)
-        _log_epoch(config, label, row)
-        if stopping.should_stop:
-            logger.info("GAN (class %s): early stop at epoch %d, best validation F1 %.4f at epoch %d", label, epoch,
-                        stopping.best_score, stopping.best_epoch)
+        order = torch.stack([torch.randperm(real_t.shape[1], generator=g) for g in draws]).to(device)
+        stats = _train_epoch(nets, real_t, next_input, config, order, input_rows)
+        checking = any(validates) and (epoch % config.validation_every == 0 or epoch == config.epochs)
+        if checking:
+            nets.generator.unstack_into(generators)
+        for member in range(members):
+            if not running[member]:
+                continue
+            g_loss, d_loss, d_real, d_fake = stats[member]
+            row = {"epoch": epoch, "g_loss": float(g_loss), "d_loss": float(d_loss), "d_real": float(d_real),
+                   "d_fake": float(d_fake), "val_f1": float("nan")}
+            if checking and validates[member] is not None:
+                row["val_f1"] = validates[member](generators[member])
+                stopping[member].update(epoch, row["val_f1"], generators[member])
+            histories[member].append(row)
+            _log_epoch(config, labels[member], row)
+            if stopping[member].should_stop:
+                running[member] = False
+                logger.info("GAN (class %s): early stop at epoch %d, best validation F1 %.4f at epoch %d",
+                            labels[member], epoch, stopping[member].best_score, stopping[member].best_epoch)
+        if not any(running):
             break
-    best_epoch = stopping.restore_best(nets.generator)
-    return TrainedGenerator(generator=nets.generator.cpu().eval(), input_dim=input_dim, history=history,
-                            best_epoch=best_epoch, seconds=time.perf_counter() - started)
+    nets.generator.cpu().unstack_into(generators)
+    seconds = time.perf_counter() - started
+    trained = []
+    for generator, history, stop in zip(generators, histories, stopping):
+        best_epoch = stop.restore_best(generator)
+        trained.append(TrainedGenerator(generator=generator.eval(), input_dim=input_dim, history=history,
+                                        best_epoch=best_epoch, seconds=seconds))
+    return trained
 
 
 def _log_epoch(config: GANConfig, label: str, row: dict) -> None:

@@ -63,7 +63,18 @@ _COMMON_PARAMETERS = """
     device : {{"auto", "cpu", "cuda"}}, default="auto"
         ``auto`` takes CUDA when present.
     log_every : int, default=100
-        One INFO line with the losses every this many epochs (0: silent)."""
+        One INFO line with the losses every this many epochs (0: silent).
+    generator_input : {{"batch", "all"}}, default="batch"
+        What the generator is fed per step when it refines rows: ``batch``, as
+        many first-phase rows as the real batch holds (drawn at random);
+        ``all``, every first-phase row at every step, as the authors' loop did
+        (BatchNorm statistics from hundreds of rows instead of the 3-16 real
+        rows of a small class, at a cost per step that grows with the rows to
+        generate). Noise input (the plain GAN) always takes the batch size.
+    precision : {{"float32", "bfloat16"}}, default="float32"
+        ``bfloat16``: training's matrix products in bfloat16 mixed precision
+        (weights, optimiser and BatchNorm statistics stay float32; generation
+        is float32): about 1.5-2x faster on CPUs with AVX512-BF16 and on GPUs."""
 
 _COMMON_ATTRIBUTES = """
     generators_ : dict
@@ -137,7 +148,7 @@ class SMOTifiedGAN(BaseGANOverSampler):
                  architecture="code", generator_layers=None, generator_batch_norm=None, discriminator_layers=None,
                  leaky_slope=0.2, output_activation="sigmoid", betas=(0.9, 0.999), d_steps=1, early_stopping=False,
                  monitor_validation=False, validation_fraction=0.2, validation_every=10, patience=10, device="auto",
-                 log_every=100):
+                 log_every=100, generator_input="batch", precision="float32"):
         super().__init__(
             sampling_strategy=sampling_strategy, random_state=random_state, epochs=epochs, batch_size=batch_size,
             learning_rate=learning_rate, architecture=architecture, generator_layers=generator_layers,
@@ -145,7 +156,7 @@ class SMOTifiedGAN(BaseGANOverSampler):
             leaky_slope=leaky_slope, output_activation=output_activation, betas=betas, d_steps=d_steps,
             early_stopping=early_stopping, monitor_validation=monitor_validation,
             validation_fraction=validation_fraction, validation_every=validation_every, patience=patience,
-            device=device, log_every=log_every,
+            device=device, log_every=log_every, generator_input=generator_input, precision=precision,
         )
         self.first_phase = first_phase
         self.k_neighbors = k_neighbors
@@ -162,8 +173,8 @@ class SMOTifiedGAN(BaseGANOverSampler):
         self.first_phase_rows_ = {label: X_syn[y_syn == label] for label in self.sampling_strategy_}
         return self.first_phase_rows_
 
-    def _fit_resample(self, X, y):
-        X_res, y_res = super()._fit_resample(X, y)
+    def _finish_fit(self, X, y, refined):
+        X_res, y_res = super()._finish_fit(X, y, refined)
         self.n_generated_ = {label: int((y_res[len(X):] == label).sum()) for label in self.sampling_strategy_}
         return X_res, y_res
 
@@ -209,7 +220,7 @@ class GANOverSampler(BaseGANOverSampler):
                  learning_rate=1e-5, architecture="code", generator_layers=None, generator_batch_norm=None,
                  discriminator_layers=None, leaky_slope=0.2, output_activation="sigmoid", betas=(0.9, 0.999),
                  d_steps=1, early_stopping=False, monitor_validation=False, validation_fraction=0.2,
-                 validation_every=10, patience=10, device="auto", log_every=100):
+                 validation_every=10, patience=10, device="auto", log_every=100, generator_input="batch", precision="float32"):
         super().__init__(
             sampling_strategy=sampling_strategy, random_state=random_state, epochs=epochs, batch_size=batch_size,
             learning_rate=learning_rate, architecture=architecture, generator_layers=generator_layers,
@@ -217,7 +228,7 @@ class GANOverSampler(BaseGANOverSampler):
             leaky_slope=leaky_slope, output_activation=output_activation, betas=betas, d_steps=d_steps,
             early_stopping=early_stopping, monitor_validation=monitor_validation,
             validation_fraction=validation_fraction, validation_every=validation_every, patience=patience,
-            device=device, log_every=log_every,
+            device=device, log_every=log_every, generator_input=generator_input, precision=precision,
         )
         self.noise_dim = noise_dim
 
@@ -236,9 +247,21 @@ class GANOverSampler(BaseGANOverSampler):
 SAMPLERS = {cls.__name__: cls for cls in (SMOTifiedGAN, GANOverSampler)}
 
 
-def load_sampler(path: str | Path) -> BaseGANOverSampler:
-    """Whichever sampler ``save`` wrote at ``path``."""
-    name = torch.load(Path(path), weights_only=True)["class"]
+def load_sampler(path: str | Path) -> BaseGANOverSampler | list[BaseGANOverSampler]:
+    """Whichever sampler ``save`` wrote at ``path``; the list of them for a file of repeats (``save_samplers``)."""
+    bundle = torch.load(Path(path), weights_only=True)
+    if "repeats" in bundle:
+        return [_from_bundle(part, f"{path} (repeat {repeat})") for repeat, part in enumerate(bundle["repeats"])]
+    return _from_bundle(bundle, str(path))
+
+
+def save_samplers(samplers: list[BaseGANOverSampler], path: str | Path) -> None:
+    """One file holding one fitted sampler per repeat of an experiment cell (``load_sampler`` reads it back)."""
+    torch.save({"repeats": [sampler.to_bundle() for sampler in samplers]}, Path(path))
+
+
+def _from_bundle(bundle: dict, where: str) -> BaseGANOverSampler:
+    name = bundle.get("class")
     if name not in SAMPLERS:
-        raise ValueError(f"{path} holds a {name!r}, not one of {sorted(SAMPLERS)}")
-    return SAMPLERS[name].load(path)
+        raise ValueError(f"{where} holds a {name!r}, not one of {sorted(SAMPLERS)}")
+    return SAMPLERS[name].from_bundle(bundle, where)

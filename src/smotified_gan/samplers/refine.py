@@ -1,15 +1,52 @@
-"""Second phase: train one GAN per over-sampled class and generate its new rows."""
+"""Second phase: train one GAN per over-sampled class and generate its new rows.
+
+``refine_many`` does this for several fitting problems at once (the repeats
+of an experiment cell): every (problem, class) GAN of the same shape joins one
+stack of networks (``gan.train_gans``), which costs far less than training
+them one after another on a CPU. ``refine_with_gan`` is the one-problem case.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
-from smotified_gan.samplers.gan import GANConfig, TrainedGenerator, generate, noise, train_gan
+from smotified_gan.samplers.gan import GANConfig, generate, noise, train_gans
+
+
+@dataclass
+class RefineProblem:
+    """What one sampler's second phase needs.
+
+    ``X``/``y``: the rows the GANs train on (per class, its own rows);
+    ``sources[class]``: that class's generator input rows (SMOTified-GAN: the
+    first phase's rows, whose refined versions replace them) or ``None``
+    (plain GAN: Gaussian noise); ``to_generate``: class -> new rows;
+    ``validation``: rows held out *before* the first phase, or ``None``.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    sources: Mapping
+    to_generate: Mapping
+    seed: int
+    validation: tuple[np.ndarray, np.ndarray] | None = None
+
+
+@dataclass
+class _Member:
+    problem: int
+    label: object
+    real: np.ndarray
+    source: np.ndarray | None
+    inputs: np.ndarray
+    seed: int
+    validate: object
 
 
 def refine_with_gan(X: np.ndarray, y: np.ndarray, sources: Mapping, to_generate: Mapping, config: GANConfig,
@@ -17,38 +54,59 @@ def refine_with_gan(X: np.ndarray, y: np.ndarray, sources: Mapping, to_generate:
                     keep_best: bool = False) -> tuple[np.ndarray, np.ndarray, dict, pd.DataFrame]:
     """New rows for every class in ``to_generate`` (class -> count), each class's GAN trained on its rows of ``X``.
 
-    ``sources[class]`` holds that class's generator input rows (SMOTified-GAN:
-    the first phase's synthetic rows, whose refined versions replace them) or
-    ``None`` (plain GAN: Gaussian noise). With ``validation`` (rows held out
-    *before* the first phase, which neither the first phase nor the GAN ever
-    sees), every ``config.validation_every`` epochs a logistic regression is
-    fitted on ``X`` plus the generated rows and its F1 on the validation rows
-    is recorded; with ``keep_best`` the best generator is kept and training
-    stops after ``config.patience`` checks without a gain.
+    With ``validation``, every ``config.validation_every`` epochs a logistic
+    regression is fitted on ``X`` plus the generated rows and its F1 on the
+    validation rows is recorded; with ``keep_best`` the best generator is kept
+    and training stops after ``config.patience`` checks without a gain.
     """
-    X = np.asarray(X, dtype=np.float32)
-    y = np.asarray(y)
-    new_rows, new_labels, generators, histories = [], [], {}, []
-    for index, (label, n_new) in enumerate(sorted(to_generate.items(), key=lambda item: str(item[0]))):
+    problem = RefineProblem(X, y, sources, to_generate, seed, validation)
+    return refine_many([problem], config, keep_best)[0]
+
+
+def refine_many(problems: Sequence[RefineProblem], config: GANConfig, keep_best: bool = False
+                ) -> list[tuple[np.ndarray, np.ndarray, dict, pd.DataFrame]]:
+    """``refine_with_gan`` for each problem: (new rows, their labels, trained generators, history) per problem."""
+    members = [member for index, problem in enumerate(problems) for member in _members(index, problem, config)]
+    groups: dict[tuple, list[_Member]] = {}
+    for member in members:
+        key = (member.real.shape, None if member.source is None else member.source.shape)
+        groups.setdefault(key, []).append(member)
+    trained = {}
+    for group in groups.values():
+        results = train_gans([m.real for m in group], [m.source for m in group], config, [m.seed for m in group],
+                             [m.validate for m in group], [str(m.label) for m in group], keep_best)
+        trained.update({id(m): result for m, result in zip(group, results)})
+    outputs = []
+    for index, problem in enumerate(problems):
+        mine = [m for m in members if m.problem == index]
+        y = np.asarray(problem.y)
+        if not mine:
+            outputs.append((np.empty((0, np.shape(problem.X)[1]), np.float32), np.empty(0, y.dtype), {}, pd.DataFrame()))
+            continue
+        rows = [generate(trained[id(m)].generator, m.inputs, device=config.device) for m in mine]
+        labels = [np.full(len(r), m.label, dtype=y.dtype) for r, m in zip(rows, mine)]
+        history = pd.concat([pd.DataFrame(trained[id(m)].history).assign(**{"class": str(m.label)}) for m in mine],
+                            ignore_index=True)
+        outputs.append((np.vstack(rows), np.concatenate(labels), {m.label: trained[id(m)] for m in mine}, history))
+    return outputs
+
+
+def _members(index: int, problem: RefineProblem, config: GANConfig) -> list[_Member]:
+    X = np.asarray(problem.X, dtype=np.float32)
+    y = np.asarray(problem.y)
+    members = []
+    for class_index, (label, n_new) in enumerate(sorted(problem.to_generate.items(), key=lambda item: str(item[0]))):
         if n_new <= 0:
             continue
-        source = sources.get(label)
+        source = problem.sources.get(label)
         source = None if source is None else np.asarray(source, dtype=np.float32)
-        class_seed = seed + 1000 * index
+        class_seed = problem.seed + 1000 * class_index
         width = source.shape[1] if source is not None else (config.noise_dim or X.shape[1])
         inputs = source if source is not None else noise(n_new, width, class_seed + 7)
-        validate = None if validation is None else _validation_f1(X, y, *validation, label, inputs, config.device)
-        trained: TrainedGenerator = train_gan(X[y == label], source, config, class_seed, validate,
-                                              label=str(label), keep_best=keep_best)
-        rows = generate(trained.generator, inputs, device=config.device)
-        new_rows.append(rows)
-        new_labels.append(np.full(len(rows), label, dtype=y.dtype))
-        generators[label] = trained
-        histories.append(pd.DataFrame(trained.history).assign(**{"class": str(label)}))
-    if not new_rows:
-        return np.empty((0, X.shape[1]), np.float32), np.empty(0, y.dtype), {}, pd.DataFrame()
-    history = pd.concat(histories, ignore_index=True) if histories else pd.DataFrame()
-    return np.vstack(new_rows), np.concatenate(new_labels), generators, history
+        validate = (None if problem.validation is None
+                    else _validation_f1(X, y, *problem.validation, label, inputs, config.device))
+        members.append(_Member(index, label, X[y == label], source, inputs, class_seed, validate))
+    return members
 
 
 def _validation_f1(X_fit, y_fit, X_val, y_val, label, inputs, device):

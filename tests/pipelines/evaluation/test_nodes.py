@@ -17,37 +17,60 @@ def trained():
     return train_classifier_runs(augmented(), TRAINING, epochs=10)
 
 
+CELL = {"dataset": "toy", "method": "smote"}
+QUALITY = {"seed": 0, "max_rows": 500, "min_real_rows": 20}
+
+
 def test_evaluate_runs_gives_every_metric_of_every_run(trained):
     test = augmented(seed=2)
-    per_run, scores = evaluate_runs(trained, augmented(), test)
+    per_run, scores = evaluate_runs(trained, augmented(), test, CELL)
     assert per_run["run"].tolist() == [0, 1, 2] and per_run["seed"].tolist() == [100, 101, 102]
+    assert set(per_run["dataset"]) == {"toy"} and set(scores["method"]) == {"smote"}
     predictions = trained.predict(test[["a", "b", "c"]].to_numpy())
     for run in range(3):
         assert per_run.loc[run, "f1"] == pytest.approx(f1_score(test["target"], predictions[run]))
-    assert list(scores.columns) == ["target", "run_0", "run_1", "run_2"] and len(scores) == len(test)
+        assert per_run.loc[run, "predicted_minority"] == predictions[run].sum()
+    assert (per_run["score_std"] > 1e-3).all() and (per_run["test_minority_rows"] == test["target"].sum()).all()
+    assert [c for c in scores.columns if c.startswith("run_")] == ["run_0", "run_1", "run_2"] and len(scores) == len(test)
     with pytest.raises(ValueError, match=r"columns \['c'\] the classifiers were trained on are missing"):
-        evaluate_runs(trained, augmented(), test.drop(columns="c"))
+        evaluate_runs(trained, augmented(), test.drop(columns="c"), CELL)
+
+
+def test_each_repeat_is_scored_by_its_own_runs_on_its_own_test_rows():
+    first, second = augmented(seed=0), augmented(seed=1)
+    second["target"] = (second["a"] <= 0.6).astype("int8")  # the opposite rule
+    train = pd.concat([first.assign(repeat=0), second.assign(repeat=1)], ignore_index=True)
+    trained = train_classifier_runs(train, TRAINING, epochs=15)
+    test_second = augmented(seed=5)
+    test_second["target"] = (test_second["a"] <= 0.6).astype("int8")
+    test = pd.concat([augmented(seed=4).assign(repeat=0), test_second.assign(repeat=1)], ignore_index=True)
+    per_run, scores = evaluate_runs(trained, train, test, CELL)
+    assert per_run["repeat"].tolist() == [0, 0, 0, 1, 1, 1] and per_run["seed"].tolist() == [100, 101, 102, 103, 104, 105]
+    assert per_run["f1"].min() > 0.8  # each run on its own repeat's rule
+    assert scores.groupby("repeat").size().tolist() == [200, 200]
 
 
 def test_summary_and_mlflow_metrics_agree(trained):
-    per_run, _ = evaluate_runs(trained, augmented(), augmented(seed=2))
-    summary, metrics = summarise_runs(per_run)
+    per_run, _ = evaluate_runs(trained, augmented(), augmented(seed=2), CELL)
+    summary, metrics = summarise_runs(per_run, CELL)
     f1 = summary.set_index("metric").loc["f1"]
     assert f1["mean"] == pytest.approx(per_run["f1"].mean()) and f1["best"] == per_run["f1"].max()
+    assert f1["repeat_mean"] == pytest.approx(f1["mean"]) and set(summary["dataset"]) == {"toy"}
     assert metrics["f1_mean"]["value"] == pytest.approx(f1["mean"]) and metrics["f1_best"]["step"] == 0
-    assert len(metrics) == 3 * len(summary)
+    assert "f1_repeat_mean" in metrics and "f1_repeat_std" not in metrics  # NaN with one repeat: not logged
 
 
 def test_synthetic_quality_needs_enough_real_rows():
     test = augmented(seed=3)
     rng = np.random.default_rng(0)
     synthetic = pd.DataFrame(rng.uniform(size=(50, 3)).astype("float32"), columns=["a", "b", "c"]).assign(target=1)
-    quality = assess_synthetic_rows(synthetic, test, {"seed": 0, "max_rows": 500})
+    quality = assess_synthetic_rows(synthetic, test, QUALITY, CELL)
     assert quality["synthetic_rows"] == 50 and quality["real_test_rows"] == int(test["target"].sum())
-    assert 0 <= quality["detection_auc"] <= 1 and 0 <= quality["ks_distance"] <= 1
+    assert 0 <= quality["detection_auc"] <= 1 and 0 <= quality["ks_distance"] <= 1 and quality["note"] == ""
     few = assess_synthetic_rows(synthetic, test.sort_values("target").iloc[: len(test) - int(test.target.sum()) + 3],
-                                {"seed": 0, "max_rows": 500})
-    assert few["real_test_rows"] == 3 and np.isnan(few["detection_auc"])
+                                QUALITY, CELL)
+    assert few["real_test_rows"] == 3 and np.isnan(few["detection_auc"]) and np.isnan(few["ks_distance"])
+    assert few["note"].startswith("n/a: 3 real minority test rows per repeat")
 
 
 def test_evaluation_slice_for_one_cell(trained):
@@ -57,7 +80,8 @@ def test_evaluation_slice_for_one_cell(trained):
                            "toy.smote.augmented_train": MemoryDataset(augmented()),
                            "toy.smote.synthetic_rows": MemoryDataset(synthetic),
                            "toy.test_set": MemoryDataset(augmented(seed=2)),
-                           "params:evaluation.quality": MemoryDataset({"seed": 0, "max_rows": 500})})
+                           "params:evaluation.quality": MemoryDataset(QUALITY),
+                           "toy.smote.cell": MemoryDataset(CELL)})
     for name in pipeline.outputs():
         catalog[name] = MemoryDataset()
     SequentialRunner().run(pipeline, catalog)

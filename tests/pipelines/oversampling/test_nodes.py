@@ -64,15 +64,15 @@ def test_smote_node_equals_imblearn_smote_and_the_first_phase_of_smotified_gan()
 
 
 def test_same_seed_gives_the_same_rows_through_the_node_as_through_the_class():
-    augmented, refined, first_phase, history, sampler = gan_refine(train_set(), PARAMS, 4, SG)
+    augmented, refined, first_phase, history, (sampler,) = gan_refine(train_set(), PARAMS, 4, SG)
     direct = SMOTifiedGAN(sampling_strategy="auto", random_state=3, first_phase="smote", k_neighbors=5,
                           epochs=4, **GAN)
     X_res, y_res = direct.fit_resample(*xy(train_set()))
     np.testing.assert_array_equal(augmented[FEATURES].to_numpy(), X_res.to_numpy(np.float32))
     np.testing.assert_array_equal(augmented["target"].to_numpy(), y_res)
     assert list(history["epoch"]) == [1, 2, 3, 4] and history["g_loss"].notna().all()
-    pd.testing.assert_frame_equal(augmented.iloc[:105], train_set())
-    assert refined.shape == first_phase.shape == (75, 4)
+    pd.testing.assert_frame_equal(augmented.iloc[:105].drop(columns="repeat"), train_set())
+    assert refined.shape == first_phase.shape == (75, 5) and set(refined["repeat"]) == {0}
     # the refined rows are the generator applied to exactly the first-phase rows
     np.testing.assert_allclose(sampler.refine(first_phase[FEATURES].to_numpy(), 1), refined[FEATURES].to_numpy(),
                                atol=1e-6)
@@ -82,8 +82,26 @@ def test_same_seed_gives_the_same_rows_through_the_node_as_through_the_class():
     np.testing.assert_array_equal(rows_node[FEATURES].to_numpy(), rows_class.to_numpy(np.float32))
 
 
+def test_every_repeat_is_resampled_with_its_own_seed_and_the_gans_trained_together():
+    first, second = train_set(), train_set().sample(frac=1.0, random_state=1).reset_index(drop=True)
+    table = pd.concat([first.assign(repeat=0), second.assign(repeat=1)], ignore_index=True)
+    augmented, refined, first_phase, history, samplers = gan_refine(table, PARAMS, 3, SG, {"dataset": "toy", "method": "sg"})
+    assert augmented.groupby("repeat").size().tolist() == [180, 180] and len(samplers) == 2
+    assert history.groupby("repeat").size().tolist() == [3, 3] and set(history["dataset"]) == {"toy"}
+    for repeat, (frame, sampler) in enumerate(zip((first, second), samplers)):
+        assert sampler.random_state == 3 + repeat
+        alone = SMOTifiedGAN(random_state=3 + repeat, first_phase="smote", k_neighbors=5, epochs=3, **GAN)
+        X_res, _ = alone.fit_resample(*xy(frame))
+        rows = augmented.loc[augmented["repeat"] == repeat, FEATURES].to_numpy()
+        np.testing.assert_allclose(rows, X_res.to_numpy(np.float32), atol=1e-5)  # the same up to rounding
+        np.testing.assert_array_equal(first_phase.loc[first_phase["repeat"] == repeat, FEATURES].to_numpy(),
+                                      alone.first_phase_rows_[1])
+    smote_aug, smote_rows = smote_oversample(table, PARAMS, SMOTE_METHOD)
+    assert smote_rows.groupby("repeat").size().tolist() == [75, 75]
+
+
 def test_fitted_sampler_round_trips_through_its_catalog_dataset(tmp_path):
-    _, refined, first_phase, _, sampler = gan_refine(train_set(), PARAMS, 3, SG)
+    _, refined, first_phase, _, (sampler,) = gan_refine(train_set(), PARAMS, 3, SG)
     dataset = SamplerDataset(filepath=str(tmp_path / "models" / "sampler.pt"))
     assert not dataset.exists()
     dataset.save(sampler)
@@ -95,9 +113,10 @@ def test_fitted_sampler_round_trips_through_its_catalog_dataset(tmp_path):
     # weights only: the file loads without unpickling any code
     import torch
     assert torch.load(tmp_path / "models" / "sampler.pt", weights_only=True)["class"] == "SMOTifiedGAN"
-    _, _, _, gan = gan_generate(train_set(), PARAMS, 2, GAN_METHOD)
-    dataset.save(gan)
-    assert isinstance(dataset.load(), GANOverSampler)
+    _, _, _, gans = gan_generate(train_set(), PARAMS, 2, GAN_METHOD)
+    dataset.save(gans)  # the experiment's list: one sampler per repeat, in one file
+    (loaded_gan,) = dataset.load()
+    assert isinstance(loaded_gan, GANOverSampler)
 
 
 def test_production_node_runs_the_method_named_in_parameters():
@@ -133,6 +152,8 @@ def test_all_four_methods_as_a_pipeline_slice():
     catalog["params:grid.methods.smote"] = MemoryDataset({"sampler": "smote"})
     catalog["params:grid.methods.gan"] = MemoryDataset({"sampler": "gan"})
     catalog["params:grid.methods.smotified_gan"] = MemoryDataset({"sampler": "smotified_gan"})
+    for method in ("gan", "smotified_gan"):
+        catalog[f"toy.{method}.cell"] = MemoryDataset({"dataset": "toy", "method": method})
     outputs = sorted(o for o in pipeline.outputs() if o.endswith("augmented_train"))
     assert outputs == [f"toy.{m}.augmented_train" for m in ("gan", "none", "smote", "smotified_gan")]
     for name in pipeline.outputs():
@@ -140,7 +161,7 @@ def test_all_four_methods_as_a_pipeline_slice():
     SequentialRunner().run(pipeline, catalog)
     sizes = {name.split(".")[1]: len(catalog.load(name)) for name in outputs}
     assert sizes == {"none": 105, "smote": 180, "gan": 180, "smotified_gan": 180}
-    assert isinstance(catalog.load("toy.smotified_gan.sampler"), SMOTifiedGAN)
+    assert isinstance(catalog.load("toy.smotified_gan.sampler")[0], SMOTifiedGAN)
     assert {n.name for n in pipeline.nodes} == {"toy.smotified_gan.gan_refine", "toy.gan.gan_generate",
                                                  "toy.smote.smote_oversample", "toy.none.keep_training_set"}
 
@@ -148,7 +169,7 @@ def test_all_four_methods_as_a_pipeline_slice():
 def test_validation_f1_monitor_records_a_curve_without_stopping():
     params = {**PARAMS, "gan": {**GAN, "validation_every": 2, "patience": 1, "monitor_validation": True,
                                 "validation_fraction": 0.25}}
-    _, _, _, history, sampler = gan_refine(train_set(), params, 6, SG)
+    _, _, _, history, (sampler,) = gan_refine(train_set(), params, 6, SG)
     assert history["epoch"].tolist() == [1, 2, 3, 4, 5, 6]  # patience is ignored when only monitoring
     assert history["val_f1"].notna().tolist() == [False, True, False, True, False, True]
     assert history["val_f1"].dropna().between(0, 1).all()

@@ -5,83 +5,106 @@ from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
 from smotified_gan.metrics import METRICS
+from smotified_gan.pipelines.evaluation.nodes import summarise_runs
 from smotified_gan.pipelines.grid import Grid
-from smotified_gan.pipelines.reporting.nodes import compile_results, paper_comparison
+from smotified_gan.pipelines.reporting.nodes import compile_results, describe_data, paper_comparison
 from smotified_gan.pipelines.reporting.nodes import test_significance as significance_tests
 from smotified_gan.pipelines.reporting.pipeline import create_pipeline
 
 METHODS = ("none", "smote", "gan", "smotified_gan")
-REPORTING = {"reference_method": "smotified_gan", "test_metric": "f1",
+GRID = {"methods": {"none": {"sampler": "none", "label": "No augmentation"}, "smote": {"sampler": "smote", "label": "SMOTE"},
+                    "gan": {"sampler": "gan", "label": "GAN"},
+                    "smotified_gan": {"sampler": "smotified_gan", "label": "SMOTified-GAN"}}}
+REPORTING = {"reference_method": "smotified_gan", "test_metric": "f1", "alpha": 0.05,
              "paper_claims": [{"dataset": "ecoli", "method": "smotified_gan", "metric": "f1", "value": 0.922},
                               {"dataset": "wine", "method": "smotified_gan", "metric": "f1", "value": 0.527}]}
 
 
-def per_run(shift: float, runs: int = 6) -> pd.DataFrame:
-    rng = np.random.default_rng(int(shift * 100))
-    frame = pd.DataFrame({m: np.clip(rng.normal(0.5 + shift, 0.02, runs), 0, 1) for m in METRICS})
-    return frame.assign(run=range(runs), seed=range(100, 100 + runs))
+def per_run(dataset: str, method: str, shift: float, runs: int = 6, repeats: int = 5) -> pd.DataFrame:
+    """Runs of a cell: each repeat has its own level (the split), the runs vary around it."""
+    rng = np.random.default_rng(abs(hash((dataset, method))) % 2**32)
+    frames = []
+    for repeat in range(repeats):
+        level = 0.5 + shift + rng.normal(0, 0.03)
+        frame = pd.DataFrame({m: np.clip(rng.normal(level, 0.01, runs), 0, 1) for m in METRICS})
+        frames.append(frame.assign(dataset=dataset, method=method, repeat=repeat, run=range(runs),
+                                   seed=range(100 + runs * repeat, 100 + runs * (repeat + 1)), score_std=0.2,
+                                   predicted_minority=0 if method == "none" else 5, test_rows=40, test_minority_rows=10))
+    return pd.concat(frames, ignore_index=True)
 
 
 def summary(frame: pd.DataFrame) -> pd.DataFrame:
-    from smotified_gan.pipelines.evaluation.nodes import summarise_runs
-
-    return summarise_runs(frame)[0]
+    return summarise_runs(frame, {"dataset": frame["dataset"].iloc[0], "method": frame["method"].iloc[0]})[0]
 
 
 def test_results_carry_dataset_and_method_and_the_paper_comparison():
-    summaries = {f"ecoli.{m}": summary(per_run(0.1 * i)) for i, m in enumerate(METHODS)}
-    results = compile_results(**summaries)
-    assert list(results.columns) == ["dataset", "method", "metric", "mean", "std", "best", "runs"]
-    assert results["method"].drop_duplicates().tolist() == list(METHODS)  # the paper's order
+    summaries = [summary(per_run("ecoli", m, 0.1 * i)) for i, m in reversed(list(enumerate(METHODS)))]
+    results = compile_results(GRID, *summaries)
+    assert list(results.columns[:3]) == ["dataset", "method", "metric"]
+    assert {"mean", "std", "best", "runs", "repeat_mean", "repeat_std", "repeats"} <= set(results.columns)
+    assert results["method"].drop_duplicates().tolist() == list(METHODS)  # the grid's order
     comparison = paper_comparison(results, REPORTING).set_index("dataset")
     ours = results.query("method == 'smotified_gan' and metric == 'f1'")["mean"].item()
     assert comparison.loc["ecoli", "ours_mean"] == pytest.approx(ours)
     assert np.isnan(comparison.loc["wine", "ours_mean"])  # not run
+    with pytest.raises(ValueError, match="lack their 'dataset'/'method' columns"):
+        compile_results(GRID, summaries[0].drop(columns="dataset"))
 
 
-def test_significance_and_ranks():
-    frames = []
-    for dataset in ("a", "b", "c"):
-        for i, method in enumerate(METHODS):
-            frames.append(per_run(0.1 * i).assign(dataset=dataset, method=method))
-    runs = pd.concat(frames, ignore_index=True)
-    results = compile_results(**{f"{d}.{m}": summary(f.drop(columns=["dataset", "method"]))
-                                 for f in frames for d, m in [(f["dataset"][0], f["method"][0])]})
-    tests, ranks, friedman = significance_tests(runs, results, REPORTING)
-    assert len(tests) == 3 * 3 and (tests["mean_difference"] > 0).all()
+def test_significance_treats_the_repeat_as_the_replicate_and_corrects_for_multiplicity():
+    runs = pd.concat([per_run(d, m, 0.1 * i) for d in ("a", "b", "c") for i, m in enumerate(METHODS)], ignore_index=True)
+    results = compile_results(GRID, *[summary(f) for _, f in runs.groupby(["dataset", "method"])])
+    cards = [{"dataset": d, "rows": 200, "minority_rows": 50} for d in ("a", "b", "c")]
+    data = describe_data(runs, {"a": {"scaling": "quantile", "authors_scaling": "none"}}, *cards)
+    assert data.set_index("dataset").loc["a", ["train_rows", "test_rows", "train_minority", "test_minority",
+                                                "scaling"]].tolist() == [160, 40, 40, 10, "quantile"]
+    tests, ranks, friedman = significance_tests(runs, results, data, REPORTING)
+    assert len(tests) == 3 * 3 and (tests["repeats"] == 5).all() and (tests["mean_difference"] > 0).all()
+    assert (tests["p_holm"] >= tests["p_value"]).all()
     assert ranks["method"].tolist() == ["smotified_gan", "gan", "smote", "none"]
-    assert friedman["datasets"] == 3 and friedman["p_value"] < 0.05
+    assert friedman["datasets"] == 3 and friedman["critical_difference"] == pytest.approx(2.569 * np.sqrt(20 / 18))
 
 
-def test_reporting_slice_on_two_cells_per_method():
-    grid = Grid(datasets=("a", "b"), methods={m: {"sampler": m} for m in METHODS})
+def test_reporting_slice_on_two_datasets():
+    grid = Grid(datasets=("a", "b"), methods=GRID["methods"])
     pipeline = create_pipeline(grid)
-    catalog = DataCatalog({"params:reporting": MemoryDataset(REPORTING),
-                           "params:training": MemoryDataset({"runs": 6, "seed": 100})})
+    catalog = DataCatalog({"params:reporting": MemoryDataset(REPORTING), "params:grid": MemoryDataset(GRID),
+                           "params:training": MemoryDataset({"runs": 6, "seed": 100}),
+                           "params:split": MemoryDataset({"repeats": 5, "test_size": 0.2, "seed": 42}),
+                           "params:datasets": MemoryDataset({"a": {"scaling": "minmax", "authors_scaling": "none"}}),
+                           **{f"{d}.card": MemoryDataset({"dataset": d, "rows": 200, "minority_rows": 50}) for d in "ab"}})
     rng = np.random.default_rng(0)
     for dataset, method in grid.cells():
-        frame = per_run(0.05 * METHODS.index(method))
+        frame = per_run(dataset, method, 0.05 * METHODS.index(method))
         catalog[f"{dataset}.{method}.summary"] = MemoryDataset(summary(frame))
         catalog[f"{dataset}.{method}.run_metrics"] = MemoryDataset(frame)
         target = np.r_[np.ones(10), np.zeros(30)].astype("int8")
-        scores = pd.DataFrame({f"run_{r}": rng.uniform(size=40) + target * 0.3 for r in range(6)})
-        catalog[f"{dataset}.{method}.test_scores"] = MemoryDataset(scores.assign(target=target))
+        scores = pd.concat([pd.DataFrame({f"run_{r}": rng.uniform(size=40) + target * 0.3 for r in range(6)})
+                            .assign(target=target, repeat=repeat) for repeat in range(5)], ignore_index=True)
+        catalog[f"{dataset}.{method}.test_scores"] = MemoryDataset(scores.assign(dataset=dataset, method=method))
         if method != "none":
             catalog[f"{dataset}.{method}.synthetic_quality"] = MemoryDataset(
-                {"detection_auc": 0.7, "ks_distance": 0.2, "synthetic_rows": 30, "real_test_rows": 10})
+                {"dataset": dataset, "method": method, "detection_auc": float("nan"), "ks_distance": float("nan"),
+                 "synthetic_rows": 30, "real_test_rows": 10, "repeats": 5, "note": "n/a: 10 real minority test rows"})
         if method == "smotified_gan":
             catalog[f"{dataset}.{method}.gan_history"] = MemoryDataset(pd.DataFrame(
-                {"epoch": [1, 2], "g_loss": [0.7, 0.6], "d_loss": [0.7, 0.69], "val_f1": [np.nan, 0.5]}))
+                {"epoch": [1, 2], "g_loss": [0.7, 0.6], "d_loss": [0.7, 0.69], "val_f1": [np.nan, 0.5], "repeat": 0,
+                 "dataset": dataset, "method": method}))
     for name in pipeline.outputs():
         catalog[name] = MemoryDataset()
     SequentialRunner().run(pipeline, catalog)
     markdown = catalog.load("results_markdown")
+    assert "| a | 200 | 160 / 40 | 40 / 10 | minmax | none |" in markdown  # what the numbers stand on
     assert "| a | SMOTified-GAN |" in markdown and "| b | No augmentation |" in markdown
+    assert "(best of 6: " in markdown and "chosen on the test set" in markdown
+    assert "## Over the 5 repeats: mean ± std of the per-repeat means" in markdown
+    assert "Unit of replication: the repeat" in markdown and "Holm-adjusted over all 6 comparisons" in markdown
     significance_rows = [line for line in markdown.splitlines() if line.startswith(("| a | ", "| b | "))
-                         and line.count("|") == 5 and "+" in line]
+                         and line.count("|") == 8 and " t " not in line and line.rstrip().endswith(("yes |", "no |"))]
     assert len(significance_rows) == 2 * 3  # SMOTified-GAN vs the three others, per dataset
+    assert "| a | No augmentation | 0 / 30 | 30 / 30 |" in markdown  # the collapse flags
+    assert markdown.count("n/a: 10 real minority test rows") == 2 * 3
     assert "- SMOTified-GAN: 1.00" in markdown  # best average rank
-    assert markdown.count("| 0.700 | 0.200 | 30 | 10 |") == 2 * 3  # the synthetic-row quality table
-    assert "Minority rows in each test split (every metric but the accuracies rests on them): a 10, b 10." in markdown
-    assert "chosen on the test set" in markdown and "Unit of replication: the classifier's seed" in markdown
     assert catalog.load("figure6_pr_curves").axes[0].get_title() == "a"
+    assert catalog.load("figure7_gan_losses").axes[0].get_title() == "a: SMOTified-GAN"
+    assert catalog.load("critical_difference") is not None

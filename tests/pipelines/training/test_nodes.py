@@ -26,6 +26,22 @@ def test_train_classifier_runs_records_seeds_epochs_and_features():
     assert trained.config.hidden == (16, 8) and trained.config.epochs == 4
 
 
+def test_runs_of_every_repeat_train_on_their_own_repeat_with_their_own_seeds():
+    # repeat 1's rule is the opposite of repeat 0's: a run trained on the wrong repeat would fail it
+    first, second = augmented(seed=0), augmented(seed=1)
+    second["target"] = (second["a"] <= 0.6).astype("int8")
+    table = pd.concat([first.assign(repeat=0), second.assign(repeat=1)], ignore_index=True)
+    trained = train_classifier_runs(table, TRAINING, epochs=15)
+    assert trained.repeats == [0, 0, 0, 1, 1, 1]
+    assert trained.seeds == run_seeds(TRAINING, 0) + run_seeds(TRAINING, 1) == [100, 101, 102, 103, 104, 105]
+    for repeat, frame in ((0, first), (1, second)):
+        predicted = trained.predict(frame[["a", "b", "c"]].to_numpy(), trained.runs_of(repeat))
+        assert (predicted == frame["target"].to_numpy()).mean(axis=1).min() > 0.8
+    # repeats of different sizes train one after another, with the same result shape
+    uneven = pd.concat([first.assign(repeat=0), second.iloc[:150].assign(repeat=1)], ignore_index=True)
+    assert train_classifier_runs(uneven, TRAINING, epochs=2).repeats == [0, 0, 0, 1, 1, 1]
+
+
 def test_score_rows_averages_runs_and_thresholds():
     trained = train_classifier_runs(augmented(), TRAINING, epochs=10)
     rows = augmented(seed=1)

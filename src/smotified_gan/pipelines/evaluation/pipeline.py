@@ -11,13 +11,13 @@ from .nodes import assess_synthetic_rows, evaluate_runs, summarise_runs
 
 def template(sampler: str) -> Pipeline:
     nodes = [
-        Node(evaluate_runs, ["classifiers", "augmented_train", "test_set"], ["run_metrics", "test_scores"],
+        Node(evaluate_runs, ["classifiers", "augmented_train", "test_set", "cell"], ["run_metrics", "test_scores"],
              name="evaluate_runs"),
-        Node(summarise_runs, "run_metrics", ["summary", "mlflow_metrics"], name="summarise_runs"),
+        Node(summarise_runs, ["run_metrics", "cell"], ["summary", "mlflow_metrics"], name="summarise_runs"),
     ]
     if sampler != "none":
-        nodes.append(Node(assess_synthetic_rows, ["synthetic_rows", "test_set", "params:quality"], "synthetic_quality",
-                          name="assess_synthetic_rows"))
+        nodes.append(Node(assess_synthetic_rows, ["synthetic_rows", "test_set", "params:quality", "cell"],
+                          "synthetic_quality", name="assess_synthetic_rows"))
     return Pipeline(nodes)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smotified_gan.data.tables import TARGET, feature_columns
+from smotified_gan.data.tables import REPEAT, TARGET, feature_columns, split_repeats
 from smotified_gan.pipelines.grid import SAMPLERS
 
 logger = logging.getLogger(__name__)
@@ -31,6 +31,7 @@ def method_settings(method: str | Mapping[str, Any], oversampling: Mapping[str, 
     """
     method = {"sampler": method} if isinstance(method, str) else dict(method)
     sampler = method.pop("sampler", None)
+    method.pop("label", None)  # the report's name for the method
     if sampler not in SAMPLERS:
         raise ValueError(f"unknown oversampling method {sampler!r}; known: {list(SAMPLERS)}")
     settings = {**oversampling}
@@ -63,17 +64,44 @@ def build_sampler(method: str | Mapping[str, Any], oversampling: Mapping[str, An
 
 def resample(sampler, train_set: pd.DataFrame) -> pd.DataFrame:
     """``sampler.fit_resample`` on a model-input table: the original rows first, the new rows appended."""
-    features = feature_columns(train_set)
-    X_res, y_res = sampler.fit_resample(train_set[features], train_set[TARGET].to_numpy())
-    augmented = pd.DataFrame(np.asarray(X_res, dtype=np.float32), columns=features)
+    return _augmented(train_set, *sampler.fit_resample(*_xy(train_set)))
+
+
+def _xy(train_set: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    return train_set[feature_columns(train_set)], train_set[TARGET].to_numpy()
+
+
+def _augmented(train_set: pd.DataFrame, X_res, y_res) -> pd.DataFrame:
+    augmented = pd.DataFrame(np.asarray(X_res, dtype=np.float32), columns=feature_columns(train_set))
     augmented[TARGET] = np.asarray(y_res).astype("int8")
     logger.info("Augmented training set: %d original + %d synthetic rows, class counts %s", len(train_set),
                 len(augmented) - len(train_set), augmented[TARGET].value_counts().sort_index().to_dict())
     return augmented
 
 
-def _new_rows(augmented: pd.DataFrame, train_set: pd.DataFrame) -> pd.DataFrame:
-    return augmented.iloc[len(train_set):].reset_index(drop=True)
+def resample_repeats(method: str | Mapping[str, Any], oversampling: Mapping[str, Any], epochs: int,
+                     train_set: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list]:
+    """Every repeat's augmented set (with ``repeat``), the new rows alone, and the fitted samplers (None for none).
+
+    Repeat ``r``'s sampler is seeded ``random_state + r``. The GAN samplers of
+    all repeats are fitted together (``fit_resample_many``: one stack of
+    networks, the same rows as fitting them one by one up to rounding).
+    """
+    repeats = split_repeats(train_set)
+    from smotified_gan.samplers.base import BaseGANOverSampler, fit_resample_many
+
+    samplers = [build_sampler(method, {**oversampling, "random_state": int(oversampling["random_state"]) + r}, epochs)
+                for r, _ in repeats]
+    if samplers[0] is None:
+        outputs = [(rows[feature_columns(rows)], rows[TARGET].to_numpy()) for _, rows in repeats]
+    elif isinstance(samplers[0], BaseGANOverSampler):
+        outputs = fit_resample_many(samplers, [_xy(rows) for _, rows in repeats])
+    else:
+        outputs = [sampler.fit_resample(*_xy(rows)) for sampler, (_, rows) in zip(samplers, repeats)]
+    augmented = [_augmented(rows, *output).assign(**{REPEAT: r}) for (r, rows), output in zip(repeats, outputs)]
+    new_rows = [frame.iloc[len(rows):] for frame, (_, rows) in zip(augmented, repeats)]
+    return (pd.concat(augmented, ignore_index=True).astype({REPEAT: "int16"}),
+            pd.concat(new_rows, ignore_index=True).astype({REPEAT: "int16"}), samplers)
 
 
 def keep_training_set(train_set: pd.DataFrame) -> pd.DataFrame:
@@ -83,31 +111,37 @@ def keep_training_set(train_set: pd.DataFrame) -> pd.DataFrame:
 
 def smote_oversample(train_set: pd.DataFrame, oversampling: dict[str, Any],
                      method: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """SMOTE (or the configured first-phase sampler): the augmented set and the synthetic rows alone."""
-    augmented = resample(build_sampler(method, oversampling), train_set)
-    return augmented, _new_rows(augmented, train_set)
+    """SMOTE (or the configured first-phase sampler), per repeat: the augmented set and the synthetic rows alone."""
+    augmented, synthetic, _ = resample_repeats(method, oversampling, 0, train_set)
+    return augmented, synthetic
 
 
-def gan_generate(train_set: pd.DataFrame, oversampling: dict[str, Any], epochs: int, method: dict[str, Any]):
-    """The plain GAN baseline (G(noise)): augmented set, synthetic rows, loss history, fitted sampler."""
-    sampler = build_sampler(method, oversampling, epochs)
-    augmented = resample(sampler, train_set)
-    return augmented, _new_rows(augmented, train_set), sampler.history_, sampler
+def _histories(samplers: list, cell: dict[str, str] | None) -> pd.DataFrame:
+    """The samplers' loss histories with their ``repeat`` (and the cell's ``dataset`` and ``method``)."""
+    return pd.concat([s.history_.assign(**{REPEAT: r}, **(cell or {})) for r, s in enumerate(samplers)], ignore_index=True)
 
 
-def gan_refine(train_set: pd.DataFrame, oversampling: dict[str, Any], epochs: int, method: dict[str, Any]):
-    """SMOTified-GAN (G(first-phase rows)): augmented set, refined rows, first-phase rows, history, sampler."""
-    sampler = build_sampler(method, oversampling, epochs)
-    augmented = resample(sampler, train_set)
+def gan_generate(train_set: pd.DataFrame, oversampling: dict[str, Any], epochs: int, method: dict[str, Any],
+                 cell: dict[str, str] | None = None):
+    """The plain GAN baseline (G(noise)), per repeat: augmented set, synthetic rows, loss history, fitted samplers."""
+    augmented, synthetic, samplers = resample_repeats(method, oversampling, epochs, train_set)
+    return augmented, synthetic, _histories(samplers, cell), samplers
+
+
+def gan_refine(train_set: pd.DataFrame, oversampling: dict[str, Any], epochs: int, method: dict[str, Any],
+               cell: dict[str, str] | None = None):
+    """SMOTified-GAN (G(first-phase rows)), per repeat: augmented set, refined rows, first-phase rows, history, samplers."""
+    augmented, refined, samplers = resample_repeats(method, oversampling, epochs, train_set)
     features = feature_columns(train_set)
-    first = [pd.DataFrame(rows, columns=features).assign(**{TARGET: np.int8(label)})
-             for label, rows in sampler.first_phase_rows_.items()]
-    first_phase_rows = pd.concat(first, ignore_index=True).astype({c: "float32" for c in features})
-    return augmented, _new_rows(augmented, train_set), first_phase_rows, sampler.history_, sampler
+    first = [pd.DataFrame(rows, columns=features).assign(**{TARGET: np.int8(label), REPEAT: repeat})
+             for repeat, sampler in enumerate(samplers) for label, rows in sampler.first_phase_rows_.items()]
+    first_phase_rows = pd.concat(first, ignore_index=True).astype({**{c: "float32" for c in features}, REPEAT: "int16"})
+    return augmented, refined, first_phase_rows, _histories(samplers, cell), samplers
 
 
 def oversample_training_set(train_set: pd.DataFrame, method: dict[str, Any], oversampling: dict[str, Any],
                             epochs: int) -> pd.DataFrame:
     """The augmented training set of the method named in parameters (production retraining)."""
-    sampler = build_sampler(method, oversampling, epochs)
-    return keep_training_set(train_set) if sampler is None else resample(sampler, train_set)
+    if method_settings(method, oversampling)[0] == "none":
+        return keep_training_set(train_set)
+    return resample_repeats(method, oversampling, epochs, train_set)[0]

@@ -15,9 +15,10 @@ def template(sampler: str) -> Pipeline:
         "none": Node(keep_training_set, "train_set", "augmented_train", name="keep_training_set"),
         "smote": Node(smote_oversample, ["train_set", "params:oversampling", "params:method"],
                       ["augmented_train", "synthetic_rows"], name="smote_oversample"),
-        "gan": Node(gan_generate, ["train_set", "params:oversampling", "params:gan_epochs", "params:method"],
+        "gan": Node(gan_generate, ["train_set", "params:oversampling", "params:gan_epochs", "params:method", "cell"],
                     ["augmented_train", "synthetic_rows", "gan_history", "sampler"], name="gan_generate"),
-        "smotified_gan": Node(gan_refine, ["train_set", "params:oversampling", "params:gan_epochs", "params:method"],
+        "smotified_gan": Node(gan_refine, ["train_set", "params:oversampling", "params:gan_epochs", "params:method",
+                                           "cell"],
                               ["augmented_train", "synthetic_rows", "first_phase_rows", "gan_history", "sampler"],
                               name="gan_refine"),
     }

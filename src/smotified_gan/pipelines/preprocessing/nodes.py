@@ -1,4 +1,10 @@
-"""Preprocessing nodes: split, fit the feature transformer on the training split, transform both."""
+"""Preprocessing nodes: split (once per repeat), fit the feature transformer on each training split, transform.
+
+Tables after the split carry a ``repeat`` column: the experiment repeats its
+protocol ``split.repeats`` times (a fresh stratified split per repeat, seeds
+``split.seed``, ``split.seed + 1``, ...), and every later step works repeat
+by repeat. Production retraining has one repeat.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from typing import Any
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from smotified_gan.data.tables import REPEAT
 from smotified_gan.preprocessing import (
     apply_feature_transformer,
     check_minority_floor,
@@ -16,22 +23,47 @@ from smotified_gan.preprocessing import (
 
 
 def split_dataset(table: pd.DataFrame, split: dict[str, Any], spec: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Train/test split (stratified by default; Shuttle keeps its own files)."""
-    train, test = split_train_test(table, split["test_size"], split["seed"], split.get("stratify", True), spec["id"])
-    check_minority_floor(train, split["k_neighbors"], spec["id"])
-    return train, test
+    """Train/test split per repeat (stratified by default), with a ``repeat`` column.
+
+    A dataset with its own split files (Shuttle) keeps that split in every
+    repeat; its repeats then differ only in the seeds of what follows.
+    """
+    trains, tests = [], []
+    for repeat in range(int(split.get("repeats", 1))):
+        train, test = split_train_test(table, split["test_size"], int(split["seed"]) + repeat,
+                                       split.get("stratify", True), spec["id"])
+        check_minority_floor(train, split["k_neighbors"], spec["id"])
+        trains.append(train.assign(**{REPEAT: repeat}))
+        tests.append(test.assign(**{REPEAT: repeat}))
+    return pd.concat(trains, ignore_index=True), pd.concat(tests, ignore_index=True)
 
 
-def fit_transformer(train: pd.DataFrame, spec: dict[str, Any]) -> Pipeline:
-    """One-hot + MinMax, fitted on the training split alone."""
-    return fit_feature_transformer(train, spec.get("categorical", []))
+def fit_transformer(train: pd.DataFrame, spec: dict[str, Any]) -> dict[int, Pipeline]:
+    """One-hot + the dataset's scaling (MinMax by default), fitted on each repeat's training split alone."""
+    return {int(repeat): fit_feature_transformer(rows, spec.get("categorical", []), spec.get("scaling", "minmax"),
+                                                 spec["id"])
+            for repeat, rows in train.groupby(REPEAT, sort=True)}
 
 
-def build_model_inputs(transformer: Pipeline, train: pd.DataFrame, test: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Scaled features + ``target`` for both splits."""
-    return apply_feature_transformer(transformer, train), apply_feature_transformer(transformer, test)
+def build_model_inputs(transformer: dict[int, Pipeline], train: pd.DataFrame, test: pd.DataFrame
+                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scaled features + ``target`` (+ ``repeat``) for both splits, each repeat with its own transformer."""
+    return transform_rows(transformer, train), transform_rows(transformer, test)
 
 
-def transform_rows(transformer: Pipeline, rows: pd.DataFrame) -> pd.DataFrame:
-    """Scaled features of raw rows (no label needed): the production model's first step."""
-    return apply_feature_transformer(transformer, rows)
+def transform_rows(transformer: dict[int, Pipeline], rows: pd.DataFrame) -> pd.DataFrame:
+    """Scaled features of rows (no label needed): the production model's first step.
+
+    Rows with a ``repeat`` column go through that repeat's transformer; rows
+    without one (new data) need a transformer fitted once (production's).
+    """
+    if REPEAT not in rows.columns:
+        if len(transformer) != 1:
+            raise ValueError(f"rows without a '{REPEAT}' column need one fitted transformer, got {len(transformer)}")
+        return apply_feature_transformer(next(iter(transformer.values())), rows)
+    parts = []
+    for repeat, part in rows.groupby(REPEAT, sort=True):
+        if int(repeat) not in transformer:
+            raise ValueError(f"no transformer fitted for repeat {repeat}; fitted: {sorted(transformer)}")
+        parts.append(apply_feature_transformer(transformer[int(repeat)], part).assign(**{REPEAT: int(repeat)}))
+    return pd.concat(parts, ignore_index=True).astype({REPEAT: "int16"})

@@ -1,6 +1,8 @@
-"""Reporting nodes: gather every cell's outputs into the paper's tables and figures.
+"""Reporting nodes: gather every cell's outputs into the paper's tables and figures, and the tests.
 
-Inputs arrive as keyword arguments named ``<dataset>.<method>`` (one per cell).
+Every cell's outputs carry their ``dataset`` and ``method`` columns: the
+report concatenates them. Methods appear in the grid's order under the grid's
+labels (``grid.methods`` in ``conf/``).
 """
 
 from __future__ import annotations
@@ -10,9 +12,12 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from smotified_gan.metrics import friedman_ranks, paired_tests
+from smotified_gan.metrics import compare_over_repeats, friedman_ranks
 from smotified_gan.reporting import (
+    Methods,
+    collapse_flags,
     compare_with_paper,
+    plot_critical_difference,
     plot_f1_bars,
     plot_gan_losses,
     plot_pr_curves,
@@ -21,35 +26,52 @@ from smotified_gan.reporting import (
 )
 
 
-def _split(cell: str) -> tuple[str, str]:
-    dataset, method = cell.rsplit(".", 1)
-    return dataset, method
+def _cells(frames) -> list[pd.DataFrame]:
+    missing = [i for i, frame in enumerate(frames) if not {"dataset", "method"} <= set(frame.columns)]
+    if missing:
+        raise ValueError(f"{len(missing)} cell output(s) lack their 'dataset'/'method' columns: re-run the evaluation")
+    return list(frames)
 
 
-def compile_results(**summaries: pd.DataFrame) -> pd.DataFrame:
-    """TABLE 3 as a long table: ``dataset, method, metric, mean, std, best, runs``."""
-    frames = [summary.assign(dataset=_split(cell)[0], method=_split(cell)[1]) for cell, summary in summaries.items()]
-    results = pd.concat(frames, ignore_index=True)[["dataset", "method", "metric", "mean", "std", "best", "runs"]]
-    return sort_results(results)
+def compile_results(grid: dict[str, Any], *summaries: pd.DataFrame) -> pd.DataFrame:
+    """TABLE 3 as a long table: ``dataset, method, metric``, the first repeat's statistics and those over repeats."""
+    return sort_results(pd.concat(_cells(summaries), ignore_index=True), Methods(grid["methods"]))
 
 
-def compile_run_metrics(**per_run: pd.DataFrame) -> pd.DataFrame:
-    """Every run of every cell in one table (the seeds are recorded)."""
-    frames = [frame.assign(dataset=_split(cell)[0], method=_split(cell)[1]) for cell, frame in per_run.items()]
-    table = pd.concat(frames, ignore_index=True)
-    return table[["dataset", "method", *[c for c in table.columns if c not in ("dataset", "method")]]]
+def compile_run_metrics(*per_run: pd.DataFrame) -> pd.DataFrame:
+    """Every run of every cell and repeat in one table (the seeds are recorded)."""
+    return pd.concat(_cells(per_run), ignore_index=True)
 
 
-def compile_quality(**quality: dict[str, float]) -> pd.DataFrame:
+def compile_quality(grid: dict[str, Any], *quality: dict[str, Any]) -> pd.DataFrame:
     """Synthetic-row quality per dataset and method."""
-    rows = [{"dataset": _split(cell)[0], "method": _split(cell)[1], **values} for cell, values in quality.items()]
-    return sort_results(pd.DataFrame(rows).assign(metric="")).drop(columns="metric")
+    return sort_results(pd.DataFrame(list(quality)), Methods(grid["methods"]))
 
 
-def test_significance(run_metrics: pd.DataFrame, results: pd.DataFrame, reporting: dict[str, Any]
+def describe_data(run_metrics: pd.DataFrame, datasets: dict[str, Any], *cards: dict[str, Any]) -> pd.DataFrame:
+    """Per dataset: rows, train/test rows and minority rows per repeat, and the scaling used (ours, the authors').
+
+    ``cards``: each dataset's data card (ingestion's ``<dataset>.card``).
+    """
+    first = run_metrics.drop_duplicates(["dataset", "repeat"]).groupby("dataset")[["test_rows", "test_minority_rows"]]
+    tests = first.mean().round().astype(int)
+    cards = pd.DataFrame(list(cards)).set_index("dataset")
+    rows = []
+    for dataset, test in tests.iterrows():
+        spec = datasets.get(dataset, {})
+        total, minority = int(cards.loc[dataset, "rows"]), int(cards.loc[dataset, "minority_rows"])
+        rows.append({"dataset": dataset, "rows": total, "train_rows": total - test.test_rows, "test_rows": test.test_rows,
+                     "train_minority": minority - test.test_minority_rows, "test_minority": test.test_minority_rows,
+                     "scaling": spec.get("scaling", "minmax"), "authors_scaling": spec.get("authors_scaling", "unknown")})
+    return pd.DataFrame(rows)
+
+
+def test_significance(run_metrics: pd.DataFrame, results: pd.DataFrame, data: pd.DataFrame, reporting: dict[str, Any]
                       ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """Wilcoxon per dataset (SMOTified-GAN vs each method), average ranks and Friedman across datasets."""
-    significance = paired_tests(run_metrics, reporting["reference_method"], reporting["test_metric"])
+    """Corrected resampled t-tests (Holm) per dataset on the per-repeat means; ranks, Friedman and Nemenyi across datasets."""
+    ratio = {row.dataset: row.test_rows / row.train_rows for row in data.itertuples()}
+    significance = compare_over_repeats(run_metrics, reporting["reference_method"], reporting["test_metric"], ratio,
+                                        reporting.get("alpha", 0.05))
     ranks, friedman = friedman_ranks(results, reporting["test_metric"])
     return significance, ranks, friedman
 
@@ -60,28 +82,40 @@ def paper_comparison(results: pd.DataFrame, reporting: dict[str, Any]) -> pd.Dat
 
 
 def write_results_markdown(results: pd.DataFrame, comparison: pd.DataFrame, significance: pd.DataFrame,
-                           ranks: pd.DataFrame, friedman: dict[str, Any], quality: pd.DataFrame,
-                           training: dict[str, Any]) -> str:
-    """``results.md``: TABLE 3 beside the paper's numbers, the tests, the ranks and the synthetic-row quality."""
-    note = (f"Each (dataset, method) cell: the augmented training set is built once, then the classifier is "
-            f"trained {training['runs']} times with seeds {training['seed']}..{training['seed'] + training['runs'] - 1}.")
-    return results_markdown(results, comparison, significance, ranks, friedman, quality, note)
+                           ranks: pd.DataFrame, friedman: dict[str, Any], quality: pd.DataFrame, data: pd.DataFrame,
+                           run_metrics: pd.DataFrame, split: dict[str, Any], training: dict[str, Any],
+                           grid: dict[str, Any]) -> str:
+    """``results.md``: the protocol, the data, TABLE 3, the repeats, collapses, the tests, the ranks and the quality."""
+    repeats, runs = int(split.get("repeats", 1)), int(training["runs"])
+    stratified = "stratified " if split.get("stratify", True) else ""
+    protocol = (f"Protocol: {repeats} repeat(s) per (dataset, method) cell. Repeat r: a {stratified}"
+                f"{1 - split['test_size']:.0%}/{split['test_size']:.0%} split with seed {split['seed']} + r (datasets "
+                f"with their own split files keep them), the transformer fitted on its training split, the "
+                f"over-sampler seeded random_state + r, then {runs} classifier runs with seeds "
+                f"{training['seed']} + {runs}r .. {training['seed']} + {runs}r + {runs - 1}.")
+    return results_markdown(results, comparison, significance, ranks, friedman, quality, data,
+                            collapse_flags(run_metrics), Methods(grid["methods"]), protocol)
 
 
-def figure_f1(results: pd.DataFrame) -> plt.Figure:
-    """FIGURE 4: mean F1 with its spread, per dataset and method."""
-    return plot_f1_bars(results)
+def figure_f1(results: pd.DataFrame, grid: dict[str, Any]) -> plt.Figure:
+    """FIGURE 4: F1 per dataset and method, mean and spread over repeats."""
+    return plot_f1_bars(results, Methods(grid["methods"]))
 
 
-def figure_pr_curves(**test_scores: pd.DataFrame) -> plt.Figure:
+def figure_pr_curves(grid: dict[str, Any], *test_scores: pd.DataFrame) -> plt.Figure:
     """FIGURE 6: precision-recall curves per dataset, one per method."""
     grouped: dict[str, dict[str, pd.DataFrame]] = {}
-    for cell, frame in test_scores.items():
-        dataset, method = _split(cell)
-        grouped.setdefault(dataset, {})[method] = frame
-    return plot_pr_curves(grouped)
+    for frame in _cells(test_scores):
+        grouped.setdefault(frame["dataset"].iloc[0], {})[frame["method"].iloc[0]] = frame.drop(columns=["dataset", "method"])
+    return plot_pr_curves(grouped, Methods(grid["methods"]))
 
 
-def figure_gan_losses(**histories: pd.DataFrame) -> plt.Figure:
-    """FIGURE 7: SMOTified-GAN's generator and discriminator losses per epoch."""
-    return plot_gan_losses({_split(cell)[0]: history for cell, history in histories.items()})
+def figure_gan_losses(grid: dict[str, Any], *histories: pd.DataFrame) -> plt.Figure:
+    """FIGURE 7: the refining GANs' generator and discriminator losses per epoch."""
+    cells = {(h["dataset"].iloc[0], h["method"].iloc[0]): h for h in _cells(histories)}
+    return plot_gan_losses(cells, Methods(grid["methods"]))
+
+
+def figure_critical_difference(ranks: pd.DataFrame, friedman: dict[str, Any], grid: dict[str, Any]) -> plt.Figure:
+    """The critical-difference diagram of the average ranks (Nemenyi)."""
+    return plot_critical_difference(ranks, friedman, Methods(grid["methods"]))
