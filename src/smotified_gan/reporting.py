@@ -269,7 +269,7 @@ def plot_critical_difference(ranks: pd.DataFrame, friedman: dict, names: Methods
     figure, axis = plt.subplots(figsize=(7, 1.6 + 0.32 * k))
     low, high = 1, max(k, 2)
     axis.set_xlim(low - 0.3, high + 0.3)
-    axis.set_ylim(-(k + 2), 2.2)
+    axis.set_ylim(-(k + 1) * 0.7 - 0.3, 2.2)
     axis.hlines(0, low, high, color="black", linewidth=1)
     for tick in range(low, high + 1):
         axis.vlines(tick, 0, 0.25, color="black", linewidth=1)
@@ -292,7 +292,8 @@ def plot_critical_difference(ranks: pd.DataFrame, friedman: dict, names: Methods
             y = -0.25 - 0.18 * level
             axis.plot([values[i] - 0.05, values[j] + 0.05], [y, y], color="tab:red", linewidth=3)
     axis.axis("off")
-    axis.set_title(f"Average rank by {friedman.get('value', 'mean')} F1 over {friedman.get('datasets')} datasets; "
+    value = "the mean over repeats of" if friedman.get("value") == "repeat_mean" else "mean"
+    axis.set_title(f"Average rank by {value} F1 over {friedman.get('datasets')} datasets; "
                    f"Friedman p = {friedman.get('p_value', float('nan')):.3g}; joined: not different (Nemenyi, "
                    f"alpha {friedman.get('alpha', 0.05)})", fontsize=8)
     figure.tight_layout()
