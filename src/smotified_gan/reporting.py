@@ -133,14 +133,18 @@ def results_markdown(results: pd.DataFrame, comparison: pd.DataFrame, significan
         lines.append(f"| {row.dataset} | {label(row.method)} | {row.metric} | {row.paper:.3f} | "
                      + ("not run |  |" if math.isnan(row.ours_mean) else f"{row.ours_mean:.3f} | {row.ours_best:.3f} |"))
     reference = significance["method"].iloc[0] if len(significance) else ""
-    lines += ["", f"## {label(reference)} vs each method, per dataset", "",
-              "Unit of replication: the repeat. The classifier runs of a repeat share its split and augmentation, so "
-              "they are averaged, not counted as replicates. Test: Nadeau-Bengio corrected resampled t-test on the "
-              f"per-repeat mean F1 ({repeats} repeats, df = {max(repeats - 1, 0)}), which widens the variance for "
-              "the overlap of the repeats' training sets; p-values Holm-adjusted over all "
-              f"{int(significance['p_value'].notna().sum())} comparisons. With {repeats} repeats the test has little "
-              "power: *not significant* means *not shown*, not *equal*.", "",
-              "| dataset | versus | mean F1 difference (± std over repeats) | t | p | p (Holm) | significant at 0.05 |",
+    lines += ["", f"## {label(reference)} vs each method, per dataset", ""]
+    if repeats < 2:
+        lines += ["One repeat: there is no replicate to test with (the classifier runs of a repeat share its split "
+                  "and augmentation, so they are not replicates). Run with `split.repeats` of 2 or more (default 5).", ""]
+    else:
+        lines += ["Unit of replication: the repeat. The classifier runs of a repeat share its split and augmentation, "
+                  "so they are averaged, not counted as replicates. Test: Nadeau-Bengio corrected resampled t-test on "
+                  f"the per-repeat mean F1 ({repeats} repeats, df = {repeats - 1}), which widens the variance for the "
+                  "overlap of the repeats' training sets; p-values Holm-adjusted over all "
+                  f"{int(significance['p_value'].notna().sum())} comparisons. With {repeats} repeats the test has little "
+                  "power: *not significant* means *not shown*, not *equal*.", ""]
+    lines += ["| dataset | versus | mean F1 difference (± std over repeats) | t | p | p (Holm) | significant at 0.05 |",
               "|---|---|---|---|---|---|---|"]
     for row in significance.itertuples():
         lines.append(f"| {row.dataset} | {label(row.versus)} | {row.mean_difference:+.3f} ± {_fmt(row.std_difference)} | "

@@ -108,3 +108,21 @@ def test_reporting_slice_on_two_datasets():
     assert catalog.load("figure6_pr_curves").axes[0].get_title() == "a"
     assert catalog.load("figure7_gan_losses").axes[0].get_title() == "a: SMOTified-GAN"
     assert catalog.load("critical_difference") is not None
+
+
+def test_one_repeat_reports_no_test_rather_than_a_meaningless_one():
+    from smotified_gan.pipelines.reporting.nodes import write_results_markdown
+
+    runs = pd.concat([per_run(d, m, 0.1 * i, repeats=1) for d in ("a", "b") for i, m in enumerate(METHODS)],
+                     ignore_index=True)
+    results = compile_results(GRID, *[summary(f) for _, f in runs.groupby(["dataset", "method"])])
+    data = describe_data(runs, {}, *[{"dataset": d, "rows": 200, "minority_rows": 50} for d in "ab"])
+    tests, ranks, friedman = significance_tests(runs, results, data, REPORTING)
+    assert tests["p_value"].isna().all() and not tests["significant"].any()
+    quality = pd.DataFrame(columns=["dataset", "method", "detection_auc", "ks_distance", "synthetic_rows",
+                                    "real_test_rows", "note"])
+    markdown = write_results_markdown(results, paper_comparison(results, REPORTING), tests, ranks, friedman, quality,
+                                      data, runs, {"repeats": 1, "test_size": 0.2, "seed": 42},
+                                      {"runs": 6, "seed": 100}, GRID)
+    assert "One repeat: there is no replicate to test with" in markdown and "Unit of replication" not in markdown
+    assert "| yes |" not in markdown
