@@ -142,21 +142,21 @@ class TrainedClassifiers:
 
 
 def train_classifiers(X: np.ndarray, y: np.ndarray, config: ClassifierConfig, seeds: list[int],
-                      feature_names: list[str] | None = None, repeats: list[int] | None = None) -> TrainedClassifiers:
+                      feature_names: list[str] | None = None, sets: list[int] | None = None) -> TrainedClassifiers:
     """Train one classifier per seed, all at once.
 
     ``X`` (rows, d) and ``y`` (rows,): every run trains on the same data. Or
     ``X`` (sets, rows, d) and ``y`` (sets, rows): several training sets of one
     size (the repeats of an experiment cell), run ``i`` training on set
-    ``repeats[i]``.
+    ``sets[i]``, which is also its ``repeats[i]`` in the result.
     """
     X = np.array(X, dtype=np.float32)  # writable copies: pandas 3 hands out read-only arrays
     y = np.array(y, dtype=np.float32)
     if X.ndim == 2:
         X, y = X[None], y[None]
-    repeats = list(repeats) if repeats is not None else [0] * len(seeds)
-    if len(repeats) != len(seeds) or not all(0 <= r < len(X) for r in repeats):
-        raise ValueError(f"repeats must give each of the {len(seeds)} runs one of the {len(X)} training sets")
+    sets = list(sets) if sets is not None else [0] * len(seeds)
+    if len(sets) != len(seeds) or not all(0 <= r < len(X) for r in sets):
+        raise ValueError(f"sets must give each of the {len(seeds)} runs one of the {len(X)} training sets")
     for data, labels in zip(X, y):
         if data.shape[0] == 0 or len(np.unique(labels)) < 2:
             raise ValueError(f"the training set needs rows of both classes, got {data.shape[0]} rows and classes "
@@ -166,7 +166,7 @@ def train_classifiers(X: np.ndarray, y: np.ndarray, config: ClassifierConfig, se
     model = StackedMLP(X.shape[2], config.hidden, seeds).to(device)
     optimiser = adam(model.parameters(), config.learning_rate)
     X_t, y_t = torch.as_tensor(X, device=device), torch.as_tensor(y, device=device)
-    sets = torch.as_tensor(repeats, dtype=torch.long, device=device)[:, None]
+    member_sets = torch.as_tensor(sets, dtype=torch.long, device=device)[:, None]
     orders = [torch.Generator().manual_seed(int(seed)) for seed in seeds]
     n = X.shape[1]
     history = np.zeros((config.epochs, runs))
@@ -178,8 +178,8 @@ def train_classifiers(X: np.ndarray, y: np.ndarray, config: ClassifierConfig, se
         for start in range(0, n, config.batch_size):
             index = permutations[:, start:start + config.batch_size]
             with autocast(device, config.precision):
-                outputs = model(X_t[sets, index]).float()
-            targets = y_t[sets, index]
+                outputs = model(X_t[member_sets, index]).float()
+            targets = y_t[member_sets, index]
             if config.loss == "mae":
                 per_run = (outputs - targets).abs().mean(dim=1)
             else:
@@ -192,7 +192,7 @@ def train_classifiers(X: np.ndarray, y: np.ndarray, config: ClassifierConfig, se
     model.cpu()
     return TrainedClassifiers(model=model, seeds=list(map(int, seeds)), config=config,
                               feature_names=list(feature_names or []), loss_history=history,
-                              seconds=time.perf_counter() - started, repeats=repeats)
+                              seconds=time.perf_counter() - started, repeats=sets)
 
 
 def concatenate(parts: list[TrainedClassifiers]) -> TrainedClassifiers:

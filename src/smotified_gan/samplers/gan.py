@@ -1,11 +1,12 @@
 """The GAN training loop, shared by the plain GAN and SMOTified-GAN.
 
 Generator input per step is a mini-batch: Gaussian noise for the plain GAN, or
-rows drawn from the first phase's synthetic rows for SMOTified-GAN. (The
-authors pushed all synthetic rows through G at every step, which costs
-O(N_synthetic) per step.) The discriminator sees real minority rows versus
-G(input). A step is ``d_steps`` discriminator steps then one generator step;
-BCE on logits.
+rows drawn from the first phase's synthetic rows for SMOTified-GAN; with
+``generator_input="all"``, every first-phase row at every step (the authors'
+loop, O(N_synthetic) per step). The discriminator sees real minority rows
+versus G(input). A step is ``d_steps`` discriminator steps then one generator
+step; BCE on logits. ``train_gans`` trains several independent GANs as one
+stack of networks; ``train_gan`` is the one-GAN case.
 """
 
 from __future__ import annotations

@@ -98,6 +98,10 @@ def test_every_repeat_is_resampled_with_its_own_seed_and_the_gans_trained_togeth
                                       alone.first_phase_rows_[1])
     smote_aug, smote_rows = smote_oversample(table, PARAMS, SMOTE_METHOD)
     assert smote_rows.groupby("repeat").size().tolist() == [75, 75]
+    # a slice holding only later repeats keeps their numbers in every output
+    later = table.assign(repeat=table["repeat"] + 3)
+    _, refined, first_phase, history, _ = gan_refine(later, PARAMS, 2, SG)
+    assert set(refined["repeat"]) == set(first_phase["repeat"]) == set(history["repeat"]) == {3, 4}
 
 
 def test_fitted_sampler_round_trips_through_its_catalog_dataset(tmp_path):

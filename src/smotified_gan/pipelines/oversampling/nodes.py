@@ -87,13 +87,13 @@ def resample_repeats(method: str | Mapping[str, Any], oversampling: Mapping[str,
     all repeats are fitted together (``fit_resample_many``: one stack of
     networks, the same rows as fitting them one by one up to rounding).
     """
-    repeats = split_repeats(train_set)
     from smotified_gan.samplers.base import BaseGANOverSampler, fit_resample_many
 
+    repeats = split_repeats(train_set)
     samplers = [build_sampler(method, {**oversampling, "random_state": int(oversampling["random_state"]) + r}, epochs)
                 for r, _ in repeats]
     if samplers[0] is None:
-        outputs = [(rows[feature_columns(rows)], rows[TARGET].to_numpy()) for _, rows in repeats]
+        outputs = [_xy(rows) for _, rows in repeats]
     elif isinstance(samplers[0], BaseGANOverSampler):
         outputs = fit_resample_many(samplers, [_xy(rows) for _, rows in repeats])
     else:
@@ -116,27 +116,33 @@ def smote_oversample(train_set: pd.DataFrame, oversampling: dict[str, Any],
     return augmented, synthetic
 
 
-def _histories(samplers: list, cell: dict[str, str] | None) -> pd.DataFrame:
+def _repeat_ids(train_set: pd.DataFrame) -> list[int]:
+    """The repeats of a table, in the order ``resample_repeats`` returns their samplers."""
+    return sorted(int(r) for r in train_set[REPEAT].unique()) if REPEAT in train_set.columns else [0]
+
+
+def _histories(samplers: list, repeats: list[int], cell: dict[str, str] | None) -> pd.DataFrame:
     """The samplers' loss histories with their ``repeat`` (and the cell's ``dataset`` and ``method``)."""
-    return pd.concat([s.history_.assign(**{REPEAT: r}, **(cell or {})) for r, s in enumerate(samplers)], ignore_index=True)
+    return pd.concat([s.history_.assign(**{REPEAT: r}, **(cell or {})) for r, s in zip(repeats, samplers)],
+                     ignore_index=True)
 
 
 def gan_generate(train_set: pd.DataFrame, oversampling: dict[str, Any], epochs: int, method: dict[str, Any],
                  cell: dict[str, str] | None = None):
     """The plain GAN baseline (G(noise)), per repeat: augmented set, synthetic rows, loss history, fitted samplers."""
     augmented, synthetic, samplers = resample_repeats(method, oversampling, epochs, train_set)
-    return augmented, synthetic, _histories(samplers, cell), samplers
+    return augmented, synthetic, _histories(samplers, _repeat_ids(train_set), cell), samplers
 
 
 def gan_refine(train_set: pd.DataFrame, oversampling: dict[str, Any], epochs: int, method: dict[str, Any],
                cell: dict[str, str] | None = None):
     """SMOTified-GAN (G(first-phase rows)), per repeat: augmented set, refined rows, first-phase rows, history, samplers."""
     augmented, refined, samplers = resample_repeats(method, oversampling, epochs, train_set)
-    features = feature_columns(train_set)
+    features, repeats = feature_columns(train_set), _repeat_ids(train_set)
     first = [pd.DataFrame(rows, columns=features).assign(**{TARGET: np.int8(label), REPEAT: repeat})
-             for repeat, sampler in enumerate(samplers) for label, rows in sampler.first_phase_rows_.items()]
+             for repeat, sampler in zip(repeats, samplers) for label, rows in sampler.first_phase_rows_.items()]
     first_phase_rows = pd.concat(first, ignore_index=True).astype({**{c: "float32" for c in features}, REPEAT: "int16"})
-    return augmented, refined, first_phase_rows, _histories(samplers, cell), samplers
+    return augmented, refined, first_phase_rows, _histories(samplers, repeats, cell), samplers
 
 
 def oversample_training_set(train_set: pd.DataFrame, method: dict[str, Any], oversampling: dict[str, Any],

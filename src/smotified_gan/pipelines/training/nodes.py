@@ -36,7 +36,7 @@ def train_classifier_runs(augmented_train: pd.DataFrame, training: dict[str, Any
         trained = train_classifiers(np.stack([rows[features].to_numpy() for _, rows in repeats]),
                                     np.stack([rows[TARGET].to_numpy() for _, rows in repeats]), config,
                                     [seed for r, _ in repeats for seed in run_seeds(training, r)], features,
-                                    [index for index, _ in enumerate(repeats) for _ in range(int(training["runs"]))])
+                                    sets=[index for index, _ in enumerate(repeats) for _ in range(int(training["runs"]))])
         trained.repeats = [r for r, _ in repeats for _ in range(int(training["runs"]))]
     else:
         parts = [train_classifiers(rows[features].to_numpy(), rows[TARGET].to_numpy(), config, run_seeds(training, r),
