@@ -108,8 +108,39 @@ def test_grid_on_dask_survives_a_killed_worker_and_resumes(grid_project):
         again = run_grid(grid_project, env="gridtest", client=dask_client, tracking_uri=server.uri, progress=lambda _: None)
         assert sorted(again.skipped) == CELLS and again.completed == [] and again.ok
         assert cell_runs(mlflow, again.parent_run_id) == []
+
+        # other settings (`kedro grid run --params`): the cells that read them run again, the others are skipped
+        changed = run_grid(grid_project, env="gridtest", client=dask_client, tracking_uri=server.uri,
+                           params={"training": {"classifier_epochs": {"yeast": 2}}}, progress=lambda _: None)
+        yeast = [cell for cell in CELLS if cell.startswith("yeast.")]
+        assert sorted(changed.completed) == yeast and sorted(changed.skipped) == sorted(set(CELLS) - set(yeast))
+        rerun = cell_runs(mlflow, changed.parent_run_id)
+        assert sorted(r.data.tags["grid.cell"] for r in rerun if r.info.status == "FINISHED") == yeast
+        assert {r.data.tags["grid.config"] for r in rerun}.isdisjoint(
+            r.data.tags["grid.config"] for r in runs if r.data.tags["grid.cell"] in yeast)
     finally:
         dask_client.close()
         cluster.close()
         server.stop()
     assert server.process.poll() is not None  # the server was stopped
+
+
+def test_a_cells_fingerprint_changes_with_what_it_reads_and_only_that(grid_project):
+    from smotified_gan.grid_runner import _project_state, cell_fingerprint
+
+    def fingerprints(params=None):
+        _, parameters, _, cells, prepare = _project_state(grid_project, {"env": "gridtest", "conf_source": None,
+                                                                         "runtime_params": params})
+        return {cell: cell_fingerprint(parameters, cells, prepare, *cell.split(".")) for cell in CELLS}
+
+    base = fingerprints()
+    assert len(set(base.values())) == len(CELLS)
+    assert fingerprints() == base
+    # another dataset's epochs, or a dataset added to the grid, leave a cell's fingerprint alone
+    assert fingerprints({"oversampling": {"gan_epochs": {"yeast": 7}}, "grid": {"datasets": ["ecoli", "yeast", "wine"]},
+                         "training": {"classifier_epochs": {"wine": 2}}})["ecoli.gan"] == base["ecoli.gan"]
+    # yeast's GAN epochs: read by yeast's GAN cells, not by yeast.none (which runs no sampler)
+    changed = fingerprints({"oversampling": {"gan_epochs": {"yeast": 7}}})
+    assert {c for c in CELLS if changed[c] != base[c]} == {"yeast.smote", "yeast.gan", "yeast.smotified_gan"}
+    # the split is read by the dataset's preparation: every cell of every dataset
+    assert all(a != b for a, b in zip(fingerprints({"split": {"test_size": 0.3}}).values(), base.values(), strict=True))

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import click
+from kedro.framework.cli.project import CONF_SOURCE_HELP, PARAMS_ARG_HELP
+from kedro.framework.cli.utils import _split_params, validate_conf_source
 
 
 @click.group(name="smotified_gan")
@@ -27,16 +29,19 @@ def grid() -> None:
 @click.option("--tracking-uri", default=None, metavar="URI",
               help="An MLflow tracking server every worker reaches; default: one started on 127.0.0.1 over mlflow.db.")
 @click.option("--retries", default=2, show_default=True, help="Times a failing cell is run again.")
-def run(env, scheduler, workers, tracking_uri, retries) -> None:
+@click.option("--conf-source", callback=validate_conf_source, help=CONF_SOURCE_HELP + " As for `kedro run`.")
+@click.option("--params", type=click.UNPROCESSED, default="", callback=_split_params,
+              help=PARAMS_ARG_HELP + " As for `kedro run`; every session of the grid gets them.")
+def run(env, scheduler, workers, tracking_uri, retries, conf_source, params) -> None:
     """Run every (dataset, method) cell as its own Kedro session on Dask, then the report.
 
-    Cells already complete (outputs present, MLflow run FINISHED) are skipped.
+    Cells already complete under the same settings (outputs present, MLflow run FINISHED) are skipped.
     """
     from smotified_gan.grid_runner import run_grid
 
     logging.getLogger("smotified_gan").setLevel(logging.INFO)
     result = run_grid(Path.cwd(), env=env, scheduler=scheduler, workers=workers, tracking_uri=tracking_uri,
-                      retries=retries, progress=click.echo)
+                      retries=retries, conf_source=conf_source, params=params, progress=click.echo)
     click.echo(f"grid: {len(result.completed)} cells run, {len(result.skipped)} skipped, {len(result.failed)} failed "
                f"in {result.seconds:.0f} s; MLflow parent run {result.parent_run_id} (experiment smotified_gan_grid)")
     sys.exit(0 if result.ok else 1)

@@ -7,10 +7,12 @@ evaluation of that namespace only), inside an MLflow run that is a child of
 one parent run per invocation. The gathering step is the project's own
 ``reporting`` pipeline, so the report is the same as ``kedro run``'s.
 
-Resumable: a cell whose outputs exist and whose MLflow run FINISHED is
-skipped. A failing cell is retried (Dask ``retries``) and reported; the others
-go on. A worker that dies mid-cell loses only that cell: Dask runs it again
-elsewhere, and its orphaned MLflow run is marked KILLED.
+Resumable: a cell whose outputs exist and whose MLflow run FINISHED under
+the same settings (``cell_fingerprint``: every parameter the cell reads) is
+skipped; change a setting and the cells that read it run again. A failing
+cell is retried (Dask ``retries``) and reported; the others go on. A worker
+that dies mid-cell loses only that cell: Dask runs it again elsewhere, and its
+orphaned MLflow run is marked KILLED.
 
 Workers must see the project at the same path (one machine, or a shared
 filesystem) and reach the tracking server. Parallel writers never share a
@@ -20,6 +22,8 @@ SQLite file: they all talk to one ``mlflow server``, started here on
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import socket
@@ -92,9 +96,10 @@ class TrackingServer:
 
 # -- what runs on a worker ---------------------------------------------------------------------------
 
-def _kedro_run_as_child(project: str, env: str | None, tracking_uri: str, experiment_id: str, parent_id: str,
+def _kedro_run_as_child(project: str, session: dict[str, Any], tracking_uri: str, experiment_id: str, parent_id: str,
                         run_name: str, tags: dict[str, str], **run_args: Any) -> str:
-    """One isolated KedroSession inside a child MLflow run; returns the run id (FAILED if the session raised)."""
+    """One isolated KedroSession (``session``: its env, conf_source, runtime_params) inside a child MLflow run;
+    returns the run id (FAILED if the session raised)."""
     import mlflow
     from kedro.framework.session import KedroSession
     from kedro.framework.startup import bootstrap_project
@@ -110,8 +115,8 @@ def _kedro_run_as_child(project: str, env: str | None, tracking_uri: str, experi
     run = mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags={"mlflow.parentRunId": parent_id, **tags})
     status = "FAILED"
     try:
-        with KedroSession.create(project_path=Path(project), env=env) as session:
-            session.run(**run_args)
+        with KedroSession.create(project_path=Path(project), **session) as kedro_session:
+            kedro_session.run(**run_args)
         status = "FINISHED"
     finally:
         while mlflow.active_run():  # kedro-mlflow may have re-entered the same run at node level
@@ -119,22 +124,22 @@ def _kedro_run_as_child(project: str, env: str | None, tracking_uri: str, experi
     return run.info.run_id
 
 
-def prepare_dataset(project: str, env: str | None, dataset: str, tracking_uri: str, experiment_id: str,
+def prepare_dataset(project: str, session: dict[str, Any], dataset: str, tracking_uri: str, experiment_id: str,
                     parent_id: str) -> str:
     """Ingestion and preprocessing of one dataset (the cells of that dataset wait for it)."""
-    return _kedro_run_as_child(project, env, tracking_uri, experiment_id, parent_id, f"prepare {dataset}",
-                               {"grid.stage": "prepare", "grid.dataset": dataset, "grid.env": str(env)},
+    return _kedro_run_as_child(project, session, tracking_uri, experiment_id, parent_id, f"prepare {dataset}",
+                               {"grid.stage": "prepare", "grid.dataset": dataset, "grid.env": str(session["env"])},
                                pipeline_names=PREPARE_PIPELINES, namespaces=[dataset])
 
 
-def run_cell(project: str, env: str | None, dataset: str, method: str, tracking_uri: str, experiment_id: str,
+def run_cell(project: str, session: dict[str, Any], dataset: str, method: str, tracking_uri: str, experiment_id: str,
              parent_id: str, tags: dict[str, str]) -> dict[str, Any]:
     """Oversampling, training and evaluation of one (dataset, method) cell, as its own Kedro session."""
     started = time.perf_counter()
     cell = f"{dataset}.{method}"
-    run_id = _kedro_run_as_child(project, env, tracking_uri, experiment_id, parent_id, cell,
+    run_id = _kedro_run_as_child(project, session, tracking_uri, experiment_id, parent_id, cell,
                                  {"grid.stage": "cell", "grid.cell": cell, "grid.dataset": dataset,
-                                  "grid.method": method, "grid.env": str(env), **tags},
+                                  "grid.method": method, "grid.env": str(session["env"]), **tags},
                                  pipeline_names=CELL_PIPELINES, namespaces=[cell])
     return {"cell": cell, "run_id": run_id, "seconds": time.perf_counter() - started}
 
@@ -156,8 +161,8 @@ class GridResult:
         return not self.failed and self.report_run_id is not None
 
 
-def _project_state(project: Path, env: str | None):
-    """The grid, the seeds and a catalog of the environment, read the way `kedro run` reads them."""
+def _project_state(project: Path, session: dict[str, Any]):
+    """The grid, the parameters, a catalog and the cell and preparation pipelines, read the way `kedro run` reads them."""
     from kedro.framework.project import pipelines
     from kedro.framework.session import KedroSession
     from kedro.framework.startup import bootstrap_project
@@ -165,12 +170,36 @@ def _project_state(project: Path, env: str | None):
     from smotified_gan.pipelines import grid as experiment_grid
 
     bootstrap_project(project)
-    with KedroSession.create(project_path=project, env=env) as session:
-        context = session.load_context()
+    with KedroSession.create(project_path=project, **session) as kedro_session:
+        context = kedro_session.load_context()
         parameters = context.config_loader["parameters"]
         grid = experiment_grid.Grid.from_parameters(parameters)
-        cell_pipeline = sum((pipelines[name] for name in CELL_PIPELINES[1:]), pipelines[CELL_PIPELINES[0]])
-        return grid, parameters, context.catalog, cell_pipeline
+        cell_pipeline, prepare_pipeline = (sum((pipelines[name] for name in names[1:]), pipelines[names[0]])
+                                           for names in (CELL_PIPELINES, PREPARE_PIPELINES))
+        return grid, parameters, context.catalog, cell_pipeline, prepare_pipeline
+
+
+def cell_fingerprint(parameters: dict, cell_pipeline, prepare_pipeline, dataset: str, method: str) -> str:
+    """A digest of every parameter the cell's nodes and its dataset's preparation read, so that a cell run under
+    other settings is not taken for complete. Entries keyed by another dataset's id (another dataset's
+    epochs, say) are left out: adding a dataset to the grid does not make the others run again."""
+    others = set(parameters.get("datasets") or {}) - {dataset}
+
+    def own(value):
+        if isinstance(value, dict):
+            return {key: own(item) for key, item in value.items() if key not in others}
+        return value
+
+    read = {}
+    for pipeline, namespace in ((cell_pipeline, f"{dataset}.{method}"), (prepare_pipeline, dataset)):
+        for name in pipeline.only_nodes_with_namespaces([namespace]).inputs():
+            if name.startswith("params:"):
+                value = parameters
+                for key in name.removeprefix("params:").split("."):
+                    value = value[key]
+                read[name] = own(value)
+    text = json.dumps(read, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _seeds(parameters: dict) -> str:
@@ -198,9 +227,13 @@ def _finished_cells(client, experiment_id: str, env: str | None) -> dict[str, li
 
 
 def run_grid(project: Path, env: str | None = None, client=None, scheduler: str | None = None, workers: int = 2,
-             tracking_uri: str | None = None, retries: int = 2,
-             progress: Callable[[str], None] = logger.info) -> GridResult:
-    """Run every cell of the environment's grid on Dask, then the report; see the module docstring."""
+             tracking_uri: str | None = None, retries: int = 2, conf_source: str | None = None,
+             params: dict[str, Any] | None = None, progress: Callable[[str], None] = logger.info) -> GridResult:
+    """Run every cell of the environment's grid on Dask, then the report; see the module docstring.
+
+    ``conf_source`` and ``params`` are ``kedro run``'s ``--conf-source`` and ``--params``: every session of
+    the grid (preparation, cells, report) is created with them.
+    """
     from dask.distributed import Client, LocalCluster
     from mlflow import MlflowClient
 
@@ -209,7 +242,10 @@ def run_grid(project: Path, env: str | None = None, client=None, scheduler: str 
     started = time.perf_counter()
     project = Path(project).resolve()
     (project / "logs").mkdir(exist_ok=True)
-    grid, parameters, catalog, cell_pipeline = _project_state(project, env)
+    session = {"env": env, "conf_source": conf_source, "runtime_params": params or None}
+    grid, parameters, catalog, cell_pipeline, prepare_pipeline = _project_state(project, session)
+    fingerprints = {f"{d}.{m}": cell_fingerprint(parameters, cell_pipeline, prepare_pipeline, d, m)
+                    for d, m in grid.cells()}
     server = None if tracking_uri else TrackingServer(project).start()
     tracking_uri = tracking_uri or server.uri
     own_client = client is None
@@ -229,19 +265,21 @@ def run_grid(project: Path, env: str | None = None, client=None, scheduler: str 
         history = _finished_cells(mlflow_client, experiment_id, env)
         cells = [f"{d}.{m}" for d, m in grid.cells()]
         skipped = [cell for cell in cells
-                   if any(r.info.status == "FINISHED" for r in history.get(cell, []))
+                   if any(r.info.status == "FINISHED" and r.data.tags.get("grid.config") == fingerprints[cell]
+                          for r in history.get(cell, []))
                    and _cell_outputs_exist(catalog, cell_pipeline, cell)]
         todo = [(d, m) for d, m in grid.cells() if f"{d}.{m}" not in skipped]
         progress(f"grid: {len(cells)} cells, {len(skipped)} already complete (skipped), {len(todo)} to run "
                  f"on {len(client.scheduler_info()['workers'])} worker(s); MLflow parent run {parent_id} on {tracking_uri}")
         common = {"tracking_uri": tracking_uri, "experiment_id": experiment_id, "parent_id": parent_id}
         # every dataset is prepared before any cell starts: no cell reads a split while it is being written
-        preparing = {client.submit(prepare_dataset, str(project), env, dataset, **common, retries=retries, pure=False,
-                                   key=f"prepare-{dataset}-{parent_id[:8]}"): dataset
+        preparing = {client.submit(prepare_dataset, str(project), session, dataset, **common, retries=retries,
+                                   pure=False, key=f"prepare-{dataset}-{parent_id[:8]}"): dataset
                      for dataset in dict.fromkeys(d for d, _ in todo)}
         unprepared = _collect(preparing, progress, "dataset", retries)
         tags = {"grid.seeds": _seeds(parameters), "git_commit": commit}
-        futures = {client.submit(run_cell, str(project), env, dataset, method, **common, tags=tags, retries=retries,
+        futures = {client.submit(run_cell, str(project), session, dataset, method, **common,
+                                 tags={**tags, "grid.config": fingerprints[f"{dataset}.{method}"]}, retries=retries,
                                  pure=False, key=f"cell-{dataset}.{method}-{parent_id[:8]}"): f"{dataset}.{method}"
                    for dataset, method in todo if dataset not in unprepared}
         failed = {f"{d}.{m}": f"dataset {d} could not be prepared: {unprepared[d]}" for d, m in todo if d in unprepared}
@@ -250,7 +288,7 @@ def run_grid(project: Path, env: str | None = None, client=None, scheduler: str 
         _mark_orphans_killed(mlflow_client, experiment_id, env, parent_id)
         report_run_id = None
         if not failed:
-            report_run_id = _kedro_run_as_child(str(project), env, tracking_uri, experiment_id, parent_id, "report",
+            report_run_id = _kedro_run_as_child(str(project), session, tracking_uri, experiment_id, parent_id, "report",
                                                 {"grid.stage": "report", "grid.env": str(env)},
                                                 pipeline_names=["reporting"])
             progress(f"grid: report written (MLflow run {report_run_id})")
