@@ -1,0 +1,99 @@
+"""Wall time of the 9-dataset grid: `kedro run` against `kedro grid run` on 1 and 2 Dask workers.
+
+    .venv/bin/python bench/grid_speedup.py --raw-from ../shared/datasets     # 9 datasets, 1 repeat
+    .venv/bin/python bench/grid_speedup.py --repeats 5 --modes run grid-2
+
+The 9 datasets are the 7 packaged ones plus Spambase and Shuttle, whose files a
+user places in data/01_raw/ by hand after downloading them (`--raw-from DIR`
+copies spambase.data, shuttle.trn and shuttle.tst from DIR, as that user
+would). Each mode runs in its own environment of a scratch configuration
+(`--conf-source`: conf/base plus one env per mode, each with its own data root
+in a temporary folder), so no mode skips work another one did, and nothing
+under data/ is overwritten. MLflow runs go to the project's store as usual.
+
+Prints each mode's wall time, the ratio to `kedro run`, and the largest
+difference in F1 mean between the modes' results.csv (same seeds, so the work
+is the same; only thread counts differ: a Dask worker runs torch on 1 thread).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+PROJECT = Path(__file__).resolve().parents[1]
+KEDRO = str(Path(sys.executable).parent / "kedro")
+PACKAGED = ["abalone", "ecoli", "ionosphere", "pageblocks", "poker", "wine", "yeast"]
+PLACED = {"spambase": ["spambase.data"], "shuttle": ["shuttle.trn", "shuttle.tst"]}
+MODES = {"run": [KEDRO, "run"], "grid-1": [KEDRO, "grid", "run", "--workers", "1"],
+         "grid-2": [KEDRO, "grid", "run", "--workers", "2"]}
+
+
+def place_raw_files(source: Path | None) -> None:
+    raw = PROJECT / "data" / "01_raw"
+    for dataset, names in PLACED.items():
+        for name in names:
+            if not (raw / name).exists():
+                if source is None or not (source / name).exists():
+                    sys.exit(f"{dataset}: data/01_raw/{name} is missing; download it (README, 'Datasets') or pass "
+                             f"--raw-from with a folder holding {', '.join(names)}")
+                raw.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source / name, raw / name)
+
+
+def scratch_configuration(root: Path, modes: list[str], repeats: int) -> Path:
+    conf = root / "conf"
+    shutil.copytree(PROJECT / "conf" / "base", conf / "base")
+    for mode in modes:
+        env = conf / f"bench_{mode.replace('-', '_')}"
+        env.mkdir()
+        (env / "globals.yml").write_text(yaml.safe_dump({"data_root": str(root / f"data_{mode}")}))
+        (env / "parameters.yml").write_text(yaml.safe_dump(
+            {"grid": {"datasets": PACKAGED + list(PLACED)}, "split": {"repeats": repeats}}))
+    return conf
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--raw-from", type=Path, default=None, help="folder to copy Spambase and Shuttle files from")
+    parser.add_argument("--repeats", type=int, default=1, help="split.repeats (default 1: the run takes minutes)")
+    parser.add_argument("--modes", nargs="+", choices=list(MODES), default=list(MODES))
+    args = parser.parse_args()
+    place_raw_files(args.raw_from.resolve() if args.raw_from else None)
+    with tempfile.TemporaryDirectory(prefix="grid_speedup_") as scratch:
+        root = Path(scratch)
+        conf = scratch_configuration(root, args.modes, args.repeats)
+        seconds, results = {}, {}
+        for mode in args.modes:
+            env = f"bench_{mode.replace('-', '_')}"
+            command = [*MODES[mode], "--conf-source", str(conf), "--env", env]
+            print(f"{mode}: {' '.join(command[1:])}", flush=True)
+            started = time.perf_counter()
+            done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True)
+            seconds[mode] = time.perf_counter() - started
+            if done.returncode != 0:
+                sys.exit(f"{mode} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+            results[mode] = pd.read_csv(root / f"data_{mode}" / "08_reporting" / "results.csv")
+            print(f"  {seconds[mode]:.1f} s ({seconds[mode] / 60:.1f} min)", flush=True)
+    print(f"\n9 datasets x 4 methods = 36 cells, {args.repeats} repeat(s) x 30 runs each")
+    reference = args.modes[0]
+    for mode in args.modes:
+        print(f"  {mode:8s} {seconds[mode]:8.1f} s   {seconds[reference] / seconds[mode]:.2f}x the speed of {reference}")
+    for mode in args.modes[1:]:
+        f1 = [results[name].query("metric == 'f1'") for name in (reference, mode)]
+        merged = f1[0].merge(f1[1], on=["dataset", "method"], suffixes=("_a", "_b"))
+        difference = (merged["repeat_mean_a"] - merged["repeat_mean_b"]).abs()
+        print(f"  F1 mean, {mode} vs {reference}: largest difference {difference.max():.3f} over {len(merged)} cells "
+              f"(mean {difference.mean():.4f})")
+
+
+if __name__ == "__main__":
+    main()
