@@ -144,3 +144,17 @@ def test_a_cells_fingerprint_changes_with_what_it_reads_and_only_that(grid_proje
     assert {c for c in CELLS if changed[c] != base[c]} == {"yeast.smote", "yeast.gan", "yeast.smotified_gan"}
     # the split is read by the dataset's preparation: every cell of every dataset
     assert all(a != b for a, b in zip(fingerprints({"split": {"test_size": 0.3}}).values(), base.values(), strict=True))
+
+
+def test_kedro_grid_run_parses_params_and_conf_source_as_kedro_run_does(tmp_path):
+    import click
+
+    from smotified_gan.cli import cli
+
+    command = cli.commands["grid"].commands["run"]
+    context = command.make_context("run", ["--params", "split.repeats=1,training.runs=3,grid.env=x",
+                                           "--conf-source", str(tmp_path)])
+    assert context.params["params"] == {"split": {"repeats": 1}, "training": {"runs": 3}, "grid": {"env": "x"}}
+    assert context.params["conf_source"] == str(tmp_path)
+    with pytest.raises(click.UsageError, match="must contain a key and a value"):
+        command.make_context("run", ["--params", "split.repeats"])
