@@ -31,15 +31,21 @@ import yaml
 
 PROJECT = Path(__file__).resolve().parents[1]
 KEDRO = str(Path(sys.executable).parent / "kedro")
-PACKAGED = ["abalone", "ecoli", "ionosphere", "pageblocks", "poker", "wine", "yeast"]
-PLACED = {"spambase": ["spambase.data"], "shuttle": ["shuttle.trn", "shuttle.tst"]}
+PLACED = ("spambase", "shuttle")  # downloaded datasets added to the packaged grid of conf/base
 MODES = {"run": [KEDRO, "run"], "grid-1": [KEDRO, "grid", "run", "--workers", "1"],
          "grid-2": [KEDRO, "grid", "run", "--workers", "2"]}
 
 
+def base_config(name: str) -> dict:
+    return yaml.safe_load((PROJECT / "conf" / "base" / name).read_text())
+
+
 def place_raw_files(source: Path | None) -> None:
+    """Copy the placed datasets' files (their names as in conf/base/catalog_raw.yml) into data/01_raw."""
     raw = PROJECT / "data" / "01_raw"
-    for dataset, names in PLACED.items():
+    catalog = base_config("catalog_raw.yml")
+    for dataset in PLACED:
+        names = [Path(part["filepath"]).name for part in catalog[f"{dataset}.raw"]["parts"].values()]
         for name in names:
             if not (raw / name).exists():
                 if source is None or not (source / name).exists():
@@ -50,6 +56,7 @@ def place_raw_files(source: Path | None) -> None:
 
 
 def scratch_configuration(root: Path, modes: list[str], repeats: int) -> Path:
+    datasets = base_config("parameters_grid.yml")["grid"]["datasets"] + list(PLACED)
     conf = root / "conf"
     shutil.copytree(PROJECT / "conf" / "base", conf / "base")
     for mode in modes:
@@ -57,7 +64,7 @@ def scratch_configuration(root: Path, modes: list[str], repeats: int) -> Path:
         env.mkdir()
         (env / "globals.yml").write_text(yaml.safe_dump({"data_root": str(root / f"data_{mode}")}))
         (env / "parameters.yml").write_text(yaml.safe_dump(
-            {"grid": {"datasets": PACKAGED + list(PLACED)}, "split": {"repeats": repeats}}))
+            {"grid": {"datasets": datasets}, "split": {"repeats": repeats}}))
     return conf
 
 
@@ -83,7 +90,8 @@ def main() -> None:
                 sys.exit(f"{mode} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
             results[mode] = pd.read_csv(root / f"data_{mode}" / "08_reporting" / "results.csv")
             print(f"  {seconds[mode]:.1f} s ({seconds[mode] / 60:.1f} min)", flush=True)
-    print(f"\n9 datasets x 4 methods = 36 cells, {args.repeats} repeat(s) x 30 runs each")
+    print(f"\nthe packaged grid + {', '.join(PLACED)}, {args.repeats} repeat(s) x "
+          f"{base_config('parameters_training.yml')['training']['runs']} runs per cell")
     reference = args.modes[0]
     for mode in args.modes:
         print(f"  {mode:8s} {seconds[mode]:8.1f} s   {seconds[reference] / seconds[mode]:.2f}x the speed of {reference}")
