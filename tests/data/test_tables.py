@@ -23,6 +23,13 @@ def test_builds_label_target_and_types():
     assert (card["rows"], card["features"], card["minority_rows"], card["minority_pct"]) == (8, 2, 6, 75.0)
 
 
+def test_integer_columns_stay_integers_and_numeric_text_becomes_numbers():
+    spec = {**SPEC, "expected": {}}
+    table = build_labelled_table(frame(age=[30, 41, 52, 63, 24, 35, 46, 57], visits=list("12345678")), spec, "toy")
+    assert table["age"].dtype == "int64" and table["visits"].dtype == "int64" and table["x"].dtype == "float64"
+    assert table["visits"].tolist() == [1, 2, 3, 4, 5, 6, 7, 8]
+
+
 def test_max_rule_for_numeric_labels():
     spec = {**SPEC, "minority": {"max": 7}, "expected": {}, "min_minority_rows": 1}
     table = build_labelled_table(frame(Class=[3, 7, 8, 9, 10, 11, 12, 13]), spec, "rings")

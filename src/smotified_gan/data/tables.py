@@ -79,7 +79,9 @@ def build_labelled_table(frame: pd.DataFrame, spec: Mapping[str, Any], dataset: 
         if column in categorical:
             values = values.astype("str").str.strip()
         else:
-            values = to_numeric_column(values, column=str(column), source=where).astype("float64")
+            values = to_numeric_column(values, column=str(column), source=where)
+            # integers stay integers (a production model's input contract records each raw column's type)
+            values = values.astype("int64" if pd.api.types.is_integer_dtype(values) else "float64")
         nan_rows = values.isna() | (values == "nan") if column in categorical else values.isna()
         if nan_rows.any():
             raise DataValidationError(
