@@ -12,7 +12,7 @@ import pytest
 import yaml
 from mlflow import MlflowClient
 
-from smotified_gan.grid_runner import EXPERIMENT, TrackingServer, run_grid
+from smotified_gan.runner import EXPERIMENT, TrackingServer, run_grid
 
 GRID = {
     "grid": {"datasets": ["ecoli", "yeast"]},
@@ -126,7 +126,8 @@ def test_grid_on_dask_survives_a_killed_worker_and_resumes(grid_project):
 
 
 def test_a_cells_fingerprint_changes_with_what_it_reads_and_only_that(grid_project):
-    from smotified_gan.grid_runner import _project_state, cell_fingerprint
+    from smotified_gan.runner.execute import _project_state
+    from smotified_gan.runner.plan import cell_fingerprint
 
     def fingerprints(params=None):
         _, parameters, _, cells, prepare = _project_state(grid_project, {"env": "gridtest", "conf_source": None,

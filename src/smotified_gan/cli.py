@@ -37,7 +37,7 @@ def run(env, scheduler, workers, tracking_uri, retries, conf_source, params) -> 
 
     Cells already complete under the same settings (outputs present, MLflow run FINISHED) are skipped.
     """
-    from smotified_gan.grid_runner import run_grid
+    from smotified_gan.runner import run_grid
 
     logging.getLogger("smotified_gan").setLevel(logging.INFO)
     result = run_grid(Path.cwd(), env=env, scheduler=scheduler, workers=workers, tracking_uri=tracking_uri,

@@ -1,0 +1,317 @@
+"""Run a planned grid on Dask: one isolated Kedro session per cell inside one MLflow child run, then the report.
+
+Resumable: a cell whose outputs exist and whose MLflow run FINISHED under the
+same settings is skipped (``plan.plan_grid``). A failing cell is retried
+(Dask ``retries``) and reported; the others go on. A worker that dies mid-cell
+loses only that cell: Dask runs it again elsewhere, and its orphaned MLflow
+run is marked KILLED. Workers must see the project at the same path (one
+machine, or a shared filesystem) and reach the tracking server.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from smotified_gan.runner.plan import (
+    CELL_PIPELINES,
+    PREPARE_PIPELINES,
+    CellPlan,
+    cell_fingerprint,
+    estimated_cost,
+    plan_grid,
+    seeds_tag,
+)
+from smotified_gan.runner.tracking import TrackingServer
+
+logger = logging.getLogger(__name__)
+EXPERIMENT = "smotified_gan_grid"
+
+
+# -- what runs on a worker ---------------------------------------------------------------------------
+
+def _kedro_run_as_child(project: str, session: dict[str, Any], tracking_uri: str, experiment_id: str, parent_id: str,
+                        run_name: str, tags: dict[str, str], **run_args: Any) -> str:
+    """One isolated KedroSession (``session``: its env, conf_source, runtime_params) inside a child MLflow run;
+    returns the run id (FAILED if the session raised)."""
+    import mlflow
+    from kedro.framework.session import KedroSession
+    from kedro.framework.startup import bootstrap_project
+
+    os.environ["MLFLOW_TRACKING_URI"] = tracking_uri
+    for name in ("MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_RUN_ID"):  # left by an earlier session
+        os.environ.pop(name, None)
+    mlflow.set_tracking_uri(tracking_uri)
+    while mlflow.active_run():  # a worker process runs one task after another
+        mlflow.end_run()
+    mlflow.set_experiment(experiment_id=experiment_id)
+    bootstrap_project(Path(project))
+    run = mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags={"mlflow.parentRunId": parent_id, **tags})
+    status = "FAILED"
+    try:
+        with KedroSession.create(project_path=Path(project), **session) as kedro_session:
+            kedro_session.run(**run_args)
+        status = "FINISHED"
+    finally:
+        while mlflow.active_run():  # kedro-mlflow may have re-entered the same run at node level
+            mlflow.end_run(status)
+    return run.info.run_id
+
+
+def prepare_dataset(project: str, session: dict[str, Any], dataset: str, tracking_uri: str, experiment_id: str,
+                    parent_id: str) -> str:
+    """Ingestion and preprocessing of one dataset (the cells of that dataset wait for it)."""
+    return _kedro_run_as_child(project, session, tracking_uri, experiment_id, parent_id, f"prepare {dataset}",
+                               {"grid.stage": "prepare", "grid.dataset": dataset, "grid.env": str(session["env"])},
+                               pipeline_names=PREPARE_PIPELINES, namespaces=[dataset])
+
+
+def run_cell(project: str, session: dict[str, Any], cell: CellPlan, tracking_uri: str, experiment_id: str,
+             parent_id: str, tags: dict[str, str]) -> dict[str, Any]:
+    """Oversampling, training and evaluation of one (dataset, method) cell, as its own Kedro session."""
+    started = time.perf_counter()
+    run_id = _kedro_run_as_child(project, session, tracking_uri, experiment_id, parent_id, cell.name,
+                                 {"grid.stage": "cell", "grid.cell": cell.name, "grid.dataset": cell.dataset,
+                                  "grid.method": cell.method, "grid.env": str(session["env"]),
+                                  "grid.config": cell.fingerprint, **tags},
+                                 pipeline_names=CELL_PIPELINES, namespaces=[cell.name])
+    return {"cell": cell.name, "run_id": run_id, "seconds": time.perf_counter() - started}
+
+
+# -- the driver ----------------------------------------------------------------------------------------
+
+@dataclass
+class GridResult:
+    parent_run_id: str
+    cells: list[str]
+    skipped: list[str]
+    completed: list[str]
+    failed: dict[str, str]
+    report_run_id: str | None
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and self.report_run_id is not None
+
+
+@dataclass
+class Progress:
+    """'k/n cells done, ... s elapsed, about ... s left' lines, one per finished cell."""
+
+    total: int
+    emit: Callable[[str], None]
+    started: float = 0.0
+    done: int = 0
+    failed: int = 0
+
+    def __post_init__(self):
+        self.started = self.started or time.perf_counter()
+
+    def finished(self, failed: bool) -> None:
+        self.done, self.failed = self.done + 1, self.failed + int(failed)
+        elapsed = time.perf_counter() - self.started
+        left = elapsed / self.done * (self.total - self.done)
+        self.emit(f"grid: {self.done}/{self.total} cells done ({self.failed} failed), {elapsed:.0f} s elapsed, "
+                  f"about {left:.0f} s left")
+
+
+def _project_state(project: Path, session: dict[str, Any]):
+    """The grid, the parameters, a catalog and the cell and preparation pipelines, read the way `kedro run` reads them."""
+    from kedro.framework.project import pipelines
+    from kedro.framework.session import KedroSession
+    from kedro.framework.startup import bootstrap_project
+
+    from smotified_gan.pipelines import grid as experiment_grid
+
+    bootstrap_project(project)
+    with KedroSession.create(project_path=project, **session) as kedro_session:
+        context = kedro_session.load_context()
+        parameters = context.config_loader["parameters"]
+        grid = experiment_grid.Grid.from_parameters(parameters)
+        cell_pipeline, prepare_pipeline = (sum((pipelines[name] for name in names[1:]), pipelines[names[0]])
+                                           for names in (CELL_PIPELINES, PREPARE_PIPELINES))
+        return grid, parameters, context.catalog, cell_pipeline, prepare_pipeline
+
+
+def _cell_runs(client, experiment_id: str, env: str | None) -> dict[str, list]:
+    """Every MLflow run of every cell of this environment, whatever its status."""
+    runs = client.search_runs([experiment_id], filter_string=f"tags.`grid.stage` = 'cell' and tags.`grid.env` = '{env}'",
+                              max_results=5000)
+    by_cell: dict[str, list] = {}
+    for run in runs:
+        by_cell.setdefault(run.data.tags["grid.cell"], []).append(run)
+    return by_cell
+
+
+def _outputs_exist(catalog, cell_pipeline) -> Callable[[str], bool]:
+    def exist(cell: str) -> bool:
+        outputs = cell_pipeline.only_nodes_with_namespaces([cell]).outputs()
+        return all(catalog.exists(name) for name in outputs if not name.endswith("mlflow_metrics"))
+    return exist
+
+
+@contextmanager
+def _dask_client(client, scheduler: str | None, workers: int, threads: int | None, connect_timeout: float = 30):
+    """The caller's client as it is, or one of our own (a LocalCluster unless ``scheduler``), closed on the way out."""
+    if client is not None:
+        yield client
+        return
+    from dask.distributed import Client, LocalCluster
+
+    with ExitStack() as stack:
+        if scheduler:
+            try:
+                remote = Client(scheduler, timeout=connect_timeout)
+            except OSError as error:
+                raise ConnectionError(f"the Dask scheduler at {scheduler} did not answer within {connect_timeout:.0f} s "
+                                      f"({error}); nothing was run") from error
+            yield stack.enter_context(remote)
+            return
+        env = {"OMP_NUM_THREADS": str(threads)} if threads else {}
+        cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                                   dashboard_address=None, env=env))
+        yield stack.enter_context(Client(cluster))
+
+
+def worker_threads(workers: int, scheduler: str | None) -> int | None:
+    """Each local worker's share of this machine's cores (torch threads); a remote worker keeps its own cores."""
+    return None if scheduler else max(1, len(os.sched_getaffinity(0)) // max(1, workers))
+
+
+def run_grid(project: Path, env: str | None = None, client=None, scheduler: str | None = None, workers: int = 2,
+             tracking_uri: str | None = None, retries: int = 2, conf_source: str | None = None,
+             params: dict[str, Any] | None = None, progress: Callable[[str], None] = logger.info,
+             connect_timeout: float = 30) -> GridResult:
+    """Plan the environment's grid, run it on Dask, then the report; see the module docstring.
+
+    ``conf_source`` and ``params`` are ``kedro run``'s ``--conf-source`` and ``--params``: every session of
+    the grid (preparation, cells, report) is created with them. The tracking server and the cluster this
+    starts are stopped however it ends.
+    """
+    started = time.perf_counter()
+    project = Path(project).resolve()
+    (project / "logs").mkdir(exist_ok=True)
+    session = {"env": env, "conf_source": conf_source, "runtime_params": params or None}
+    state = _project_state(project, session)
+    threads = worker_threads(workers, scheduler) if client is None else None
+    with ExitStack() as stack:
+        if tracking_uri is None:
+            tracking_uri = stack.enter_context(TrackingServer(project)).uri
+        dask = stack.enter_context(_dask_client(client, scheduler, workers, threads, connect_timeout))
+        return _execute(project, session, state, dask, tracking_uri, retries, progress, started, threads)
+
+
+def _execute(project: Path, session: dict[str, Any], state, client, tracking_uri: str, retries: int,
+             emit: Callable[[str], None], started: float, threads: int | None) -> GridResult:
+    from mlflow import MlflowClient
+
+    from smotified_gan.hooks import git_commit
+
+    grid, parameters, catalog, cell_pipeline, prepare_pipeline = state
+    env = session["env"]
+    mlflow_client = MlflowClient(tracking_uri)
+    experiment = mlflow_client.get_experiment_by_name(EXPERIMENT)
+    experiment_id = experiment.experiment_id if experiment else mlflow_client.create_experiment(EXPERIMENT)
+    commit = git_commit(project)
+    parent_id = mlflow_client.create_run(experiment_id, run_name=f"grid {env or 'local'} {time.strftime('%Y-%m-%d %H:%M')}",
+                                         tags={"grid.env": str(env), "git_commit": commit,
+                                               "grid.cells": str(len(grid.cells()))}).info.run_id
+    common = {"tracking_uri": tracking_uri, "experiment_id": experiment_id, "parent_id": parent_id}
+    plan = _plan(grid, parameters, catalog, cell_pipeline, prepare_pipeline, mlflow_client, experiment_id, env)
+    todo = [cell for cell in plan if not cell.complete]
+    emit(f"grid: {len(plan)} cells, {len(plan) - len(todo)} already complete (skipped), {len(todo)} to run "
+         f"on {len(client.scheduler_info()['workers'])} worker(s); MLflow parent run {parent_id} on {tracking_uri}")
+    cell_session = {**session, "runtime_params": _with_threads(session["runtime_params"], threads)}
+    # every dataset is prepared before any cell starts: no cell reads a split while it is being written
+    preparing = {client.submit(prepare_dataset, str(project), cell_session, dataset, **common, retries=retries,
+                               pure=False, key=f"prepare-{dataset}-{parent_id[:8]}"): dataset
+                 for dataset in dict.fromkeys(cell.dataset for cell in todo)}
+    unprepared = _collect(preparing, emit, "dataset", retries)
+    tags = {"grid.seeds": seeds_tag(parameters), "git_commit": commit}
+    # longest cells first (Dask runs higher priorities first): the long tail does not start last
+    futures = {client.submit(run_cell, str(project), cell_session, cell, **common, tags=tags, retries=retries,
+                             pure=False, priority=len(todo) - rank, key=f"cell-{cell.name}-{parent_id[:8]}"): cell.name
+               for rank, cell in enumerate(todo) if cell.dataset not in unprepared}
+    failed = {cell.name: f"dataset {cell.dataset} could not be prepared: {unprepared[cell.dataset]}"
+              for cell in todo if cell.dataset in unprepared}
+    failed.update(_collect(futures, emit, "cell", retries, Progress(len(futures), emit, started)))
+    _mark_orphans_killed(mlflow_client, experiment_id, env, parent_id)
+    report_run_id = None
+    if not failed:
+        report_run_id = _kedro_run_as_child(str(project), session, tracking_uri, experiment_id, parent_id, "report",
+                                            {"grid.stage": "report", "grid.env": str(env)}, pipeline_names=["reporting"])
+        emit(f"grid: report written (MLflow run {report_run_id})")
+    else:
+        emit(f"grid: {len(failed)} cell(s) failed ({', '.join(sorted(failed))}); no report. "
+             "Run the command again to retry them: finished cells are skipped.")
+    mlflow_client.set_terminated(parent_id, "FINISHED" if not failed else "FAILED")
+    return GridResult(parent_id, [cell.name for cell in plan], [cell.name for cell in plan if cell.complete],
+                      [cell.name for cell in todo if cell.name not in failed], failed, report_run_id,
+                      time.perf_counter() - started)
+
+
+def _with_threads(runtime_params: dict[str, Any] | None, threads: int | None) -> dict[str, Any] | None:
+    """The cells' runtime parameters with ``runtime.threads`` = each worker's share of the cores (unless set)."""
+    if threads is None:
+        return runtime_params
+    params = dict(runtime_params or {})
+    params["runtime"] = {"threads": threads, **(params.get("runtime") or {})}
+    return params
+
+
+def _plan(grid, parameters, catalog, cell_pipeline, prepare_pipeline, mlflow_client, experiment_id, env) -> list[CellPlan]:
+    cells = [(d, m, grid.sampler(m)) for d, m in grid.cells()]
+    fingerprints = {f"{d}.{m}": cell_fingerprint(parameters, cell_pipeline, prepare_pipeline, d, m) for d, m, _ in cells}
+    finished = {cell: [r.data.tags.get("grid.config") for r in runs if r.info.status == "FINISHED"]
+                for cell, runs in _cell_runs(mlflow_client, experiment_id, env).items()}
+    costs = {f"{d}.{m}": estimated_cost(parameters, d, s, _card(catalog, d)) for d, m, s in cells}
+    return plan_grid(cells, fingerprints, finished, _outputs_exist(catalog, cell_pipeline), costs)
+
+
+def _card(catalog, dataset: str) -> dict[str, Any] | None:
+    """The dataset's data card from an earlier preparation (rows, minority rows), if there is one."""
+    name = f"{dataset}.card"
+    try:
+        return catalog.load(name) if catalog.exists(name) else None
+    except Exception:  # noqa: BLE001 - a cost estimate falls back to defaults
+        return None
+
+
+def _collect(futures: dict, emit: Callable[[str], None], what: str, retries: int,
+             progress: Progress | None = None) -> dict[str, str]:
+    """Wait for every future; the names that failed, with why. A finished future is released at once, so
+    that a worker dying later does not make Dask compute its (already saved) result again."""
+    from dask.distributed import as_completed
+
+    failed, done = {}, set()
+    for future in as_completed(list(futures)):
+        name = futures[future]
+        if name in done:  # a result lost with its worker is reported once more: it is already counted
+            continue
+        done.add(name)
+        try:
+            future.result()
+        except Exception as error:  # noqa: BLE001 - reported, the others go on
+            failed[name] = f"{type(error).__name__}: {error}"[:500]
+            emit(f"grid: {what} {name} FAILED after {retries} retries: {failed[name]}")
+        future.release()
+        if progress is not None:
+            progress.finished(name in failed)
+    return failed
+
+
+def _mark_orphans_killed(client, experiment_id: str, env: str | None, parent_id: str) -> None:
+    """A run left RUNNING by a worker that died mid-cell: the cell ran again, so that run is KILLED."""
+    for runs in _cell_runs(client, experiment_id, env).values():
+        for run in runs:
+            if run.info.status == "RUNNING" and run.data.tags.get("mlflow.parentRunId") == parent_id:
+                client.set_terminated(run.info.run_id, "KILLED")
+                logger.info("grid: run %s of cell %s was cut short (its worker died); the cell ran again",
+                            run.info.run_id, run.data.tags["grid.cell"])

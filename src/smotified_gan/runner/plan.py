@@ -1,0 +1,98 @@
+"""Which cells of the grid run, in which order, and which are already complete: decided without Dask or MLflow."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+CELL_PIPELINES = ["oversampling", "training", "evaluation"]
+PREPARE_PIPELINES = ["ingestion", "preprocessing"]
+
+
+def cell_name(dataset: str, method: str) -> str:
+    """A cell's name, its Kedro namespace and its MLflow run name: ``<dataset>.<method>``."""
+    return f"{dataset}.{method}"
+
+
+@dataclass(frozen=True)
+class CellPlan:
+    """One (dataset, method) cell: its settings fingerprint, estimated cost and whether it is already complete."""
+
+    dataset: str
+    method: str
+    fingerprint: str
+    cost: float = 0.0
+    complete: bool = False
+
+    @property
+    def name(self) -> str:
+        return cell_name(self.dataset, self.method)
+
+
+def cell_fingerprint(parameters: dict, cell_pipeline, prepare_pipeline, dataset: str, method: str) -> str:
+    """A digest of every parameter the cell's nodes and its dataset's preparation read, so that a cell run under
+    other settings is not taken for complete. Entries keyed by another dataset's id (another dataset's
+    epochs, say) are left out: adding a dataset to the grid does not make the others run again."""
+    others = set(parameters.get("datasets") or {}) - {dataset}
+
+    def own(value):
+        if isinstance(value, dict):
+            return {key: own(item) for key, item in value.items() if key not in others}
+        return value
+
+    read = {}
+    for pipeline, namespace in ((cell_pipeline, cell_name(dataset, method)), (prepare_pipeline, dataset)):
+        for name in pipeline.only_nodes_with_namespaces([namespace]).inputs():
+            if name.startswith("params:"):
+                value = parameters
+                for key in name.removeprefix("params:").split("."):
+                    value = value[key]
+                read[name] = own(value)
+    text = json.dumps(read, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def estimated_cost(parameters: Mapping[str, Any], dataset: str, sampler: str, card: Mapping[str, Any] | None) -> float:
+    """A rough cost of a cell in classifier-step units, to start the longest cells first.
+
+    Classifier: epochs x mini-batches of the (balanced) training rows, all
+    repeats' runs stacked. GAN: epochs x mini-batches of the minority rows,
+    the repeats stacked, a step about 3 classifier steps (two networks).
+    """
+    rows = float((card or {}).get("rows") or 1000)
+    minority = float((card or {}).get("minority_rows") or rows / 10)
+    train = 1 - float(parameters["split"]["test_size"])
+    augmented = train * (rows if sampler == "none" else 2 * (rows - minority))
+    classifier = parameters["training"]["classifier_epochs"][dataset] * math.ceil(augmented / 32)
+    if sampler not in ("gan", "smotified_gan"):
+        return float(classifier)
+    batch = int(parameters["oversampling"]["gan"].get("batch_size", 128))
+    gan = 3 * parameters["oversampling"]["gan_epochs"][dataset] * math.ceil(train * minority / batch)
+    return float(classifier + gan)
+
+
+def plan_grid(cells: Iterable[tuple[str, str, str]], fingerprints: Mapping[str, str],
+              finished: Mapping[str, Iterable[str]], outputs_exist: Callable[[str], bool],
+              costs: Mapping[str, float] | None = None) -> list[CellPlan]:
+    """Every cell, longest first; complete where a FINISHED run of it carries its current fingerprint and its
+    outputs exist. ``cells``: (dataset, method, sampler); ``finished``: cell -> fingerprints of its FINISHED runs."""
+    plans = []
+    for dataset, method, _ in cells:
+        name = cell_name(dataset, method)
+        complete = fingerprints[name] in set(finished.get(name, ())) and outputs_exist(name)
+        plans.append(CellPlan(dataset, method, fingerprints[name], (costs or {}).get(name, 0.0), complete))
+    return sorted(plans, key=lambda plan: -plan.cost)
+
+
+def seeds_tag(parameters: Mapping[str, Any]) -> str:
+    """Every seed a cell uses, as the ``grid.seeds`` tag: repeat r splits with split + r, over-samples with
+    oversampling + r, and trains its runs with classifier + r * runs onwards."""
+    training, split = parameters["training"], parameters["split"]
+    repeats, runs = int(split.get("repeats", 1)), int(training["runs"])
+    first_split, first_sampler = int(split["seed"]), int(parameters["oversampling"]["random_state"])
+    return (f"split={first_split}..{first_split + repeats - 1};oversampling={first_sampler}..{first_sampler + repeats - 1};"
+            f"classifier={training['seed']}..{training['seed'] + repeats * runs - 1};repeats={repeats}")
