@@ -115,15 +115,14 @@ def compress_z(content: bytes) -> bytes:
     return subprocess.run([tool, "-c", "-f"], input=content, capture_output=True, check=True).stdout
 
 
-@pytest.fixture
-def project_copy(tmp_path, dead_url, monkeypatch) -> Path:
-    """A clean checkout of the project (tracked files only) in a temp dir, as the current directory.
+def copy_project(target: Path, dead_url: str) -> Path:
+    """A clean checkout of the project (tracked and new, not ignored, files) at ``target``.
 
-    Download URLs point at a dead loopback port so the run is offline and fast
+    Download URLs point at a dead loopback port so a run is offline and fast
     whatever network the machine has.
     """
-    target = tmp_path / "project"
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=PROJECT_ROOT, capture_output=True, check=True).stdout
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=PROJECT_ROOT,
+                           capture_output=True, check=True).stdout
     for name in filter(None, files.decode().split("\0")):
         source = PROJECT_ROOT / name
         if source.is_file():
@@ -134,6 +133,13 @@ def project_copy(tmp_path, dead_url, monkeypatch) -> Path:
     for url in {line.split("url:")[1].strip() for line in text.splitlines() if "url:" in line}:
         text = text.replace(url, dead_url)
     raw.write_text(text)
+    return target
+
+
+@pytest.fixture
+def project_copy(tmp_path, dead_url, monkeypatch) -> Path:
+    """A clean checkout of the project in a temp dir (``copy_project``), as the current directory."""
+    target = copy_project(tmp_path / "project", dead_url)
     monkeypatch.chdir(target)
     # each `kedro run` is a new process; sessions in one test process must not
     # inherit MLflow's global state (active experiment, its env var) from each other

@@ -124,9 +124,14 @@ class TrainedClassifiers:
                 result[:, start:start + len(chunk)] = (torch.sigmoid(raw) if self.config.loss == "bce" else raw).numpy()
         return result
 
+    @property
+    def threshold(self) -> float:
+        """A row is called minority when its score is above this."""
+        return self.config.threshold
+
     def predict(self, X: np.ndarray, runs: list[int] | None = None) -> np.ndarray:
         """0/1 predictions per run and row (minority when the score > threshold)."""
-        return (self.scores(X, runs) > self.config.threshold).astype(np.int8)
+        return (self.scores(X, runs) > self.threshold).astype(np.int8)
 
     def select(self, run: int) -> TrainedClassifiers:
         """The one run ``run`` (an index into ``seeds``) as a stack of one, to deploy on its own."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import mlflow
@@ -29,6 +30,45 @@ def resolve_tracking_uri(uri: str | None, project_path: Path) -> str:
     if uri.startswith(prefix) and not uri[len(prefix):].startswith("/"):
         return prefix + (Path(project_path).resolve() / uri[len(prefix):]).as_posix()
     return uri
+
+
+class ParameterHook:
+    """Parameters checked against their schema before any work, and torch's threads set from them.
+
+    ``after_context_created``: ``smotified_gan.parameters.check_parameters`` on
+    the run's parameters (environment and ``--params`` merged): a typo or an
+    out-of-range value stops the run in its first second. ``before_pipeline_run``:
+    the production pipelines need ``production.dataset`` (``--env prod``);
+    torch and the OpenMP/BLAS pools get ``runtime.threads`` threads (default: the
+    cores this process may use, ``os.sched_getaffinity``).
+    """
+
+    @hook_impl(tryfirst=True)
+    def after_context_created(self, context) -> None:
+        from smotified_gan.parameters import check_parameters
+
+        check_parameters(context.params)
+
+    @hook_impl(tryfirst=True)
+    def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        if "params:production.dataset" in pipeline.inputs() and catalog.load("params:production.dataset") is None:
+            from smotified_gan.parameters import ParameterError
+
+            raise ParameterError("production.dataset is not set: `retrain` and `scoring` run with --env prod, whose "
+                                 "conf/prod/parameters_production.yml defines the production table")
+        threads = (catalog.load("params:runtime") if "params:runtime" in catalog else {}).get("threads")
+        set_threads(threads)
+
+
+def set_threads(threads: int | None) -> int:
+    """torch's intra-op threads and the BLAS/OpenMP pools: ``threads``, or the cores this process may use."""
+    count = int(threads or len(os.sched_getaffinity(0)))
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(count)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=count)
+    return count
 
 
 class ProjectTrackingUriHook:
@@ -149,7 +189,12 @@ class GridHook:
 
 
 class ModelRegistryHook:
-    """After ``retrain``: register the model kedro-mlflow logged, and move ``champion`` if it won on the holdout."""
+    """After ``retrain``: register the model kedro-mlflow logged, and move ``champion`` if the decision says so.
+
+    A model rejected by the decision (it calls no holdout row minority, or
+    scores below ``retrain.min_metric``) is registered without the alias and
+    the run fails (``ChampionRejected``), so a scheduled job exits non-zero.
+    """
 
     DECISION = "production.champion_decision"
 
@@ -167,8 +212,33 @@ class ModelRegistryHook:
             return
         from smotified_gan.registry import lock_file_for, register_and_crown
 
+        run_id, self._run_id = self._run_id, None
         retrain = catalog.load("params:retrain")
         fallback = Path(run_params.get("project_path") or Path.cwd()) / "data" / ".model_registry.lock"
         lock = lock_file_for(mlflow.get_tracking_uri(), fallback)
-        register_and_crown(self._run_id, retrain["model_name"], catalog.load(self.DECISION), lock)
-        self._run_id = None
+        register_and_crown(run_id, retrain["model_name"], catalog.load(self.DECISION), lock,
+                           recompare=lambda version: _recompare(catalog, retrain, version),
+                           version_tags=_version_tags(catalog))
+
+
+def _recompare(catalog, retrain: dict, version) -> dict:
+    """The decision of this run's model against a registered version that became champion meanwhile."""
+    from smotified_gan.io.champion import load_model_version
+    from smotified_gan.pipelines.retrain.nodes import compare_on_holdout, decision_rules
+
+    champion = load_model_version(retrain["model_name"], version)
+    return compare_on_holdout(catalog.load("production.test_table")["target"].to_numpy(),
+                              catalog.load("production.unlabelled_rows"), catalog.load("production.holdout_predictions"),
+                              champion, decision_rules(retrain), (retrain.get("holdout") or {}).get("key_column"))
+
+
+def _version_tags(catalog) -> dict[str, str]:
+    """What a registered version shows in the registry: its calibration, threshold, schema and training rows."""
+    from smotified_gan.production.contract import InputContract
+
+    classifier = catalog.load("production.classifier")
+    contract = InputContract.from_dict(catalog.load("production.input_contract"))
+    return {"calibration": classifier.calibration.method, "threshold": f"{classifier.threshold:.6f}",
+            "schema_digest": contract.digest(), "columns": ", ".join(f"{c}:{k}" for c, k in contract.kinds().items()),
+            "training_rows": str(contract.meta.get("training_rows")),
+            "training_rows_digest": str(contract.meta.get("training_rows_digest"))}

@@ -1,15 +1,17 @@
-"""The MLflow model registry side of retraining: register a logged model, move ``champion`` only to a better one.
+"""The MLflow model registry side of retraining: register a logged model, move ``champion`` only when shown better.
 
-Framework-free (MLflow only). Two retrains may finish at the same moment: the
-alias is moved under a file lock, after reading the champion again, and each
-version carries its holdout score as a tag so that a champion that changed
-since the comparison is compared again by its recorded score.
+Framework-free (MLflow only). The decision itself (``smotified_gan.production.decision``)
+is made on the holdout by the ``decide_champion`` node. Two retrains may finish
+at the same moment: the alias is moved under a file lock, after reading the
+champion again; if another retrain crowned a version since the comparison,
+the new model is compared with that version afresh (``recompare``).
 """
 
 from __future__ import annotations
 
 import fcntl
 import logging
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,10 @@ from mlflow.exceptions import MlflowException
 
 logger = logging.getLogger(__name__)
 CHAMPION = "champion"
+
+
+class ChampionRejected(RuntimeError):
+    """The new model was registered but is not fit to serve: the job must fail, saying why."""
 
 
 @contextmanager
@@ -56,33 +62,45 @@ def lock_file_for(tracking_uri: str, fallback: Path) -> Path:
     return Path(tracking_uri[len(prefix):] + ".lock") if tracking_uri.startswith(prefix) else fallback
 
 
-def register_and_crown(run_id: str, name: str, decision: dict[str, Any], lock_file: Path) -> dict[str, Any]:
-    """Register ``runs:/<run_id>/model`` under ``name``; make it ``champion`` if ``decision`` says it won.
+def register_and_crown(run_id: str, name: str, decision: dict[str, Any], lock_file: Path,
+                       recompare: Callable[[Any], dict[str, Any]], version_tags: dict[str, str] | None = None
+                       ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Register ``runs:/<run_id>/model`` under ``name``; make it ``champion`` if the decision says so.
 
-    Returns what happened (also written to the run's tags): the new version,
-    ``promoted`` or ``kept``, both scores and the champion before.
+    ``recompare(model_version)`` decides afresh against a champion that
+    changed since ``decision`` was made. Returns what happened (also the
+    run's ``champion.*`` tags) and the decision it followed.
     """
     client = MlflowClient()
-    metric, score = decision["metric"], float(decision["challenger"])
     version = mlflow.register_model(logged_model_uri(client, run_id), name).version
-    client.set_model_version_tag(name, version, f"holdout_{metric}", f"{score:.6f}")
+    for key, value in {f"holdout_{decision['metric']}": f"{decision['challenger']:.6f}", **(version_tags or {})}.items():
+        client.set_model_version_tag(name, version, key, str(value)[:5000])
     with _locked(lock_file):
         current = _current_champion(client, name)
-        if current is None:
-            promote, rival = True, None
-        elif str(current.version) == str(decision["champion_version"]):
-            promote, rival = bool(decision["promote"]), decision["champion"]
-        else:  # another retrain moved the alias since this one compared: compare with its recorded score
-            rival = float(current.tags.get(f"holdout_{metric}", "-inf"))
-            promote = score > rival
-        if promote:
+        seen = decision.get("champion_version") if decision.get("lineage") != "new" else _version_of(current)
+        if decision["outcome"] != "reject" and _version_of(current) != seen:
+            logger.info("The champion moved to v%s since the comparison: comparing with it again", current.version)
+            decision = {**recompare(current), "lineage": decision.get("lineage")}
+        if decision["promote"]:
             client.set_registered_model_alias(name, CHAMPION, version)
-    outcome = {"model_version": int(version), "decision": "promoted" if promote else "kept",
-               "metric": metric, "challenger_score": score, "champion_score": rival,
-               "previous_champion_version": None if current is None else int(current.version)}
+    client.set_model_version_tag(name, version, "decision", decision["outcome"])
+    outcome = {"model_version": int(version), "decision": decision["outcome"], "reason": decision["reason"],
+               "metric": decision["metric"], "challenger_score": decision["challenger"],
+               "champion_score": decision["champion"], "lower_bound": decision["lower_bound"],
+               "underpowered": decision["underpowered"], "holdout_minority_rows": decision["holdout_minority_rows"],
+               "previous_champion_version": _version_of(current)}
     for key, value in outcome.items():
-        client.set_tag(run_id, f"champion.{key}", str(value))
-    logger.info("Registered %s v%s (holdout %s %.4f); champion %s: %s", name, version, metric, score,
-                "none before" if current is None else f"v{current.version} ({rival})",
-                f"moved to v{version}" if promote else f"kept at v{current.version}")
-    return outcome
+        client.set_tag(run_id, f"champion.{key}", str(value)[:5000])
+    logger.info("Registered %s v%s (holdout %s %.4f); champion %s: %s", name, version, decision["metric"],
+                decision["challenger"], "none before" if current is None else f"v{current.version}",
+                f"moved to v{version}" if decision["promote"] else
+                ("kept" if current is not None else "none") + f" ({decision['outcome']}: {decision['reason']})")
+    if decision["outcome"] == "reject":
+        raise ChampionRejected(f"{name} v{version} is registered without the '{CHAMPION}' alias: {decision['reason']} "
+                               f"({decision['holdout_minority_rows']} minority rows of {decision['holdout_rows']} in the "
+                               f"holdout). The champion {'is still v' + str(current.version) if current else 'stays unset'}.")
+    return outcome, decision
+
+
+def _version_of(model_version) -> int | None:
+    return None if model_version is None else int(model_version.version)

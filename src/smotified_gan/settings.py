@@ -4,7 +4,7 @@ import os
 
 from kedro.config import OmegaConfigLoader
 
-from smotified_gan.hooks import GridHook, ModelRegistryHook, ProjectTrackingUriHook, RunTagsHook
+from smotified_gan.hooks import GridHook, ModelRegistryHook, ParameterHook, ProjectTrackingUriHook, RunTagsHook
 from smotified_gan.upstream_notices import silence_upstream_notices
 
 # Telemetry stays off for Kedro's plugin and MLflow, whoever runs the project.
@@ -13,7 +13,7 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 silence_upstream_notices()
 
-HOOKS = (ProjectTrackingUriHook(), GridHook(), RunTagsHook(), ModelRegistryHook())
+HOOKS = (ParameterHook(), ProjectTrackingUriHook(), GridHook(), RunTagsHook(), ModelRegistryHook())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

@@ -21,6 +21,10 @@ _NOTICES = (
     r"Add type hints to the `predict` method",
     # the retrain model has a signature (the raw schema); MLflow still asks for an input example
     r"An input example was not provided when logging the model",
+    # integer columns in the retrain model's signature: its input contract refuses missing values before MLflow sees them
+    r"Inferred schema contains integer column\(s\)",
+    # kedro-mlflow logs the retrain model as a Python object (its KedroPipelineModel), not from a file
+    r"Passing a Python object as `python_model` causes it to be serialized using CloudPickle",
     # the experiment grid reads namespaced outputs ("ecoli.card") from one gathering
     # node, the kedro-viz demo project's pattern, which Kedro nags about
     r"One or more dataset names contain '\.' characters",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -24,16 +26,39 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def viz_site(project_copy):
+LAYERS = ["raw", "intermediate", "primary", "feature", "model_input", "models", "model_output", "reporting"]
+
+
+@pytest.fixture(scope="module")
+def viz_build(tmp_path_factory):
+    """`kedro viz build` run once in a clean copy of the project: its build folder and what it printed."""
+    from tests.conftest import copy_project
+
+    project = copy_project(tmp_path_factory.mktemp("viz") / "project", "http://127.0.0.1:9/none.zip")
     kedro = Path(sys.executable).parent / "kedro"
-    built = subprocess.run([str(kedro), "viz", "build"], cwd=project_copy, capture_output=True, text=True, timeout=300)
+    built = subprocess.run([str(kedro), "viz", "build"], cwd=project, capture_output=True, text=True, timeout=300,
+                           env={**os.environ, "COLUMNS": "400"})
     assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(project_copy / "build")))
+    return project / "build", built.stdout + built.stderr
+
+
+@pytest.fixture
+def viz_site(viz_build):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(viz_build[0])))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
     server.server_close()
+
+
+def test_kedro_viz_builds_every_pipeline_with_its_layers_in_data_flow_order(viz_build):
+    """What kedro-viz itself computes (it turns the layer view off on a cycle), with no warning about parameters."""
+    build, output = viz_build
+    layers = {name: json.loads((build / "api" / "pipelines" / name).read_text())["layers"] for name in PIPELINES}
+    assert all(layers.values()), [name for name, found in layers.items() if not found]
+    # the pipelines that run through every layer show them in order (the others list theirs unordered)
+    assert layers["__default__"] == LAYERS and layers["retrain"] == LAYERS
+    assert "circular dependency" not in output and "Cannot find parameter" not in output
 
 
 def select_pipeline(page, name: str) -> None:
@@ -65,13 +90,13 @@ def test_the_pipelines_render_in_chromium(viz_site, tmp_path):
         # the experiment: one collapsible namespace per dataset, layers in data-flow order
         default = flowchart_labels(page)
         assert {"abalone", "ecoli", "yeast", "compile_results", "write_results_markdown"} <= default
-        order = ["raw", "intermediate", "primary", "feature", "model_input", "models", "model_output", "reporting"]
         layers = [name.strip() for name in page.locator(".pipeline-layer-name").all_text_contents() if name.strip()]
-        assert layers[0] == "raw" and layers[-1] == "reporting" and layers == sorted(layers, key=order.index)
+        assert layers[0] == "raw" and layers[-1] == "reporting" and layers == sorted(layers, key=LAYERS.index)
 
         # scoring: its node and datasets
         select_pipeline(page, "scoring")
-        assert {"score_batch", "production.batch", "production.champion", "production.predictions"} <= flowchart_labels(page)
+        assert {"check_batch", "score_batch", "production.batch", "production.champion", "production.predictions",
+                "production.batch_checks"} <= flowchart_labels(page)
 
         # retrain: the `production` namespace, which opens onto the experiment's own nodes
         select_pipeline(page, "retrain")
@@ -79,8 +104,9 @@ def test_the_pipelines_render_in_chromium(viz_site, tmp_path):
         page.locator(".pipeline-node--modularPipeline", has_text="production").first.click()
         page.wait_for_timeout(1500)
         expanded = flowchart_labels(page)
-        assert {"ingest_dataset", "split_dataset", "fit_transformer", "oversample_training_set", "train_classifier_runs",
-                "select_best_run", "transform_rows", "score_rows", "decide_champion"} <= expanded
+        assert {"ingest_dataset", "check_lineage", "split_holdout", "fit_transformer", "build_input_contract",
+                "production.validation", "oversample_training_set", "train_classifier_runs", "calibrate_best_run",
+                "conform_rows", "transform_rows", "score_rows", "decide_champion"} <= expanded
         shot = tmp_path / "kedro-viz-retrain.png"
         page.screenshot(path=str(shot))
         browser.close()

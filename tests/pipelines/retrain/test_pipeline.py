@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -21,6 +22,7 @@ from mlflow import MlflowClient
 
 from smotified_gan.pipelines.preprocessing.nodes import transform_rows
 from smotified_gan.pipelines.training.nodes import score_rows
+from smotified_gan.registry import ChampionRejected
 from tests.conftest import PROJECT_ROOT
 
 NAME = "smotified_gan_classifier"
@@ -58,18 +60,23 @@ def retrain_runs(client: MlflowClient):
     return [r for r in runs if "champion.decision" in r.data.tags]
 
 
-def test_retrain_registers_a_champion_and_a_worse_model_leaves_it_in_place(prod_project):
+def test_retrain_registers_a_calibrated_champion_and_an_equal_model_leaves_it_in_place(prod_project):
     run(prod_project, "retrain")
     client = client_of(prod_project)
     champion = client.get_model_version_by_alias(NAME, "champion")
     assert int(champion.version) == 1
     [first] = retrain_runs(client)
-    assert first.info.status == "FINISHED" and first.data.tags["champion.decision"] == "promoted"
+    assert first.info.status == "FINISHED" and first.data.tags["champion.decision"] == "promote"
     score = float(first.data.tags["champion.challenger_score"])
     assert score > 0 and first.data.tags["champion.champion_score"] == "None"
     assert float(champion.tags["holdout_f1"]) == pytest.approx(score, abs=1e-6)
+    # the registry shows what the model is: its calibration and threshold, its columns, what it trained on
+    assert champion.tags["calibration"] == "platt" and 0 < float(champion.tags["threshold"]) < 1
+    assert champion.tags["columns"] == "Mcg:float, Gvh:float, Alm:float, Mit:float, Erl:float, Pox:float, Vac:float, Nuc:float"
+    keys = pd.read_parquet(prod_data(prod_project) / "03_primary" / "production" / "training_rows.parquet")
+    assert int(champion.tags["training_rows"]) == len(keys) > 300
 
-    # the MLflow model is the transformer + classifier: raw rows in, the pipeline's own scores out
+    # the MLflow model is contract + transformer + calibrated classifier: raw rows in, the pipeline's own scores out
     data = prod_data(prod_project)
     rows = pd.read_parquet(data / "03_primary" / "production" / "unlabelled_rows.parquet")
     expected = pd.read_parquet(data / "07_model_output" / "production" / "holdout_predictions.parquet")
@@ -80,18 +87,33 @@ def test_retrain_registers_a_champion_and_a_worse_model_leaves_it_in_place(prod_
     np.testing.assert_allclose(predicted["minority_score"], expected["minority_score"], atol=1e-6)
     assert predicted["predicted_class"].tolist() == expected["predicted_class"].tolist()
     assert set(predicted["predicted_class"]) == {0, 1}
+    assert predicted["minority_score"].between(0, 1).all()  # a probability, calibrated on the validation rows
 
-    # a model that never predicts the minority (threshold 1e9) scores F1 0 on the holdout: champion stays
-    run(prod_project, "retrain", {"retrain": {"training": {"classifier": {"threshold": 1.0e9}}}})
+    # the same settings again: the same model, not shown better, so the champion stays
+    run(prod_project, "retrain")
     versions = sorted(int(v.version) for v in client.search_model_versions(f"name='{NAME}'"))
     assert versions == [1, 2]
     assert int(client.get_model_version_by_alias(NAME, "champion").version) == 1
     second = retrain_runs(client)[-1]
-    assert second.data.tags["champion.decision"] == "kept"
-    assert float(second.data.tags["champion.challenger_score"]) == 0.0
-    assert float(second.data.tags["champion.champion_score"]) == pytest.approx(score, abs=1e-6)
-    decision = yaml.safe_load((data / "08_reporting" / "production" / "champion_decision.json").read_text())
-    assert decision["promote"] is False and decision["champion_version"] == 1
+    assert second.data.tags["champion.decision"] == "keep"
+    assert float(second.data.tags["champion.challenger_score"]) == pytest.approx(score, abs=1e-6)
+    assert float(second.data.tags["champion.lower_bound"]) == 0.0
+    decision = json.loads((data / "08_reporting" / "production" / "champion_decision.json").read_text())
+    assert decision["outcome"] == "keep" and decision["champion_version"] == 1 and decision["promote"] is False
+    assert decision["holdout_rows_champion_trained_on"] == 0 and decision["lineage"] == "same"
+    holdout = pd.read_parquet(data / "03_primary" / "production" / "test_table.parquet")
+    assert (decision["holdout_rows"], decision["holdout_minority_rows"]) == (len(holdout), int(holdout["target"].sum()))
+    assert decision["underpowered"] is (decision["holdout_minority_rows"] < 30)
+
+
+def test_a_model_below_the_floor_is_registered_without_the_alias_and_the_job_fails(prod_project):
+    with pytest.raises(ChampionRejected, match=r"smotified_gan_classifier v1 is registered without the 'champion' "
+                                               r"alias: holdout f1 .* is below retrain.min_metric 0.99"):
+        run(prod_project, "retrain", {"retrain": {"min_metric": 0.99}})
+    client = client_of(prod_project)
+    [version] = client.search_model_versions(f"name='{NAME}'")
+    assert version.aliases == [] and version.tags["decision"] == "reject"
+    assert retrain_runs(client)[-1].data.tags["champion.decision"] == "reject"
 
 
 def test_scoring_uses_the_champion_gives_the_pipeline_scores_and_never_overwrites(prod_project):
@@ -107,8 +129,10 @@ def test_scoring_uses_the_champion_gives_the_pipeline_scores_and_never_overwrite
     versions = sorted(predictions.iterdir())
     assert len(versions) == 2  # versioned: the second batch did not overwrite the first
     scored = pd.read_csv(versions[-1] / "predictions.csv")
-    assert list(scored.columns) == ["row_id", "minority_score", "predicted_class", "model_name", "model_version"]
+    assert list(scored.columns) == ["row_id", "minority_score", "predicted_class", "flagged", "flags", "model_name",
+                                    "model_version"]
     assert scored["row_id"].tolist() == list(range(514)) and (scored["model_version"] == 1).all()
+    assert len(sorted((predictions.parent / "batch_checks.csv").iterdir())) == 2  # a check report beside each
 
     # the same rows through the in-pipeline transformer and classifier give the same scores
     data = prod_data(prod_project)
@@ -122,29 +146,37 @@ def test_scoring_uses_the_champion_gives_the_pipeline_scores_and_never_overwrite
 
 BAD_BATCHES = [
     ("missing", lambda b: b.drop(columns="Gvh"), r"missing column\(s\) \['Gvh'\]"),
-    ("extra", lambda b: b.assign(colour="red"), r"extra column\(s\) \['colour'\]"),
-    ("type", lambda b: b.assign(Alm=["high"] * len(b)), r"wrong type: 'Alm' should hold double values"),
-    ("nan", lambda b: b.assign(Mit=[np.nan] + b["Mit"].tolist()[1:]), r"missing values: 'Mit' \(1 row\(s\)\)"),
+    ("extra", lambda b: b.assign(colour="red"), r"extra column\(s\) \['colour'\] the model was not trained on"),
+    ("type", lambda b: b.assign(Alm=["high"] * len(b)), r"column 'Alm': \d+ value\(s\) are not numbers \(first row 0: 'high'"),
+    ("nan", lambda b: b.assign(Mit=[np.nan] + b["Mit"].tolist()[1:]), r"column 'Mit': 1 missing value\(s\) \(first row 0"),
+    ("inf", lambda b: b.assign(Nuc=b["Nuc"].tolist()[:3] + [np.inf] + b["Nuc"].tolist()[4:]),
+     r"column 'Nuc': 1 infinite value\(s\) \(first row 3: inf\)"),
+    ("empty", lambda b: b.head(0), r"holds no rows \(a header-only or empty file\): nothing to score"),
 ]
 
 
-def test_rows_that_do_not_match_the_signature_fail_naming_file_and_columns(prod_project):
+def point_batch_at(project: Path, name: str) -> Path:
+    """conf/prod/catalog.yml's production.batch as a user's CSV, data/01_raw/<name>."""
+    catalog_file = project / "conf" / "prod" / "catalog.yml"
+    catalog = yaml.safe_load(catalog_file.read_text()) or {}
+    catalog["production.batch"] = {"type": "smotified_gan.io.TableFileDataset", "filepath": f"data/01_raw/{name}"}
+    catalog_file.write_text(yaml.safe_dump(catalog))
+    return project / "data" / "01_raw" / name
+
+
+def test_batches_that_break_the_contract_fail_naming_file_column_and_rows(prod_project):
     run(prod_project, "retrain")
     good = pd.read_parquet(prod_data(prod_project) / "03_primary" / "production" / "unlabelled_rows.parquet")
-    batch_file = prod_project / "data" / "01_raw" / "batch.csv"
-    catalog_file = prod_project / "conf" / "prod" / "catalog.yml"
-    catalog = yaml.safe_load(catalog_file.read_text())
-    catalog["production.batch"] = {"type": "smotified_gan.io.TableFileDataset", "filepath": "data/01_raw/batch.csv"}
-    catalog_file.write_text(yaml.safe_dump(catalog))
-    predictions = prod_data(prod_project) / "07_model_output" / "production" / "predictions.csv"
+    batch_file = point_batch_at(prod_project, "batch.csv")
+    outputs = prod_data(prod_project) / "07_model_output" / "production"
     for name, corrupt, message in BAD_BATCHES:
         corrupt(good).to_csv(batch_file, index=False)
-        with pytest.raises(ValueError, match=re.escape(str(batch_file)) + ".*" + message):
+        with pytest.raises(ValueError, match=re.escape(str(batch_file)) + "(?s:.*)" + message):
             run(prod_project, "scoring")
-        assert not predictions.exists(), name  # nothing written half-way
+        assert not (outputs / "predictions.csv").exists() and not (outputs / "batch_checks.csv").exists(), name
     good.to_csv(batch_file, index=False)
     run(prod_project, "scoring")
-    assert len(list(predictions.iterdir())) == 1
+    assert len(list((outputs / "predictions.csv").iterdir())) == 1
 
 
 def readme_schedule_lines() -> dict[str, str]:
@@ -176,10 +208,7 @@ def test_the_documented_cron_lines_run_as_cron_would(prod_project, tmp_path):
     assert not list(elsewhere.iterdir())  # nothing written in the working directory
 
     # a failure exits non-zero: scoring a batch that is not there
-    catalog_file = prod_project / "conf" / "prod" / "catalog.yml"
-    catalog = yaml.safe_load(catalog_file.read_text())
-    catalog["production.batch"] = {"type": "smotified_gan.io.TableFileDataset", "filepath": "data/01_raw/none.csv"}
-    catalog_file.write_text(yaml.safe_dump(catalog))
+    point_batch_at(prod_project, "none.csv")
     failed = subprocess.run(["/bin/sh", "-c", lines["scoring"].replace("/path/to/project", str(prod_project))],
                             cwd=elsewhere, env=environment, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                             timeout=600)
@@ -222,3 +251,26 @@ def test_two_retrains_at_once_against_one_store_both_finish_with_one_champion(pr
     scores = {r.data.tags["champion.model_version"]: float(r.data.tags["champion.challenger_score"]) for r in runs}
     assert scores[str(champion.version)] == max(scores.values())
     assert not (prod_project / "mlflow.db").exists() and not (second / "mlflow.db").exists()
+
+
+def test_a_failure_in_the_middle_of_retrain_ends_with_its_own_error(prod_project):
+    """Kedro's resume hint on kedro-mlflow's pipeline used to raise over the node's error at the very end."""
+    done = subprocess.run([str(prod_project / ".venv" / "bin" / "kedro"), "run", "--pipelines", "retrain", "--env",
+                           "prod", "--params", "retrain.method.first_phase.k_neighbors=400"], cwd=prod_project,
+                          capture_output=True, text=True, timeout=600, env={**os.environ, "COLUMNS": "200"})
+    assert done.returncode != 0
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    assert "the first phase with k_neighbors=400 needs at least 401" in lines[-1], lines[-5:]
+    assert "free for the inference pipeline" not in done.stdout + done.stderr
+
+
+def test_batch_job_finds_kedro_without_a_project_venv(prod_project, tmp_path):
+    (prod_project / ".venv").unlink()
+    script = str(prod_project / "scripts" / "batch-job")
+    environment = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    missing = subprocess.run([script, "scoring"], env=environment, capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 69 and "no kedro found: set SMOTIFIED_GAN_KEDRO" in missing.stderr
+    told = subprocess.run([script, "scoring"], capture_output=True, text=True, timeout=300,
+                          env={**environment, "SMOTIFIED_GAN_KEDRO": str(PROJECT_ROOT / ".venv" / "bin" / "kedro")})
+    assert told.returncode != 0  # it ran kedro, which says there is no champion yet
+    assert "run `kedro run --pipelines retrain --env prod` first" in told.stdout + told.stderr

@@ -1,27 +1,37 @@
 """Retrain the production model with the experiment's own nodes, and package its inference part for MLflow.
 
-Training: ingestion and preprocessing templates under the namespace
-``production`` (the holdout split is the preprocessing test split), a
-validation split, the configured method's sampler, the paper's classifier
-(``runs`` seeded runs, the best on the validation split kept), then the
-holdout comparison with the current champion. Inference (what MLflow serves):
-the fitted feature transformer, then the classifier. kedro-mlflow's
-``pipeline_ml_factory`` logs the inference part as one pyfunc model;
+Training, under the namespace ``production``: ingestion (the experiment's
+template), the lineage check against the champion (a changed schema stops here,
+before any training), a holdout by row hash, the transformer and scaled sets
+(the preprocessing nodes), the input contract, a validation split, the
+configured method's sampler, the classifier's seeded runs, each calibrated on
+the validation rows (the best kept, with its threshold), then the decision
+against the champion on the holdout. Inference (what MLflow serves): the rows
+held to the input contract, the fitted transformer, the calibrated classifier.
+kedro-mlflow logs the inference part as one pyfunc model, with the contract,
+transformer and classifier as its artifacts;
 ``smotified_gan.hooks.ModelRegistryHook`` registers it and moves ``champion``.
 """
 
 from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
-from kedro_mlflow.pipeline import pipeline_ml_factory
+from kedro_mlflow.pipeline.pipeline_ml import PipelineML
 
 from smotified_gan.pipelines.ingestion.pipeline import template as ingestion_template
 from smotified_gan.pipelines.oversampling.nodes import oversample_training_set
-from smotified_gan.pipelines.preprocessing.nodes import split_dataset, transform_rows
-from smotified_gan.pipelines.preprocessing.pipeline import template as preprocessing_template
+from smotified_gan.pipelines.preprocessing.nodes import build_model_inputs, fit_transformer, split_dataset, transform_rows
 from smotified_gan.pipelines.training.nodes import score_rows, train_classifier_runs
 
-from .nodes import decide_champion, select_best_run, unlabelled_rows
+from .nodes import (
+    build_input_contract,
+    calibrate_best_run,
+    check_lineage,
+    conform_rows,
+    decide_champion,
+    split_holdout,
+    unlabelled_rows,
+)
 
 NAMESPACE = "production"
 # what a caller of the MLflow model passes: rows in the raw training schema, without labels
@@ -29,23 +39,37 @@ MODEL_INPUT = f"{NAMESPACE}.unlabelled_rows"
 
 
 def inference_pipeline() -> Pipeline:
-    """Raw rows -> scaled features -> minority score and class: the deployed model."""
-    return Pipeline([
-        Node(transform_rows, [f"{NAMESPACE}.feature_transformer", MODEL_INPUT], f"{NAMESPACE}.model_features",
-             name="transform_rows"),
-        Node(score_rows, [f"{NAMESPACE}.classifier", f"{NAMESPACE}.model_features"], f"{NAMESPACE}.model_output",
-             name="score_rows"),
-    ])
-
-
-def training_pipeline() -> Pipeline:
-    data = Pipeline([
-        Pipeline(ingestion_template(), namespace=NAMESPACE, parameters={"params:dataset": "params:production.dataset"}),
-        Pipeline(preprocessing_template(), namespace=NAMESPACE,
-                 parameters={"params:dataset": "params:production.dataset", "params:split": "params:retrain.holdout"}),
-    ])
+    """Raw rows -> rows held to the contract -> scaled features -> minority probability and class: the deployed model."""
     ns = NAMESPACE
-    model = Pipeline([
+    return Pipeline([
+        Node(conform_rows, [f"{ns}.input_contract", MODEL_INPUT], f"{ns}.model_rows", name="conform_rows"),
+        Node(transform_rows, [f"{ns}.feature_transformer", f"{ns}.model_rows"], f"{ns}.model_features",
+             name="transform_rows"),
+        Node(score_rows, [f"{ns}.classifier", f"{ns}.model_features"], f"{ns}.model_output", name="score_rows"),
+    ])
+
+
+def _data() -> Pipeline:
+    ns = NAMESPACE
+    ingest = Pipeline(ingestion_template(), namespace=ns, parameters={"params:dataset": "params:production.dataset"})
+    return ingest + Pipeline([
+        Node(check_lineage, [f"{ns}.table", f"{ns}.previous_champion", "params:retrain"],
+             [f"{ns}.admitted_table", f"{ns}.lineage"], name="check_lineage"),
+        Node(split_holdout, [f"{ns}.admitted_table", "params:retrain.holdout", "params:production.dataset"],
+             [f"{ns}.train_table", f"{ns}.test_table", f"{ns}.training_rows"], name="split_holdout"),
+        Node(fit_transformer, [f"{ns}.train_table", "params:production.dataset"], f"{ns}.feature_transformer",
+             name="fit_transformer"),
+        Node(build_model_inputs, [f"{ns}.feature_transformer", f"{ns}.train_table", f"{ns}.test_table"],
+             [f"{ns}.train_set", f"{ns}.test_set"], name="build_model_inputs"),
+        Node(build_input_contract, [f"{ns}.train_table", f"{ns}.training_rows", "params:retrain.holdout",
+                                    "params:retrain.contract", "params:production.dataset"],
+             f"{ns}.input_contract", name="build_input_contract"),
+    ], namespace=ns, prefix_datasets_with_namespace=False)
+
+
+def _model() -> Pipeline:
+    ns = NAMESPACE
+    return Pipeline([
         # the same split node as preprocessing, on the scaled training rows
         Node(split_dataset, [f"{ns}.train_set", "params:retrain.validation", "params:production.dataset"],
              [f"{ns}.fit_set", f"{ns}.validation_set"], name="split_dataset", namespace=f"{ns}.validation"),
@@ -54,19 +78,36 @@ def training_pipeline() -> Pipeline:
              name="oversample_training_set", namespace=ns),
         Node(train_classifier_runs, [f"{ns}.augmented_train", "params:retrain.training", "params:retrain.classifier_epochs"],
              f"{ns}.classifiers", name="train_classifier_runs", namespace=ns),
-        Node(select_best_run, [f"{ns}.classifiers", f"{ns}.validation_set", "params:retrain.selection"],
-             f"{ns}.classifier", name="select_best_run", namespace=ns),
+        Node(calibrate_best_run, [f"{ns}.classifiers", f"{ns}.validation_set", "params:retrain.selection"],
+             f"{ns}.classifier", name="calibrate_best_run", namespace=ns),
         Node(unlabelled_rows, f"{ns}.test_table", MODEL_INPUT, name="unlabelled_rows", namespace=ns),
     ])
+
+
+def training_pipeline() -> Pipeline:
+    ns = NAMESPACE
     # the holdout is scored by the very nodes the MLflow model runs
     holdout = Pipeline(inference_pipeline(), outputs={f"{ns}.model_output": f"{ns}.holdout_predictions"},
                        namespace=ns, prefix_datasets_with_namespace=False)
     decide = Node(decide_champion, [f"{ns}.holdout_predictions", f"{ns}.test_table", MODEL_INPUT,
-                                    f"{ns}.previous_champion", "params:retrain"],
+                                    f"{ns}.previous_champion", f"{ns}.lineage", "params:retrain"],
                   f"{ns}.champion_decision", name="decide_champion", namespace=ns)
-    return Pipeline([data, model, holdout, decide])
+    return Pipeline([_data(), _model(), holdout, decide])
+
+
+class RetrainPipeline(PipelineML):
+    """kedro-mlflow's ``PipelineML``, except that Kedro's resume hint after a failure works on the training nodes.
+
+    After a failed node Kedro computes ``from_nodes(...)`` to suggest how to
+    resume; on a ``PipelineML`` that sub-pipeline fails kedro-mlflow's
+    consistency check, whose error then replaced the node's own as the last
+    thing the user read. Here the hint is computed on the plain training pipeline.
+    """
+
+    def from_nodes(self, *node_names: str) -> Pipeline:
+        return self.training.from_nodes(*node_names)
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    return pipeline_ml_factory(training=training_pipeline().tag("retrain"), inference=inference_pipeline(),
-                               input_name=MODEL_INPUT, log_model_kwargs={"name": "model"})
+    return RetrainPipeline(nodes=training_pipeline().tag("retrain").nodes, inference=inference_pipeline(),
+                           input_name=MODEL_INPUT, kpm_kwargs={}, log_model_kwargs={"name": "model", "signature": "auto"})

@@ -1,59 +1,117 @@
-"""Batch scoring: check new rows against the champion's signature, score them, say which model did."""
+"""Batch scoring: hold the batch to the champion's input contract, count what is unusual, score, say which model did.
+
+``check_batch`` validates the whole batch before any prediction (every
+failing column and its first failing rows in one error naming the file;
+nothing is written), counts the rows outside the training range and the
+unseen categories per column, measures drift (PSI), and applies the
+configured policy to each (``warn``: log, flag the rows, score anyway;
+``fail``: stop). ``score_batch`` then scores the rows with the champion.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from smotified_gan.io.champion import ChampionModel
+from smotified_gan.production.contract import POLICIES, BatchValidationError, InputContract
 
 logger = logging.getLogger(__name__)
-_NUMERIC = {"double", "float", "long", "integer"}
+CHECKS = ("out_of_range", "unseen_category", "drift")
 
 
-def check_batch_schema(batch: pd.DataFrame, schema, id_column: str | None = None) -> pd.DataFrame:
-    """The rows the model takes (``id_column`` set aside), or a ``ValueError`` naming the file and the columns.
-
-    Columns must be exactly the signature's (none missing, none extra), of its
-    types (numbers where it has numbers, text where it has text), with no
-    missing value.
-    """
+def check_batch(batch: pd.DataFrame, champion: ChampionModel, scoring: dict[str, Any]
+                ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """The rows to score (``row_id``, the model's columns, ``flags``), the per-column checks and their MLflow metrics."""
     source = batch.attrs.get("source", "the batch")
-    expected = {spec.name: spec.type.name for spec in schema.inputs}
-    given = [c for c in batch.columns if c != id_column]
-    problems = []
-    missing = [c for c in expected if c not in batch.columns]
-    extra = [c for c in given if c not in expected]
-    if missing:
-        problems.append(f"missing column(s) {missing}")
-    if extra:
-        problems.append(f"extra column(s) {extra} the model was not trained on")
-    present = [c for c in expected if c in batch.columns]
-    wrong = [f"'{c}' should hold {expected[c]} values but holds {batch[c].dtype}" for c in present
-             if (expected[c] in _NUMERIC) != pd.api.types.is_numeric_dtype(batch[c])]
-    if wrong:
-        problems.append("wrong type: " + "; ".join(wrong))
-    empty = {c: int(batch[c].isna().sum()) for c in present if batch[c].isna().any()}
-    if empty:
-        problems.append("missing values: " + ", ".join(f"'{c}' ({n} row(s))" for c, n in empty.items()))
-    if problems:
-        raise ValueError(f"{source} does not match the champion model's input signature: " + "; ".join(problems)
-                         + f". Expected columns: {list(expected)}")
-    return batch[list(expected)]
-
-
-def score_batch(batch: pd.DataFrame, champion: ChampionModel, scoring: dict[str, Any]) -> pd.DataFrame:
-    """One row per input row: its id, minority score, predicted class and the model version that scored it."""
+    contract = champion.contract()
+    if contract is None:
+        raise BatchValidationError(f"{champion.name} v{champion.version} was registered without an input contract: "
+                                   "retrain it (`kedro run --pipelines retrain --env prod`) before scoring")
     id_column = scoring.get("id_column")
-    rows = check_batch_schema(batch, champion.input_schema(), id_column)
+    if id_column and id_column not in batch.columns:
+        raise BatchValidationError(f"{source}: the id column '{id_column}' (scoring.id_column) is not in the batch; "
+                                   f"columns are {list(batch.columns)}")
+    rows, soft = contract.conform(batch, source, id_column, int(scoring.get("max_rows_shown", 5)))
+    assessment = contract.assess(rows, soft)
+    report = _with_drift(assessment.report, scoring)
+    _apply_policies(report, scoring, source)
+    checked = rows.copy()
+    checked.insert(0, "row_id", batch[id_column].to_numpy() if id_column else np.arange(len(batch)))
+    checked["flags"] = assessment.flags.to_numpy()
+    report.insert(0, "model_version", champion.version)
+    report.insert(0, "source", source)
+    return checked, report, _metrics(report, assessment.flagged_rows)
+
+
+def _with_drift(report: pd.DataFrame, scoring: dict[str, Any]) -> pd.DataFrame:
+    drift = scoring.get("drift") or {}
+    threshold, min_rows = float(drift.get("psi_threshold", 0.25)), int(drift.get("min_rows", 100))
+    report = report.copy()
+    report["drift"] = np.where(report["rows"] < min_rows, f"not judged (fewer than {min_rows} rows)",
+                               np.where(report["psi"] >= threshold, "large", "stable"))
+    return report
+
+
+def _apply_policies(report: pd.DataFrame, scoring: dict[str, Any], source: str) -> None:
+    """Log every finding; raise for the checks whose policy is ``fail``."""
+    policies = {check: (scoring.get("checks") or {}).get(check, "warn") for check in CHECKS}
+    findings = {
+        "out_of_range": [f"'{r.column}' {r.out_of_range_rows} row(s) outside [{r.training_min:g}, {r.training_max:g}] "
+                         f"({r.below_min} below, {r.above_max} above)"
+                         for r in report.itertuples() if r.out_of_range_rows],
+        "unseen_category": [f"'{r.column}' {r.unseen_category_rows} row(s) with categories never seen in training "
+                            f"({r.unseen_values})" for r in report.itertuples() if r.unseen_category_rows],
+        "drift": [f"'{r.column}' PSI {r.psi:.3f}" for r in report.itertuples() if r.drift == "large"],
+    }
+    failing = []
+    for check, found in findings.items():
+        if policies[check] not in POLICIES:
+            raise ValueError(f"scoring.checks.{check} must be one of {POLICIES}, got {policies[check]!r}")
+        if found:
+            logger.warning("%s, %s: %s (scoring.checks.%s: %s)", source, check.replace("_", " "), "; ".join(found),
+                           check, policies[check])
+            if policies[check] == "fail":
+                failing.append(f"{check.replace('_', ' ')}: " + "; ".join(found))
+    if failing:
+        raise BatchValidationError(f"{source} fails the checks set to 'fail' in scoring.checks; nothing was scored:\n- "
+                                   + "\n- ".join(failing))
+
+
+_METRIC_NAME = re.compile(r"[^0-9A-Za-z_\-. /]")
+
+
+def _metrics(report: pd.DataFrame, flagged_rows: int) -> dict[str, Any]:
+    """The batch's figures for MLflow: ``scoring.rows``, ``scoring.flagged_rows``, ``scoring.<column>.psi``, ..."""
+    values = {"rows": int(report["rows"].iloc[0]), "flagged_rows": flagged_rows}
+    for r in report.itertuples():
+        name = _METRIC_NAME.sub("_", str(r.column))
+        values.update({f"{name}.psi": r.psi, f"{name}.out_of_range_rows": r.out_of_range_rows,
+                       f"{name}.unseen_category_rows": r.unseen_category_rows})
+    return {key: {"value": float(value), "step": 0} for key, value in values.items() if np.isfinite(value)}
+
+
+def log_batch_checks(checks: pd.DataFrame) -> pd.DataFrame:
+    """The batch's checks as they are, for the scoring run's MLflow artifacts."""
+    return checks
+
+
+def score_batch(checked: pd.DataFrame, champion: ChampionModel) -> pd.DataFrame:
+    """One row per input row: its id, minority probability, predicted class, flags and the model version that scored it."""
+    rows = checked.drop(columns=["row_id", "flags"])
     predicted = champion.predict(rows)
-    row_id = batch[id_column].to_numpy() if id_column else range(len(batch))
-    scored = pd.DataFrame({"row_id": row_id, "minority_score": predicted["minority_score"].to_numpy(),
+    scored = pd.DataFrame({"row_id": checked["row_id"].to_numpy(),
+                           "minority_score": predicted["minority_score"].to_numpy(),
                            "predicted_class": predicted["predicted_class"].to_numpy(),
+                           "flagged": (checked["flags"] != "").to_numpy(), "flags": checked["flags"].to_numpy(),
                            "model_name": champion.name, "model_version": champion.version})
-    logger.info("Scored %d rows of %s with %s v%d: %d predicted minority", len(scored),
-                batch.attrs.get("source", "the batch"), champion.name, champion.version,
-                int(scored["predicted_class"].sum()))
+    logger.info("Scored %d rows with %s v%d: %d predicted minority, %d flagged", len(scored), champion.name,
+                champion.version, int(scored["predicted_class"].sum()), int(scored["flagged"].sum()))
     return scored
+
+
+__all__ = ["BatchValidationError", "InputContract", "check_batch", "score_batch"]

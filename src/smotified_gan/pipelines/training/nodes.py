@@ -50,11 +50,11 @@ def train_classifier_runs(augmented_train: pd.DataFrame, training: dict[str, Any
 
 
 def score_rows(classifiers: TrainedClassifiers, features: pd.DataFrame) -> pd.DataFrame:
-    """``minority_score`` (averaged over the runs; one run in production) and ``predicted_class`` per row."""
+    """``minority_score`` (averaged over the runs; one calibrated run in production) and ``predicted_class`` per row."""
     missing = [c for c in classifiers.feature_names if c not in features.columns]
     if missing:
         raise ValueError(f"features {missing} the classifier was trained on are missing from the rows to score")
     scores = classifiers.scores(features[classifiers.feature_names].to_numpy()).mean(axis=0)
     return pd.DataFrame({"minority_score": scores.astype("float64"),
-                         "predicted_class": (scores > classifiers.config.threshold).astype("int64")},
+                         "predicted_class": (scores > classifiers.threshold).astype("int64")},
                         index=features.index)

@@ -1,0 +1,320 @@
+"""The schema of every parameter block in ``conf/``, checked before any work (pydantic).
+
+``check_parameters(params)`` raises ``ParameterError`` listing every problem
+at once: an unknown key with the closest known key (``split.repeat``: did you
+mean ``split.repeats``?), a value of the wrong type or outside its range with
+the allowed range (``split.repeats=0``: an integer >= 1). ``ProjectHooks``
+runs it when a Kedro context is created, with the environment's files and
+``--params`` merged, so a typo stops ``kedro run`` in its first second.
+Framework-free: pydantic only.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from smotified_gan.samplers.settings import FIRST_PHASES, GANSettings
+
+PositiveInt = Annotated[int, Field(ge=1)]
+Fraction = Annotated[float, Field(gt=0, lt=1)]
+Policy = Literal["warn", "fail"]
+HOLDOUT_METRIC = Literal["f1", "precision", "recall", "balanced_accuracy", "g_mean", "pr_auc", "roc_auc"]
+THRESHOLD_METRIC = Literal["f1", "precision", "recall", "balanced_accuracy", "g_mean"]
+SAMPLER = Literal["none", "smote", "gan", "smotified_gan"]
+
+
+class ParameterError(ValueError):
+    """Parameters that do not match their schema; the message lists every problem."""
+
+
+class Block(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- datasets --------------------------------------------------------------------------------------
+
+class MinorityRule(Block):
+    labels: list[str | int | float] | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _one_rule(self):
+        if (self.labels is None) == (self.max is None):
+            raise ValueError("give either 'labels' (minority labels) or 'max' (numeric labels up to it), not both")
+        return self
+
+
+class Expected(Block):
+    rows: PositiveInt | None = None
+    features: PositiveInt | None = None
+    minority_rows: PositiveInt | None = None
+
+
+class DatasetSpec(Block):
+    id: str
+    title: str = ""
+    source: str = ""
+    label_column: str
+    minority: MinorityRule
+    categorical: list[str] = []
+    drop_columns: list[str] = []
+    split_column: str | None = None
+    scaling: Literal["minmax", "quantile"] = "minmax"
+    authors_scaling: str | None = None
+    expected: Expected | None = None
+    min_minority_rows: PositiveInt | None = None
+    notes: str = ""
+
+
+# -- the experiment --------------------------------------------------------------------------------
+
+class Split(Block):
+    repeats: PositiveInt = 1
+    test_size: Fraction
+    stratify: bool = True
+    seed: int
+    k_neighbors: PositiveInt = 5
+
+
+class FirstPhase(Block):
+    first_phase: Literal[FIRST_PHASES] = "smote"  # type: ignore[valid-type]
+    k_neighbors: PositiveInt = 5
+    first_phase_kwargs: dict[str, Any] = {}
+
+
+class Oversampling(Block):
+    sampling_strategy: Literal["auto", "minority", "not minority", "not majority", "all"] | Fraction | dict = "auto"
+    random_state: int = 42
+    first_phase: FirstPhase = FirstPhase()
+    gan: GANSettings = GANSettings()
+    gan_epochs: dict[str, PositiveInt] = {}
+
+
+class Method(Block):
+    sampler: SAMPLER
+    label: str | None = None
+    first_phase: dict[str, Any] = {}
+    gan: dict[str, Any] = {}
+
+
+class ClassifierSettings(Block):
+    hidden: list[PositiveInt] = [256, 128]
+    learning_rate: Annotated[float, Field(gt=0)] = 1e-3
+    batch_size: PositiveInt = 32
+    loss: Literal["mae", "bce"] = "mae"
+    threshold: float = 0.5
+    device: Annotated[str, Field(pattern=r"^(auto|cpu|cuda(:\d+)?)$")] = "auto"
+    precision: Literal["float32", "bfloat16"] = "float32"
+
+
+class Training(Block):
+    runs: PositiveInt
+    seed: int
+    classifier: ClassifierSettings = ClassifierSettings()
+    classifier_epochs: dict[str, PositiveInt] = {}
+
+
+class Quality(Block):
+    seed: int = 0
+    max_rows: PositiveInt = 500
+    min_real_rows: PositiveInt = 20
+
+
+class Evaluation(Block):
+    quality: Quality = Quality()
+
+
+class PaperClaim(Block):
+    dataset: str
+    method: str
+    metric: str
+    value: float
+
+
+class Reporting(Block):
+    reference_method: str
+    test_metric: str = "f1"
+    alpha: Fraction = 0.05
+    paper_claims: list[PaperClaim] = []
+
+
+class Grid(Block):
+    datasets: Annotated[list[str], Field(min_length=1)]
+    methods: Annotated[dict[str, Method], Field(min_length=1)]
+
+
+# -- production ------------------------------------------------------------------------------------
+
+class Holdout(Block):
+    test_size: Fraction
+    seed: int
+    key_column: str | None = None
+    k_neighbors: PositiveInt = 5
+
+
+class RetrainTraining(Block):
+    runs: PositiveInt
+    seed: int
+    classifier: ClassifierSettings = ClassifierSettings()
+
+
+class Selection(Block):
+    metric: THRESHOLD_METRIC = "f1"
+    calibration: Literal["platt", "isotonic"] = "platt"
+
+
+class Contract(Block):
+    drift_bins: Annotated[int, Field(ge=2)] = 10
+
+
+class Bootstrap(Block):
+    resamples: Annotated[int, Field(ge=100)] = 2000
+    seed: int = 0
+
+
+class Retrain(Block):
+    model_name: Annotated[str, Field(min_length=1)]
+    method: Method
+    gan_epochs: PositiveInt
+    classifier_epochs: PositiveInt
+    holdout: Holdout
+    validation: Split
+    training: RetrainTraining
+    selection: Selection = Selection()
+    contract: Contract = Contract()
+    on_schema_change: Literal["stop", "new_lineage"] = "stop"
+    champion_metric: HOLDOUT_METRIC = "f1"
+    confidence: Fraction = 0.9
+    min_improvement: float = 0.0
+    min_metric: Annotated[float, Field(ge=0, le=1)] = 0.0
+    min_holdout_minority: Annotated[int, Field(ge=0)] = 30
+    bootstrap: Bootstrap = Bootstrap()
+
+
+class Checks(Block):
+    out_of_range: Policy = "warn"
+    unseen_category: Policy = "warn"
+    drift: Policy = "warn"
+
+
+class Drift(Block):
+    psi_threshold: Annotated[float, Field(gt=0)] = 0.25
+    min_rows: Annotated[int, Field(ge=0)] = 100
+
+
+class Scoring(Block):
+    id_column: str | None = None
+    checks: Checks = Checks()
+    drift: Drift = Drift()
+    max_rows_shown: PositiveInt = 5
+
+
+class Production(Block):
+    dataset: DatasetSpec | None = None
+
+
+class Runtime(Block):
+    # torch's intra-op threads; null: the cores this process may use (os.sched_getaffinity)
+    threads: PositiveInt | None = None
+
+
+class Parameters(Block):
+    """Every parameter block of the project (``conf/base/parameters_*.yml``)."""
+
+    datasets: dict[str, DatasetSpec] = {}
+    split: Split | None = None
+    oversampling: Oversampling | None = None
+    training: Training | None = None
+    evaluation: Evaluation | None = None
+    reporting: Reporting | None = None
+    grid: Grid | None = None
+    retrain: Retrain | None = None
+    scoring: Scoring | None = None
+    production: Production | None = None
+    runtime: Runtime = Runtime()
+
+    @model_validator(mode="after")
+    def _dataset_ids_match_their_keys(self):
+        wrong = [f"'{key}' has id '{spec.id}'" for key, spec in self.datasets.items() if spec.id != key]
+        if wrong:
+            raise ValueError("each dataset's id must be its key under 'datasets': " + ", ".join(wrong))
+        return self
+
+
+def check_parameters(params: dict[str, Any]) -> Parameters:
+    """The validated parameters, or a ``ParameterError`` naming every bad key and value (see the module docstring).
+
+    Each grid and retrain method's ``first_phase``/``gan`` overrides are
+    checked as the merged settings the sampler will get.
+    """
+    problems = []
+    try:
+        checked = Parameters.model_validate(params)
+    except ValidationError as error:
+        problems += [_describe(e, params) for e in error.errors()]
+        checked = None
+    problems += _method_problems(params)
+    if problems:
+        raise ParameterError("parameters do not match their schema (conf/<env>/parameters*.yml and --params):\n- "
+                             + "\n- ".join(dict.fromkeys(problems)))
+    return checked
+
+
+def _method_problems(params: dict[str, Any]) -> list[str]:
+    oversampling = params.get("oversampling") or {}
+    methods = {f"grid.methods.{name}": method for name, method in ((params.get("grid") or {}).get("methods") or {}).items()}
+    if isinstance((params.get("retrain") or {}).get("method"), dict):
+        methods["retrain.method"] = params["retrain"]["method"]
+    problems = []
+    for where, method in methods.items():
+        for block, model in (("first_phase", FirstPhase), ("gan", GANSettings)):
+            overrides = (method or {}).get(block) if isinstance(method, dict) else None
+            if not isinstance(overrides, dict):
+                continue
+            try:
+                model.model_validate({**(oversampling.get(block) or {}), **overrides})
+            except ValidationError as error:
+                # only what the method itself sets: the block it overrides is checked on its own
+                problems += [_describe(e, overrides, f"{where}.{block}") for e in error.errors()
+                             if e["loc"] and e["loc"][0] in overrides]
+    return problems
+
+
+def _describe(error: dict, params: dict[str, Any], prefix: str = "") -> str:
+    location = ".".join(str(part) for part in error["loc"] if not str(part).startswith("function-"))
+    where = f"{prefix}.{location}" if prefix and location else (prefix or location)
+    if error["type"] == "extra_forbidden":
+        known = _known_keys(error["loc"][:-1], prefix)
+        close = difflib.get_close_matches(str(error["loc"][-1]), known, n=1, cutoff=0.6)
+        hint = f"; did you mean '{where.rsplit('.', 1)[0] + '.' if '.' in where else ''}{close[0]}'?" if close else ""
+        return f"{where}: unknown key{hint} (known: {', '.join(sorted(known))})"
+    return f"{where}: {error['msg'][:1].lower()}{error['msg'][1:]} (got {error.get('input')!r})"
+
+
+def _known_keys(loc: tuple, prefix: str) -> list[str]:
+    """The field names of the model at ``loc`` (a path into ``Parameters``, or into a method's block)."""
+    model: Any = {"first_phase": FirstPhase, "gan": GANSettings}.get(prefix.rsplit(".", 1)[-1]) if prefix else Parameters
+    for part in loc:
+        field = getattr(model, "model_fields", {}).get(str(part))
+        if field is None:  # a dict's key (a dataset id): ``model`` is already the value's model
+            continue
+        model = _model_of(field.annotation)
+    return list(getattr(model, "model_fields", {}))
+
+
+def _model_of(annotation):
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in typing.get_args(annotation):
+        found = _model_of(argument)
+        if found is not None:
+            return found
+    return None
+
+
+__all__ = ["ParameterError", "Parameters", "check_parameters"]

@@ -1,0 +1,152 @@
+"""Production on a user's own table (integer, float and categorical columns), as the README walks them through it."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from smotified_gan.io.champion import TRAINING_ROWS_ARTIFACT
+from smotified_gan.pipelines.retrain.nodes import SchemaChangeError
+from smotified_gan.production.contract import BatchValidationError
+from smotified_gan.production.holdout import in_holdout, row_keys
+from tests.pipelines.retrain.test_pipeline import FAST, NAME, client_of, prod_data, retrain_runs, run
+from tests.production.own_table import LABEL, PRODUCTION_PARAMETERS, own_table
+
+
+def use_own_table(project: Path, table: pd.DataFrame, batch: pd.DataFrame | None = None) -> None:
+    """What the README tells a user to do: the CSVs in data/01_raw, two catalog entries, the table's definition."""
+    table.to_csv(project / "data" / "01_raw" / "own.csv", index=False)
+    (table.drop(columns=LABEL) if batch is None else batch).to_csv(project / "data" / "01_raw" / "batch.csv", index=False)
+    (project / "conf" / "prod" / "catalog.yml").write_text(yaml.safe_dump({
+        "production.raw": {"type": "smotified_gan.io.TableFileDataset", "filepath": "data/01_raw/own.csv"},
+        "production.batch": {"type": "smotified_gan.io.TableFileDataset", "filepath": "data/01_raw/batch.csv"}}))
+    (project / "conf" / "prod" / "parameters_production.yml").write_text(yaml.safe_dump(
+        {**PRODUCTION_PARAMETERS, "scoring": {"id_column": "customer_id"}}))
+
+
+@pytest.fixture
+def own_project(project_copy):
+    (project_copy / "conf" / "prod" / "parameters_test_speed.yml").write_text(yaml.safe_dump(FAST))
+    use_own_table(project_copy, own_table(2000, seed=11))
+    return project_copy
+
+
+def latest(folder: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(sorted(folder.iterdir())[-1] / name)
+
+
+def test_an_own_table_with_integer_columns_retrains_and_scores_its_own_rows(own_project):
+    run(own_project, "retrain")
+    client = client_of(own_project)
+    champion = client.get_model_version_by_alias(NAME, "champion")
+    assert champion.tags["columns"] == "age:integer, visits:integer, income:float, balance:float, region:category"
+    # the very rows of the table it trained on, integers and all, score
+    run(own_project, "scoring")
+    outputs = prod_data(own_project) / "07_model_output" / "production"
+    scored = latest(outputs / "predictions.csv", "predictions.csv")
+    table = pd.read_csv(own_project / "data" / "01_raw" / "own.csv")
+    assert scored["row_id"].tolist() == table["customer_id"].tolist()
+    assert scored["minority_score"].between(0, 1).all() and 0 < scored["predicted_class"].sum() < len(table)
+    checks = latest(outputs / "batch_checks.csv", "batch_checks.csv").set_index("column")
+    # holdout rows may lie a little outside the training rows' range: counted, flagged, scored
+    assert scored["flagged"].sum() == (scored["flags"].fillna("") != "").sum() <= checks["out_of_range_rows"].sum()
+    assert (checks["drift"] == "stable").all() and (checks["unseen_category_rows"] == 0).all()
+
+
+def test_unusual_rows_are_counted_flagged_and_logged_and_a_fail_policy_stops_the_batch(own_project):
+    run(own_project, "retrain")
+    batch = own_table(300, seed=12, start_id=5000).drop(columns=LABEL)
+    batch.loc[[3, 4], "income"] = [1e12, 2e12]
+    batch.loc[[4, 7, 8], "region"] = ["mars", "mars", "atlantis"]
+    batch.to_csv(own_project / "data" / "01_raw" / "batch.csv", index=False)
+    run(own_project, "scoring")
+    outputs = prod_data(own_project) / "07_model_output" / "production"
+    scored = latest(outputs / "predictions.csv", "predictions.csv").set_index("row_id")
+    assert scored.loc[5003, "flags"] == "out_of_range:income"
+    assert scored.loc[5004, "flags"] == "out_of_range:income;unseen_category:region"
+    assert scored.loc[5008, "flags"] == "unseen_category:region" and scored["minority_score"].between(0, 1).all()
+    checks = latest(outputs / "batch_checks.csv", "batch_checks.csv").set_index("column")
+    assert checks.loc["income", "above_max"] >= 2 and checks.loc["region", "unseen_category_rows"] == 3
+    assert checks.loc["region", "unseen_values"] == "atlantis, mars" and (checks["model_version"] == 1).all()
+    client = client_of(own_project)
+    scoring_run = client.search_runs([client.get_experiment_by_name("smotified_gan").experiment_id],
+                                     order_by=["attributes.start_time DESC"], max_results=1)[0]
+    assert scoring_run.data.metrics["scoring.region.unseen_category_rows"] == 3
+    assert scoring_run.data.metrics["scoring.income.out_of_range_rows"] == checks.loc["income", "out_of_range_rows"]
+    assert scoring_run.data.metrics["scoring.rows"] == 300
+    assert "scoring/batch_checks.csv" in {a.path for a in client.list_artifacts(scoring_run.info.run_id, "scoring")}
+
+    versions = len(list((outputs / "predictions.csv").iterdir()))
+    with pytest.raises(BatchValidationError, match=r"unseen category: 'region' 3 row\(s\) with categories never seen"):
+        run(own_project, "scoring", {"scoring": {"checks": {"unseen_category": "fail"}}})
+    shifted = own_table(300, seed=13).drop(columns=LABEL).assign(region="west")
+    shifted.to_csv(own_project / "data" / "01_raw" / "batch.csv", index=False)
+    with pytest.raises(BatchValidationError, match=r"drift: 'region' PSI \d+\.\d+"):
+        run(own_project, "scoring", {"scoring": {"checks": {"drift": "fail"}}})
+    assert len(list((outputs / "predictions.csv").iterdir())) == versions  # nothing written by either
+
+
+def test_a_holdout_row_stays_held_out_as_the_table_grows(own_project):
+    first = own_table(2000, seed=11)
+    run(own_project, "retrain")
+    data = prod_data(own_project)
+    grown = pd.concat([first, own_table(600, seed=21, start_id=2000)], ignore_index=True)
+    use_own_table(own_project, grown)
+    run(own_project, "retrain")
+
+    client = client_of(own_project)
+    champion = client.get_model_version(NAME, "1")
+    trained = pd.read_parquet(client.download_artifacts(champion.run_id, TRAINING_ROWS_ARTIFACT))["row_key"]
+    holdout = pd.read_parquet(data / "03_primary" / "production" / "unlabelled_rows.parquet")
+    assert not set(row_keys(holdout)) & set(trained)  # no row the champion trained on is in the new holdout
+    features = grown.drop(columns=["customer_id", LABEL])
+    held = in_holdout(row_keys(features), 0.2, 2024)
+    first_held = in_holdout(row_keys(first.drop(columns=["customer_id", LABEL])), 0.2, 2024)
+    assert (held[:len(first)] == first_held).all() and held[len(first):].any()
+    decision = json.loads((data / "08_reporting" / "production" / "champion_decision.json").read_text())
+    assert decision["holdout_rows_champion_trained_on"] == 0 and decision["holdout_rows"] == int(held.sum())
+
+
+def test_a_new_table_stops_retrain_before_training_unless_it_starts_a_new_lineage(prod_project_yeast):
+    project = prod_project_yeast
+    run(project, "retrain")  # the packaged Yeast table's champion
+    use_own_table(project, own_table(2000, seed=11))
+    classifiers = prod_data(project) / "06_models" / "production" / "classifiers.pkl"
+    trained_at = classifiers.stat().st_mtime
+    started = time.perf_counter()
+    with pytest.raises(SchemaChangeError, match=r"columns differ from those of the champion smotified_gan_classifier v1: "
+                                                r"columns the champion was trained on are gone: \['Mcg', .*new columns: "
+                                                r"\['age', 'visits', 'income', 'balance', 'region'\].*retrain.on_schema_"
+                                                r"change=new_lineage.*Nothing was trained"):
+        run(project, "retrain")
+    assert time.perf_counter() - started < 30 and classifiers.stat().st_mtime == trained_at
+    client = client_of(project)
+    assert len(client.search_model_versions(f"name='{NAME}'")) == 1
+
+    run(project, "retrain", {"retrain": {"on_schema_change": "new_lineage"}})
+    champion = client.get_model_version_by_alias(NAME, "champion")
+    assert int(champion.version) == 2 and champion.tags["columns"].startswith("age:integer")
+    assert retrain_runs(client)[-1].data.tags["champion.decision"] == "promote"
+    decision = json.loads((prod_data(project) / "08_reporting" / "production" / "champion_decision.json").read_text())
+    assert decision["lineage"] == "new" and decision["champion"] is None
+
+
+@pytest.fixture
+def prod_project_yeast(project_copy):
+    (project_copy / "conf" / "prod" / "parameters_test_speed.yml").write_text(yaml.safe_dump(FAST))
+    return project_copy
+
+
+def test_float_columns_of_whole_numbers_in_a_batch_still_score(own_project):
+    run(own_project, "retrain")
+    batch = own_table(50, seed=14).drop(columns=LABEL).astype({"age": "float64", "visits": "float64"})
+    batch.to_csv(own_project / "data" / "01_raw" / "batch.csv", index=False, float_format="%.1f")
+    run(own_project, "scoring")
+    scored = latest(prod_data(own_project) / "07_model_output" / "production" / "predictions.csv", "predictions.csv")
+    assert len(scored) == 50 and np.isfinite(scored["minority_score"]).all()
