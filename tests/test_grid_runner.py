@@ -6,6 +6,7 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -159,3 +160,39 @@ def test_kedro_grid_run_parses_params_and_conf_source_as_kedro_run_does(tmp_path
     assert context.params["conf_source"] == str(tmp_path)
     with pytest.raises(click.UsageError, match="must contain a key and a value"):
         command.make_context("run", ["--params", "split.repeats"])
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if text in (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"):
+                    found.append(int(proc.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_an_unreachable_scheduler_fails_clearly_and_leaves_no_process_behind(grid_project, dead_url):
+    port = dead_url.split(":")[2].split("/")[0]
+    before = _processes_mentioning(str(grid_project))
+    with pytest.raises(ConnectionError, match=rf"the Dask scheduler at tcp://127.0.0.1:{port} did not answer within 3 s"):
+        run_grid(grid_project, env="gridtest", scheduler=f"tcp://127.0.0.1:{port}", connect_timeout=3,
+                 progress=lambda _: None)
+    assert (grid_project / "logs" / "mlflow-server.log").stat().st_size > 0  # the server did start
+    deadline = time.monotonic() + 10
+    while _processes_mentioning(str(grid_project)) != before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _processes_mentioning(str(grid_project)) == before  # no mlflow server, no worker of its, left running
+
+
+def test_the_plan_skips_what_finished_under_the_same_settings_and_starts_the_longest_first():
+    from smotified_gan.runner.plan import plan_grid
+
+    cells = [("ecoli", "none", "none"), ("ecoli", "gan", "gan"), ("yeast", "gan", "gan")]
+    fingerprints = {"ecoli.none": "a", "ecoli.gan": "b", "yeast.gan": "c"}
+    finished = {"ecoli.none": ["a"], "ecoli.gan": ["old"], "yeast.gan": ["c"]}
+    costs = {"ecoli.none": 1.0, "ecoli.gan": 5.0, "yeast.gan": 9.0}
+    plan = plan_grid(cells, fingerprints, finished, outputs_exist=lambda cell: cell != "yeast.gan", costs=costs)
+    assert [(c.name, c.complete) for c in plan] == [("yeast.gan", False), ("ecoli.gan", False), ("ecoli.none", True)]

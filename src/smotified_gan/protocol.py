@@ -1,0 +1,88 @@
+"""The experiment's protocol, said once: what a cell is, what a method runs, and which seeds repeat r uses.
+
+Framework-free. Every place that needs one of these rules reads it here: the
+preprocessing, oversampling and training nodes (the seeds), the pipelines and
+the grid runner (cell names), the grid runner's ``grid.seeds`` tag and
+fingerprints, the run's ``protocol.seeds`` tag, and the protocol line of
+``results.md``.
+
+- A **cell** is one (dataset, method) pair; its name, Kedro namespace and
+  MLflow run name are ``<dataset>.<method>``.
+- A **method** is a name, the sampler it runs (one of ``SAMPLERS``) and
+  overrides of the ``oversampling`` parameters; ``method_settings`` merges them.
+- **Repeat r** splits with ``split.seed + r``, seeds its over-sampler with
+  ``oversampling.random_state + r`` and trains its classifier runs with
+  ``training.seed + r * runs``, ``+ 1``, ... ``+ runs - 1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+# what a method may run: no augmentation, imbalanced-learn's first-phase sampler alone (SMOTE and its
+# variants), the plain GAN (noise in), SMOTified-GAN (first-phase rows in)
+SAMPLERS = ("none", "smote", "gan", "smotified_gan")
+# the oversampling keys a method may override: the first phase's and the GAN's settings
+METHOD_BLOCKS = ("gan",)
+
+
+def cell_name(dataset: str, method: str) -> str:
+    """A cell's name, its Kedro namespace and its MLflow run name."""
+    return f"{dataset}.{method}"
+
+
+def method_settings(method: str | Mapping[str, Any], oversampling: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The sampler a method runs and its ``oversampling`` settings with the method's overrides applied.
+
+    ``method`` is a sampler name (``smote``) or a grid method's settings
+    (``{sampler: smotified_gan, first_phase: borderline_smote}``): its ``gan``
+    block overrides that of ``oversampling`` key by key, any other key
+    replaces the one in ``oversampling``; ``label`` is the report's name for it.
+    """
+    method = {"sampler": method} if isinstance(method, str) else dict(method)
+    sampler = method.pop("sampler", None)
+    method.pop("label", None)
+    if sampler not in SAMPLERS:
+        raise ValueError(f"unknown sampler {sampler!r}; a method runs one of {list(SAMPLERS)}")
+    settings = {key: value for key, value in oversampling.items() if key != "gan_epochs"}
+    for key, value in method.items():
+        settings[key] = {**settings.get(key, {}), **value} if key in METHOD_BLOCKS else value
+    return sampler, settings
+
+
+def split_seed(split: Mapping[str, Any], repeat: int) -> int:
+    """Repeat ``repeat``'s train/test split seed."""
+    return int(split["seed"]) + repeat
+
+
+def sampler_seed(oversampling: Mapping[str, Any], repeat: int) -> int:
+    """Repeat ``repeat``'s over-sampler seed (``random_state``)."""
+    return int(oversampling["random_state"]) + repeat
+
+
+def classifier_seeds(training: Mapping[str, Any], repeat: int = 0) -> list[int]:
+    """Repeat ``repeat``'s classifier run seeds: ``seed + repeat * runs`` onwards (repeat 0: ``seed .. seed + runs - 1``)."""
+    runs = int(training["runs"])
+    return [int(training["seed"]) + repeat * runs + run for run in range(runs)]
+
+
+def describe_seeds(split: Mapping[str, Any], oversampling: Mapping[str, Any], training: Mapping[str, Any]) -> str:
+    """Every seed of every repeat in one line: the ``grid.seeds`` and ``protocol.seeds`` tags."""
+    last = int(split.get("repeats", 1)) - 1
+    return (f"split={split_seed(split, 0)}..{split_seed(split, last)};"
+            f"oversampling={sampler_seed(oversampling, 0)}..{sampler_seed(oversampling, last)};"
+            f"classifier={classifier_seeds(training, 0)[0]}..{classifier_seeds(training, last)[-1]};repeats={last + 1}")
+
+
+def protocol_line(split: Mapping[str, Any], oversampling: Mapping[str, Any], training: Mapping[str, Any]) -> str:
+    """The protocol as ``results.md`` states it, from the same rules the nodes use."""
+    repeats, runs = int(split.get("repeats", 1)), int(training["runs"])
+    stratified = "stratified " if split.get("stratify", True) else ""
+    split_from, sampler_from, runs_from = split_seed(split, 0), sampler_seed(oversampling, 0), classifier_seeds(training)[0]
+    return (f"Protocol: {repeats} repeat(s) per (dataset, method) cell. Repeat r: a {stratified}"
+            f"{1 - split['test_size']:.0%}/{split['test_size']:.0%} split with seed {split_from} + r (datasets "
+            f"with their own split files keep them), the transformer fitted on its training split, the "
+            f"over-sampler seeded {sampler_from} + r, then {runs} classifier runs with seeds "
+            f"{runs_from} + {runs}r .. {runs_from} + {runs}r + {runs - 1} "
+            f"({describe_seeds(split, oversampling, training)}).")
