@@ -1,10 +1,24 @@
-"""Framework-free over-samplers (no Kedro or MLflow imports)."""
+"""Framework-free over-samplers (no Kedro or MLflow imports).
 
-from smotified_gan.samplers.base import BaseGANOverSampler, fit_resample_many
-from smotified_gan.samplers.first_phase import FIRST_PHASE_SAMPLERS, first_phase_rows, make_first_phase
-from smotified_gan.samplers.gan import GANConfig, generate, train_gan, train_gans
-from smotified_gan.samplers.oversamplers import SAMPLERS, GANOverSampler, SMOTifiedGAN, load_sampler, save_samplers
+The names below are imported lazily, on first use: ``samplers.settings`` (the
+GAN settings, read at start-up to check parameters) must not pull in torch.
+"""
 
-__all__ = ["FIRST_PHASE_SAMPLERS", "SAMPLERS", "BaseGANOverSampler", "GANConfig", "GANOverSampler", "SMOTifiedGAN",
-           "first_phase_rows", "fit_resample_many", "generate", "load_sampler", "make_first_phase", "save_samplers",
-           "train_gan", "train_gans"]
+from __future__ import annotations
+
+import importlib
+
+_WHERE = {
+    "BaseGANOverSampler": "base", "fit_resample_many": "base",
+    "FIRST_PHASE_SAMPLERS": "first_phase", "first_phase_rows": "first_phase", "make_first_phase": "first_phase",
+    "GANConfig": "gan", "generate": "gan", "train_gan": "gan", "train_gans": "gan",
+    "SAMPLERS": "oversamplers", "GANOverSampler": "oversamplers", "SMOTifiedGAN": "oversamplers",
+    "load_sampler": "oversamplers", "save_samplers": "oversamplers",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
