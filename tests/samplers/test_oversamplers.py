@@ -7,11 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from imblearn.over_sampling import SMOTE
 from imblearn.pipeline import Pipeline as ImbPipeline
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 
 from smotified_gan import GANOverSampler, SMOTifiedGAN
+from smotified_gan.samplers import load_sampler, save_sampler
 
 FAST = {"epochs": 3, "log_every": 0, "architecture": "paper"}
 
@@ -110,19 +112,24 @@ def test_save_and_load_round_trip(tmp_path):
     X, y = data(frame=False)
     sampler = SMOTifiedGAN(random_state=0, **FAST)
     X_res, _ = sampler.fit_resample(X, y)
-    sampler.save(tmp_path / "sg.pt")
-    loaded = SMOTifiedGAN.load(tmp_path / "sg.pt")
+    save_sampler(sampler, tmp_path / "sg.pt")
+    loaded = load_sampler(tmp_path / "sg.pt")
     probe = np.random.default_rng(0).uniform(size=(10, 4)).astype(np.float32)
-    assert np.array_equal(loaded.refine(probe, 1), sampler.refine(probe, 1))
+    assert isinstance(loaded, SMOTifiedGAN) and np.array_equal(loaded.refine(probe, 1), sampler.refine(probe, 1))
     assert loaded.get_params()["epochs"] == 3
     gan = GANOverSampler(random_state=0, **FAST)
     gan.fit_resample(X, y)
-    gan.save(tmp_path / "gan.pt")
-    assert np.array_equal(GANOverSampler.load(tmp_path / "gan.pt").sample(5, 1, seed=3), gan.sample(5, 1, seed=3))
-    with pytest.raises(ValueError, match="holds a GANOverSampler, not a SMOTifiedGAN"):
-        SMOTifiedGAN.load(tmp_path / "gan.pt")
+    smote = SMOTE(k_neighbors=3, random_state=4)
+    save_sampler([gan, smote], tmp_path / "repeats.pt")  # one file for a cell's repeats, whatever their kind
+    loaded_gan, loaded_smote = load_sampler(tmp_path / "repeats.pt")
+    assert np.array_equal(loaded_gan.sample(5, 1, seed=3), gan.sample(5, 1, seed=3))
+    assert type(loaded_smote) is SMOTE and loaded_smote.get_params() == smote.get_params()
+    save_sampler([], tmp_path / "none.pt")  # a cell without augmentation
+    assert load_sampler(tmp_path / "none.pt") == []
     with pytest.raises(ValueError, match="not fitted yet"):
-        SMOTifiedGAN().save(tmp_path / "x.pt")
+        save_sampler(SMOTifiedGAN(), tmp_path / "x.pt")
+    with pytest.raises(TypeError, match="cannot save a list"):
+        save_sampler([[gan]], tmp_path / "x.pt")
 
 
 def test_one_log_line_per_n_epochs(caplog):

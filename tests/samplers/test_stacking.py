@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from smotified_gan import SMOTifiedGAN
-from smotified_gan.samplers import GANOverSampler, fit_resample_many, load_sampler, save_samplers
+from smotified_gan.samplers import GANOverSampler, fit_resample_many, load_sampler, save_sampler
 from smotified_gan.samplers.gan import GANConfig, train_gans
 from smotified_gan.samplers.networks import ResidualRefiner, build_discriminator, build_generator, stack
 
@@ -97,7 +97,7 @@ def test_a_file_of_repeats_round_trips(tmp_path):
     data = problems(2)
     samplers = [SMOTifiedGAN(random_state=seed, epochs=2, **FAST) for seed in range(2)]
     fit_resample_many(samplers, data)
-    save_samplers(samplers, tmp_path / "sampler.pt")
+    save_sampler(samplers, tmp_path / "sampler.pt")
     loaded = load_sampler(tmp_path / "sampler.pt")
     assert len(loaded) == 2
     rows = np.full((4, 4), 0.5, np.float32)

@@ -1,8 +1,8 @@
-"""A Kedro dataset for a fitted ``SMOTifiedGAN`` / ``GANOverSampler``, over the samplers' own ``save``/``load``.
+"""A Kedro dataset for fitted samplers, over the samplers' own ``save_sampler``/``load_sampler``.
 
 One format for a fitted sampler wherever it goes (the experiment's
 ``data/06_models``, MLflow artifacts, production): the torch file that
-``save`` writes, weights only, read back without unpickling code.
+``save_sampler`` writes, weights only, read back without unpickling code.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from kedro.io import AbstractDataset, DatasetError
 
 
 class SamplerDataset(AbstractDataset[Any, Any]):
-    """A fitted GAN sampler in the samplers' own format.
+    """Fitted samplers in the samplers' own format: one, or a list of them (one per repeat; empty without augmentation).
 
     Example catalog entry::
 
@@ -37,18 +37,12 @@ class SamplerDataset(AbstractDataset[Any, Any]):
 
     def save(self, data) -> None:
         """A fitted sampler, or a list of them (one per repeat of an experiment cell) in one file."""
-        from smotified_gan.samplers import save_samplers
+        from smotified_gan.samplers import save_sampler
 
-        samplers = data if isinstance(data, list) else [data]
-        if not samplers or not all(hasattr(s, "to_bundle") for s in samplers):
-            raise DatasetError(f"{self._filepath}: expected a fitted SMOTifiedGAN or GANOverSampler (or a list of "
-                               f"them), got {type(data).__name__}")
-        path = Path(self._filepath)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, list):
-            save_samplers(data, path)
-        else:
-            data.save(path)
+        try:
+            save_sampler(data, Path(self._filepath))
+        except TypeError as error:
+            raise DatasetError(f"{self._filepath}: {error}") from error
 
     def _exists(self) -> bool:
         return Path(self._filepath).is_file()

@@ -9,11 +9,11 @@ from __future__ import annotations
 import importlib
 
 _WHERE = {
-    "BaseGANOverSampler": "base", "fit_resample_many": "base",
+    "BaseGANOverSampler": "base", "fit_resample_many": "many", "GANSettings": "settings",
     "FIRST_PHASE_SAMPLERS": "first_phase", "first_phase_rows": "first_phase", "make_first_phase": "first_phase",
     "GANConfig": "gan", "generate": "gan", "train_gan": "gan", "train_gans": "gan",
-    "SAMPLERS": "oversamplers", "GANOverSampler": "oversamplers", "SMOTifiedGAN": "oversamplers",
-    "load_sampler": "oversamplers", "save_samplers": "oversamplers",
+    "SAMPLER_CLASSES": "oversamplers", "GANOverSampler": "oversamplers", "SMOTifiedGAN": "oversamplers",
+    "load_sampler": "persistence", "save_sampler": "persistence",
 }
 __all__ = sorted(_WHERE)
 

@@ -1,41 +1,77 @@
-"""The base class every GAN over-sampler here shares: declared parameters, input checks, fitting, save and load.
+"""The base class every GAN over-sampler here shares: declared parameters, input checks, fitting, bundles.
 
 Modelled on imbalanced-learn's own samplers (``imblearn/over_sampling/_smote/base.py``):
 parameters are declared in ``_parameter_constraints`` and checked before any
 work, each constructor argument is stored under its own name, and input checks
-live in a ``_check_X_y`` override.
+live in a ``_check_X_y`` override. The GAN settings' constraints are made from
+their one declaration, ``samplers.settings.GANSettings``.
 """
 
 from __future__ import annotations
 
 import numbers
-from pathlib import Path
+import types
+import typing
+from typing import Annotated, Literal
 
 import numpy as np
 import torch
 from imblearn.over_sampling.base import BaseOverSampler
-from imblearn.utils import check_sampling_strategy, check_target_type
-from imblearn.utils._validation import ArraysTransformer
+from imblearn.utils import check_target_type
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import label_binarize
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Hidden, Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn_compat.utils.validation import validate_data
 
-from smotified_gan.samplers.gan import GENERATOR_INPUTS, GANConfig, generate, make_generator
-from smotified_gan.samplers.networks import ARCHITECTURES, OUTPUT_ACTIVATIONS
+from smotified_gan.samplers.gan import GANConfig, generate, make_generator
 from smotified_gan.samplers.refine import RefineProblem, refine_many
+from smotified_gan.samplers.settings import GANSettings, sampler_settings
 from smotified_gan.samplers.validation import check_resampling_input
-from smotified_gan.torch_utils import PRECISIONS
 
-_POSITIVE_INT = Interval(numbers.Integral, 1, None, closed="left")
-# "cuda:N" for a machine with several GPUs is accepted without being listed in messages
-_DEVICES = [StrOptions({"auto", "cpu", "cuda"}), Hidden(StrOptions({f"cuda:{i}" for i in range(16)}))]
-# settings that go into GANConfig unchanged
-_GAN_SETTINGS = ("architecture", "generator_layers", "generator_batch_norm", "discriminator_layers", "leaky_slope",
-                 "output_activation", "learning_rate", "betas", "batch_size", "epochs", "d_steps", "device",
-                 "log_every", "validation_every", "generator_input", "precision")
+
+def gan_constraints(names: list[str]) -> dict[str, list]:
+    """scikit-learn parameter constraints of these ``GANSettings`` fields, from their declared types and ranges."""
+    return {name: _constraints(GANSettings.model_fields[name]) for name in names}
+
+
+def _constraints(field) -> list:
+    annotation, constraints = field.annotation, []
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        arguments = typing.get_args(annotation)
+        if type(None) in arguments:
+            constraints.append(None)
+        annotation = next(a for a in arguments if a is not type(None))
+    bounds = field.metadata
+    if typing.get_origin(annotation) is Annotated:
+        annotation, *extra = typing.get_args(annotation)
+        bounds = [item for info in extra for item in getattr(info, "metadata", [info])]
+    if typing.get_origin(annotation) is Literal:
+        options = set(typing.get_args(annotation))
+        shown = set((field.json_schema_extra or {}).get("shown") or options)
+        constraints.insert(0, StrOptions(shown))
+        if options - shown:
+            constraints.insert(1, Hidden(StrOptions(options - shown)))
+    elif annotation is bool:
+        constraints.insert(0, "boolean")
+    elif typing.get_origin(annotation) in (list, tuple):
+        constraints.insert(0, "array-like")
+    else:
+        constraints.insert(0, _interval(annotation, bounds))
+    return constraints
+
+
+def _interval(kind: type, bounds: list) -> Interval:
+    """An ``Interval`` from pydantic's ``ge``/``gt``/``le``/``lt`` bounds."""
+    low = high = None
+    left = right = False
+    for bound in bounds:
+        if getattr(bound, "ge", None) is not None or getattr(bound, "gt", None) is not None:
+            low, left = (bound.ge, True) if getattr(bound, "ge", None) is not None else (bound.gt, False)
+        if getattr(bound, "le", None) is not None or getattr(bound, "lt", None) is not None:
+            high, right = (bound.le, True) if getattr(bound, "le", None) is not None else (bound.lt, False)
+    closed = {(True, True): "both", (True, False): "left", (False, True): "right"}.get(
+        (left and low is not None, right and high is not None), "neither")
+    return Interval(numbers.Integral if kind is int else numbers.Real, low, high, closed=closed)
 
 
 class BaseGANOverSampler(BaseOverSampler):
@@ -43,62 +79,27 @@ class BaseGANOverSampler(BaseOverSampler):
 
     A subclass says what its generator is fed: ``_generator_inputs`` returns,
     per over-sampled class, the input rows (SMOTified-GAN: the first phase's
-    rows) or ``None`` (Gaussian noise); ``_refines_rows`` says which;
-    ``_generator_settings`` adds its own ``GANConfig`` fields.
+    rows) or ``None`` (Gaussian noise); ``_refines_rows`` says which. Its
+    constructor stores each argument under its own name (``_store``).
     """
 
     _refines_rows = False
     _parameter_constraints: dict = {
         **BaseOverSampler._parameter_constraints,
-        "epochs": [_POSITIVE_INT],
-        "batch_size": [_POSITIVE_INT],
-        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
-        "architecture": [StrOptions(set(ARCHITECTURES))],
-        "generator_layers": ["array-like", None],
-        "generator_batch_norm": ["boolean", None],
-        "discriminator_layers": ["array-like", None],
-        "leaky_slope": [Interval(numbers.Real, 0, None, closed="left")],
-        "output_activation": [StrOptions(set(OUTPUT_ACTIVATIONS))],
-        "betas": ["array-like"],
-        "d_steps": [_POSITIVE_INT],
-        "early_stopping": ["boolean"],
-        "monitor_validation": ["boolean"],
-        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
-        "validation_every": [_POSITIVE_INT],
-        "patience": [_POSITIVE_INT],
-        "device": _DEVICES,
-        "log_every": [Interval(numbers.Integral, 0, None, closed="left")],
-        "generator_input": [StrOptions(set(GENERATOR_INPUTS))],
-        "precision": [StrOptions(set(PRECISIONS))],
+        "random_state": ["random_state"],
+        "epochs": [Interval(numbers.Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, *, sampling_strategy="auto", random_state=None, epochs=100, batch_size=128,
-                 learning_rate=1e-5, architecture="code", generator_layers=None, generator_batch_norm=None,
-                 discriminator_layers=None, leaky_slope=0.2, output_activation="sigmoid", betas=(0.9, 0.999),
-                 d_steps=1, early_stopping=False, monitor_validation=False, validation_fraction=0.2,
-                 validation_every=10, patience=10, device="auto", log_every=100, generator_input="batch", precision="float32"):
-        super().__init__(sampling_strategy=sampling_strategy)
-        self.random_state = random_state
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.architecture = architecture
-        self.generator_layers = generator_layers
-        self.generator_batch_norm = generator_batch_norm
-        self.discriminator_layers = discriminator_layers
-        self.leaky_slope = leaky_slope
-        self.output_activation = output_activation
-        self.betas = betas
-        self.d_steps = d_steps
-        self.early_stopping = early_stopping
-        self.monitor_validation = monitor_validation
-        self.validation_fraction = validation_fraction
-        self.validation_every = validation_every
-        self.patience = patience
-        self.device = device
-        self.log_every = log_every
-        self.generator_input = generator_input
-        self.precision = precision
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False  # the networks take dense rows; sparse input is refused with a message
+        return tags
+
+    def _store(self, arguments: dict) -> None:
+        """Every constructor argument under its own name (scikit-learn's convention: nothing else in ``__init__``)."""
+        for name, value in arguments.items():
+            if name not in ("self", "__class__"):
+                setattr(self, name, value)
 
     # -- what a subclass provides ------------------------------------------------------------------
 
@@ -106,26 +107,19 @@ class BaseGANOverSampler(BaseOverSampler):
         """Per over-sampled class: the generator's input rows, or ``None`` for Gaussian noise."""
         raise NotImplementedError
 
-    def _generator_settings(self) -> dict:
-        """This sampler's own ``GANConfig`` fields (``residual``, ``noise_dim``)."""
-        return {}
-
     # -- fitting ---------------------------------------------------------------------------------
 
     def _check_X_y(self, X, y):
         """Clear errors for unusable input (named columns, what to do), before imbalanced-learn's checks."""
+        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)  # one-vs-all indicator columns -> labels
         check_resampling_input(X, y, unit_interval=self.output_activation == "sigmoid")
-        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
         X, y = validate_data(self, X=X, y=y, reset=True, dtype=[np.float64, np.float32])
         return X, y, binarize_y
 
     def _gan_config(self) -> GANConfig:
-        settings = {name: getattr(self, name) for name in _GAN_SETTINGS}
-        for name in ("generator_layers", "discriminator_layers", "betas"):
-            if settings[name] is not None:
-                settings[name] = tuple(settings[name])
-        patience = self.patience if self.early_stopping else None
-        return GANConfig(**settings, patience=patience, **self._generator_settings())
+        """The training loop's settings: this sampler's ``GANSettings`` fields and its epochs."""
+        return GANConfig(**{name: getattr(self, name) for name in sampler_settings(type(self).__name__)},
+                         epochs=self.epochs)
 
     def _prepare_fit(self, X, y) -> RefineProblem:
         """Everything before the GANs train: the validation rows held out, the generator inputs, the seed."""
@@ -168,12 +162,8 @@ class BaseGANOverSampler(BaseOverSampler):
         return generate(self._generator_for(label), np.asarray(inputs, dtype=np.float32), device=self.device,
                         width=self.n_features_in_)
 
-    def save(self, path: str | Path) -> None:
-        """Write the fitted generators and the sampler's settings (torch format, weights only, no pickle)."""
-        torch.save(self.to_bundle(), Path(path))
-
     def to_bundle(self) -> dict:
-        """What ``save`` writes: plain values and tensors only."""
+        """The fitted sampler as plain values and tensors (what ``samplers.persistence.save_sampler`` writes)."""
         if not hasattr(self, "generators_"):
             raise ValueError(f"this {type(self).__name__} is not fitted yet: call fit_resample first")
         return {
@@ -188,13 +178,8 @@ class BaseGANOverSampler(BaseOverSampler):
         }
 
     @classmethod
-    def load(cls, path: str | Path):
-        """A sampler with the generators written by ``save``, ready to generate rows (no refitting)."""
-        return cls.from_bundle(torch.load(Path(path), weights_only=True), str(path))
-
-    @classmethod
     def from_bundle(cls, bundle: dict, where: str = "the bundle"):
-        """The sampler ``to_bundle`` described."""
+        """The sampler ``to_bundle`` described, ready to generate rows (no refitting)."""
         if bundle.get("class") != cls.__name__:
             raise ValueError(f"{where} holds a {bundle.get('class')}, not a {cls.__name__}")
         sampler = cls(**bundle["params"])
@@ -210,38 +195,6 @@ class BaseGANOverSampler(BaseOverSampler):
         if bundle["feature_names"]:
             sampler.feature_names_in_ = np.asarray(bundle["feature_names"], dtype=object)
         return sampler
-
-
-def fit_resample_many(samplers, datasets) -> list[tuple]:
-    """``sampler.fit_resample(X, y)`` for each sampler and its own ``(X, y)``, with every GAN trained in one stack.
-
-    The same result as fitting them one after another (each sampler keeps its
-    own seed, rows and generators), in a fraction of the time on a CPU when
-    the problems share their shapes: the experiment fits one sampler per
-    repeat of a cell this way. The samplers must share their GAN settings.
-    """
-    samplers = list(samplers)
-    configs = {repr(sampler._gan_config()) for sampler in samplers}
-    if len(configs) > 1 or len({sampler.early_stopping for sampler in samplers}) > 1:
-        raise ValueError("fit_resample_many needs samplers with the same GAN settings")
-    prepared = []
-    for sampler, (X, y) in zip(samplers, datasets, strict=True):
-        # the steps of imblearn's BaseSampler.fit_resample, up to the GAN training
-        sampler._validate_params()
-        check_classification_targets(y)
-        arrays = ArraysTransformer(X, y)
-        X_checked, y_checked, binarize_y = sampler._check_X_y(X, y)
-        sampler.sampling_strategy_ = check_sampling_strategy(sampler.sampling_strategy, y_checked,
-                                                             sampler._sampling_type)
-        prepared.append((arrays, X_checked, y_checked, binarize_y, sampler._prepare_fit(X_checked, y_checked)))
-    refined = refine_many([p[-1] for p in prepared], samplers[0]._gan_config(), samplers[0].early_stopping)
-    results = []
-    for sampler, (arrays, X_checked, y_checked, binarize_y, _), output in zip(samplers, prepared, refined):
-        X_res, y_res = sampler._finish_fit(X_checked, y_checked, output)
-        if binarize_y:
-            y_res = label_binarize(y_res, classes=np.unique(y_checked))
-        results.append(arrays.transform(X_res, y_res))
-    return results
 
 
 def _storable(value) -> bool:

@@ -17,46 +17,25 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import numpy as np
 import torch
+from pydantic import Field
 from torch import nn
 
 from smotified_gan.samplers.networks import ARCHITECTURES, ResidualRefiner, build_discriminator, build_generator, stack
+from smotified_gan.samplers.settings import GANSettings
 from smotified_gan.torch_utils import adam, autocast, resolve_device
 
 logger = logging.getLogger(__name__)
 _BCE = nn.BCEWithLogitsLoss(reduction="none")
-GENERATOR_INPUTS = ("batch", "all")
 
 
-@dataclass
-class GANConfig:
-    """Every knob of the GAN; defaults are the authors' code."""
+class GANConfig(GANSettings):
+    """Every knob of the training loop: the GAN settings (declared in ``samplers.settings``) and the epochs."""
 
-    architecture: str = "code"
-    generator_layers: tuple[int, ...] | None = None
-    generator_batch_norm: bool | None = None
-    discriminator_layers: tuple[int, ...] | None = None
-    leaky_slope: float = 0.2
-    output_activation: str = "sigmoid"
-    learning_rate: float = 1e-5
-    betas: tuple[float, float] = (0.9, 0.999)
-    batch_size: int = 128
-    epochs: int = 100
-    d_steps: int = 1
-    noise_dim: int | None = None
-    residual: bool = False
-    device: str = "auto"
-    log_every: int = 100
-    validation_every: int = 10
-    patience: int | None = None
-    generator_input: str = "batch"
-    precision: str = "float32"
-
-    def __post_init__(self):
-        if self.generator_input not in GENERATOR_INPUTS:
-            raise ValueError(f"generator_input must be one of {GENERATOR_INPUTS}, got {self.generator_input!r}")
+    epochs: Annotated[int, Field(ge=1)] = 100
 
     def layers(self) -> tuple[tuple[int, ...], bool, tuple[int, ...]]:
         preset = ARCHITECTURES[self.architecture]
@@ -214,6 +193,71 @@ def train_gan(real: np.ndarray, source: np.ndarray | None, config: GANConfig, se
     return train_gans([real], [source], config, [seed], [validate], [label], keep_best)[0]
 
 
+class _Inputs:
+    """What each member's generator is fed per step: Gaussian noise, or rows drawn from its first-phase rows."""
+
+    def __init__(self, sources: Sequence[np.ndarray | None], config: GANConfig, n_features: int, seeds: Sequence[int],
+                 device: torch.device):
+        self.refining = sources[0] is not None
+        self.width = sources[0].shape[1] if self.refining else (config.noise_dim or n_features)
+        self.draws = [torch.Generator().manual_seed(seed + 1) for seed in seeds]
+        self.device = device
+        self.source = (torch.as_tensor(np.stack([np.asarray(s, dtype=np.float32) for s in sources]), device=device)
+                       if self.refining else None)
+        self.every_row = self.refining and config.generator_input == "all"
+        self.pick = torch.arange(len(seeds), device=device)[:, None]
+
+    @property
+    def rows_per_step(self) -> int | None:
+        """Every first-phase row at every step (the authors' loop), or None: as many as the real batch."""
+        return self.source.shape[1] if self.every_row else None
+
+    def __call__(self, size: int) -> torch.Tensor:
+        if self.source is None:
+            return torch.stack([torch.randn(size, self.width, generator=g) for g in self.draws]).to(self.device)
+        if self.every_row:
+            return self.source
+        picks = torch.stack([torch.randint(self.source.shape[1], (size,), generator=g) for g in self.draws])
+        return self.source[self.pick, picks.to(self.device)]
+
+
+class _Progress:
+    """Per member: its loss history, its early stopping, whether it still trains."""
+
+    def __init__(self, config: GANConfig, keep_best: bool, validates: list, labels: list[str]):
+        self.config, self.validates, self.labels = config, validates, labels
+        self.histories: list[list[dict]] = [[] for _ in validates]
+        self.stopping = [EarlyStopping(config.patience, keep_best) for _ in validates]
+        self.running = [True] * len(validates)
+
+    def checks(self, epoch: int) -> bool:
+        """Whether this epoch's generators are scored on the validation rows."""
+        return any(self.validates) and (epoch % self.config.validation_every == 0 or epoch == self.config.epochs)
+
+    def record(self, epoch: int, stats: np.ndarray, generators: list[nn.Module]) -> None:
+        checking = self.checks(epoch)
+        for member, running in enumerate(self.running):
+            if not running:
+                continue
+            g_loss, d_loss, d_real, d_fake = map(float, stats[member])
+            row = {"epoch": epoch, "g_loss": g_loss, "d_loss": d_loss, "d_real": d_real, "d_fake": d_fake,
+                   "val_f1": float("nan")}
+            if checking and self.validates[member] is not None:
+                row["val_f1"] = self.validates[member](generators[member])
+                self.stopping[member].update(epoch, row["val_f1"], generators[member])
+            self.histories[member].append(row)
+            _log_epoch(self.config, self.labels[member], row)
+            if self.stopping[member].should_stop:
+                self.running[member] = False
+                logger.info("GAN (class %s): early stop at epoch %d, best validation F1 %.4f at epoch %d",
+                            self.labels[member], epoch, self.stopping[member].best_score, self.stopping[member].best_epoch)
+
+    def results(self, generators: list[nn.Module], input_dim: int, seconds: float) -> list[TrainedGenerator]:
+        return [TrainedGenerator(generator=generator, input_dim=input_dim, history=history,
+                                 best_epoch=stop.restore_best(generator), seconds=seconds)
+                for generator, history, stop in zip(generators, self.histories, self.stopping)]
+
+
 def train_gans(reals: Sequence[np.ndarray], sources: Sequence[np.ndarray | None], config: GANConfig,
                seeds: Sequence[int], validates: Sequence[Callable[[nn.Module], float] | None] | None = None,
                labels: Sequence[str] | None = None, keep_best: bool = True) -> list[TrainedGenerator]:
@@ -226,68 +270,29 @@ def train_gans(reals: Sequence[np.ndarray], sources: Sequence[np.ndarray | None]
     stops early on its own: its best weights are kept and its history ends
     where it would have stopped; the stack trains on until every member has.
     """
-    members = len(reals)
     shapes = {(np.shape(r), None if s is None else np.shape(s)) for r, s in zip(reals, sources)}
-    if len(shapes) != 1 or len(seeds) != members:
+    if len(shapes) != 1 or len(seeds) != len(reals):
         raise ValueError(f"stacked GANs need one seed per member and the same shapes, got {sorted(map(str, shapes))}")
-    validates = list(validates or [None] * members)
-    labels = list(labels or [""] * members)
     device = resolve_device(config.device)
-    n_features = reals[0].shape[1]
-    refining = sources[0] is not None
-    input_dim = sources[0].shape[1] if refining else (config.noise_dim or n_features)
-    built = [_build_member(config, input_dim, n_features, refining, seed) for seed in seeds]
+    inputs = _Inputs(sources, config, reals[0].shape[1], seeds, device)
+    built = [_build_member(config, inputs.width, reals[0].shape[1], inputs.refining, seed) for seed in seeds]
     nets = _stack_networks(built, config, device)
-    draws = [torch.Generator().manual_seed(seed + 1) for seed in seeds]
-    real_t = torch.as_tensor(np.stack([np.asarray(r, dtype=np.float32) for r in reals]), device=device)
-    source_t = None if not refining else torch.as_tensor(np.stack([np.asarray(s, dtype=np.float32) for s in sources]),
-                                                          device=device)
-    every_row = refining and config.generator_input == "all"
-    input_rows = source_t.shape[1] if every_row else None
-    pick = torch.arange(members, device=device)[:, None]
-
-    def next_input(size: int) -> torch.Tensor:
-        if source_t is None:
-            return torch.stack([torch.randn(size, input_dim, generator=g) for g in draws]).to(device)
-        if every_row:
-            return source_t
-        return source_t[pick, torch.stack([torch.randint(source_t.shape[1], (size,), generator=g) for g in draws]).to(device)]
-
     generators = [g for g, _ in built]
-    histories: list[list[dict]] = [[] for _ in range(members)]
-    stopping = [EarlyStopping(config.patience, keep_best) for _ in range(members)]
-    running = [True] * members
+    real_t = torch.as_tensor(np.stack([np.asarray(r, dtype=np.float32) for r in reals]), device=device)
+    progress = _Progress(config, keep_best, list(validates or [None] * len(reals)), list(labels or [""] * len(reals)))
     started = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
-        order = torch.stack([torch.randperm(real_t.shape[1], generator=g) for g in draws]).to(device)
-        stats = _train_epoch(nets, real_t, next_input, config, order, input_rows)
-        checking = any(validates) and (epoch % config.validation_every == 0 or epoch == config.epochs)
-        if checking:
+        order = torch.stack([torch.randperm(real_t.shape[1], generator=g) for g in inputs.draws]).to(device)
+        stats = _train_epoch(nets, real_t, inputs, config, order, inputs.rows_per_step)
+        if progress.checks(epoch):
             nets.generator.unstack_into(generators)
-        for member in range(members):
-            if not running[member]:
-                continue
-            g_loss, d_loss, d_real, d_fake = stats[member]
-            row = {"epoch": epoch, "g_loss": float(g_loss), "d_loss": float(d_loss), "d_real": float(d_real),
-                   "d_fake": float(d_fake), "val_f1": float("nan")}
-            if checking and validates[member] is not None:
-                row["val_f1"] = validates[member](generators[member])
-                stopping[member].update(epoch, row["val_f1"], generators[member])
-            histories[member].append(row)
-            _log_epoch(config, labels[member], row)
-            if stopping[member].should_stop:
-                running[member] = False
-                logger.info("GAN (class %s): early stop at epoch %d, best validation F1 %.4f at epoch %d",
-                            labels[member], epoch, stopping[member].best_score, stopping[member].best_epoch)
-        if not any(running):
+        progress.record(epoch, stats, generators)
+        if not any(progress.running):
             break
     nets.generator.cpu().unstack_into(generators)
-    seconds = time.perf_counter() - started
-    trained = []
-    for generator, history, stop in zip(generators, histories, stopping):
-        best_epoch = stop.restore_best(generator)
-        trained.append(TrainedGenerator(generator=generator.eval(), input_dim=input_dim, history=history,
-                                        best_epoch=best_epoch, seconds=seconds))
+    trained = progress.results(generators, inputs.width, time.perf_counter() - started)
+    for member in trained:
+        member.generator.eval()
     return trained
 
 

@@ -3,7 +3,7 @@
 ``refine_many`` does this for several fitting problems at once (the repeats
 of an experiment cell): every (problem, class) GAN of the same shape joins one
 stack of networks (``gan.train_gans``), which costs far less than training
-them one after another on a CPU. ``refine_with_gan`` is the one-problem case.
+them one after another on a CPU.
 """
 
 from __future__ import annotations
@@ -49,23 +49,17 @@ class _Member:
     validate: object
 
 
-def refine_with_gan(X: np.ndarray, y: np.ndarray, sources: Mapping, to_generate: Mapping, config: GANConfig,
-                    seed: int, validation: tuple[np.ndarray, np.ndarray] | None = None,
-                    keep_best: bool = False) -> tuple[np.ndarray, np.ndarray, dict, pd.DataFrame]:
-    """New rows for every class in ``to_generate`` (class -> count), each class's GAN trained on its rows of ``X``.
+def refine_many(problems: Sequence[RefineProblem], config: GANConfig, keep_best: bool = False
+                ) -> list[tuple[np.ndarray, np.ndarray, dict, pd.DataFrame]]:
+    """For each problem, new rows for every class in ``to_generate``, each class's GAN trained on its own rows:
+    (new rows, their labels, trained generators, history) per problem.
 
+    Every (problem, class) GAN of the same shape joins one stack of networks.
     With ``validation``, every ``config.validation_every`` epochs a logistic
-    regression is fitted on ``X`` plus the generated rows and its F1 on the
+    regression is fitted on the rows plus the generated rows and its F1 on the
     validation rows is recorded; with ``keep_best`` the best generator is kept
     and training stops after ``config.patience`` checks without a gain.
     """
-    problem = RefineProblem(X, y, sources, to_generate, seed, validation)
-    return refine_many([problem], config, keep_best)[0]
-
-
-def refine_many(problems: Sequence[RefineProblem], config: GANConfig, keep_best: bool = False
-                ) -> list[tuple[np.ndarray, np.ndarray, dict, pd.DataFrame]]:
-    """``refine_with_gan`` for each problem: (new rows, their labels, trained generators, history) per problem."""
     members = [member for index, problem in enumerate(problems) for member in _members(index, problem, config)]
     groups: dict[tuple, list[_Member]] = {}
     for member in members:

@@ -26,6 +26,16 @@ def check_resampling_input(X, y, unit_interval: bool) -> None:
     sigmoid generator's output, up to ``UNIT_TOLERANCE`` (MinMaxScaler's output
     can pass 1 by a rounding error; the samplers clip such values).
     """
+    values = _numeric_values(X)
+    labels = _labels(y, len(values))
+    _check_finite(values, column_names(X))
+    _check_classes(labels)
+    if unit_interval:
+        _check_unit_interval(values, column_names(X))
+
+
+def _numeric_values(X) -> np.ndarray:
+    """X as a 2-D float array with rows and columns, or an error saying what to encode."""
     if isinstance(X, pd.DataFrame):
         numeric = pd.api.types.is_numeric_dtype
         bad = [str(c) for c, dtype in X.dtypes.items() if not (numeric(dtype) and not pd.api.types.is_bool_dtype(dtype))]
@@ -39,36 +49,46 @@ def check_resampling_input(X, y, unit_interval: bool) -> None:
             raise ValueError(f"X must be numeric: {exc}; encode categorical columns before resampling") from exc
     if values.ndim != 2:
         raise ValueError(f"X must be 2-dimensional (rows x features), got shape {values.shape}")
-    n_rows, n_columns = values.shape
-    if n_rows == 0 or n_columns == 0:
-        raise ValueError(f"X has {n_rows} row(s) and {n_columns} column(s): there is nothing to resample")
-    y_values = np.asarray(y)
-    if len(y_values) != n_rows:
-        raise ValueError(f"X has {n_rows} rows but y has {len(y_values)} labels: they must have the same length")
+    if 0 in values.shape:
+        raise ValueError(f"X has {values.shape[0]} row(s) and {values.shape[1]} column(s): there is nothing to resample")
+    return values
+
+
+def _labels(y, rows: int) -> np.ndarray:
+    labels = np.asarray(y)
+    if labels.ndim == 2 and labels.shape[1] == 1:  # a one-column DataFrame of labels
+        labels = labels.ravel()
+    if len(labels) != rows:
+        raise ValueError(f"X has {rows} rows but y has {len(labels)} labels: they must have the same length")
+    if pd.isna(pd.Series(labels)).any():
+        raise ValueError("y has missing labels: drop those rows before resampling")
+    return labels
+
+
+def _check_finite(values: np.ndarray, names: list[str]) -> None:
     non_finite = ~np.isfinite(values)
     if non_finite.any():
-        names = column_names(X)
         first = int(np.argmax(non_finite.any(axis=0)))
-        raise ValueError(
-            f"X has {int(non_finite.sum())} NaN or infinite value(s), first in column '{names[first]}': "
-            "impute or drop them before resampling"
-        )
-    if pd.isna(pd.Series(y_values)).any():
-        raise ValueError("y has missing labels: drop those rows before resampling")
-    counts = Counter(y_values.tolist())
+        raise ValueError(f"X has {int(non_finite.sum())} NaN or infinite value(s), first in column '{names[first]}': "
+                         "impute or drop them before resampling")
+
+
+def _check_classes(labels: np.ndarray) -> None:
+    counts = Counter(labels.tolist())
     if len(counts) < 2:
         raise ValueError(f"y has a single class ({next(iter(counts))}): over-sampling needs at least two classes")
-    if unit_interval:
-        low, high = values.min(axis=0), values.max(axis=0)
-        outside = np.flatnonzero((low < -UNIT_TOLERANCE) | (high > 1 + UNIT_TOLERANCE))
-        if len(outside):
-            names = column_names(X)
-            i = outside[0]
-            raise ValueError(
-                f"feature '{names[i]}' ranges over [{low[i]:.4g}, {high[i]:.4g}] but the sigmoid generator only "
-                f"outputs values in (0, 1) ({len(outside)} column(s) outside [0, 1]): scale the features to [0, 1] "
-                "(e.g. MinMaxScaler) or set output_activation='identity'"
-            )
+
+
+def _check_unit_interval(values: np.ndarray, names: list[str]) -> None:
+    low, high = values.min(axis=0), values.max(axis=0)
+    outside = np.flatnonzero((low < -UNIT_TOLERANCE) | (high > 1 + UNIT_TOLERANCE))
+    if len(outside):
+        i = outside[0]
+        raise ValueError(
+            f"feature '{names[i]}' ranges over [{low[i]:.4g}, {high[i]:.4g}] but the sigmoid generator only "
+            f"outputs values in (0, 1) ({len(outside)} column(s) outside [0, 1]): scale the features to [0, 1] "
+            "(e.g. MinMaxScaler) or set output_activation='identity'"
+        )
 
 
 def check_minority_size(y, to_generate: dict, k_neighbors: int) -> None:
