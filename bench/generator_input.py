@@ -4,7 +4,7 @@
 
 Run after `kedro run` (it reads each dataset's preprocessed repeats from
 data/04_feature). For each dataset and option it runs the experiment's own
-nodes, `gan_refine` (the default settings and epochs) and the repeated
+nodes, `oversample` (the default settings and epochs) and the repeated
 30-run classifier, and prints the mean over repeats of the per-repeat mean F1
 and PR-AUC with their spread, and the GAN's wall time.
 """
@@ -21,7 +21,7 @@ from kedro.framework.startup import bootstrap_project
 
 from smotified_gan.metrics import aggregate_runs
 from smotified_gan.pipelines.evaluation.nodes import evaluate_runs
-from smotified_gan.pipelines.oversampling.nodes import gan_refine
+from smotified_gan.pipelines.oversampling.nodes import oversample
 from smotified_gan.pipelines.training.nodes import train_classifier_runs
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -42,8 +42,8 @@ def main() -> None:
             oversampling = {**params["oversampling"], "gan": {**params["oversampling"]["gan"], "generator_input": option,
                                                                "log_every": 0}}
             started = time.perf_counter()
-            augmented = gan_refine(train, oversampling, params["oversampling"]["gan_epochs"][dataset],
-                                   {"sampler": "smotified_gan"})[0]
+            augmented = oversample(train, oversampling, {"sampler": "smotified_gan"},
+                                   params["oversampling"]["gan_epochs"][dataset], {"dataset": dataset, "method": option})[0]
             gan_seconds = time.perf_counter() - started
             trained = train_classifier_runs(augmented, params["training"], params["training"]["classifier_epochs"][dataset])
             per_run, _ = evaluate_runs(trained, augmented, test, {"dataset": dataset, "method": option})

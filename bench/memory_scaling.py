@@ -34,18 +34,18 @@ def table(rows: int, features: int, minority: int, seed: int = 0) -> pd.DataFram
 
 
 OVERSAMPLING = {
-    "sampling_strategy": "auto", "random_state": 42,
-    "first_phase": {"first_phase": "smote", "k_neighbors": 5, "first_phase_kwargs": {}},
+    "sampling_strategy": "auto", "random_state": 42, "first_phase": "smote", "k_neighbors": 5, "first_phase_kwargs": {},
     "gan": {"architecture": "code", "learning_rate": 1e-5, "batch_size": 128, "log_every": 0, "device": "auto",
             "monitor_validation": False, "early_stopping": False},
 }
+CELL = {"dataset": "bench", "method": "bench"}
 TRAINING = {"runs": 30, "seed": 1000, "classifier": {"hidden": [256, 128], "learning_rate": 1e-3, "batch_size": 32,
                                                       "loss": "mae", "threshold": 0.5, "device": "auto"}}
 
 
 def _measure(queue, stage: str, rows: int, features: int, minority: int, epochs: int) -> None:
     from smotified_gan.pipelines.evaluation.nodes import evaluate_runs
-    from smotified_gan.pipelines.oversampling.nodes import build_sampler, resample
+    from smotified_gan.pipelines.oversampling.nodes import oversample
     from smotified_gan.pipelines.training.nodes import train_classifier_runs
     from smotified_gan.samplers import first_phase_rows
 
@@ -61,14 +61,14 @@ def _measure(queue, stage: str, rows: int, features: int, minority: int, epochs:
 
         SMOTE(random_state=0).fit_resample(X, y)
     elif stage in ("smote", "gan", "smotified_gan"):
-        resample(build_sampler(stage, OVERSAMPLING, epochs), train)
+        oversample(train, OVERSAMPLING, stage, epochs, CELL)
     elif stage == "none":
         pass
     elif stage == "classifier":
-        augmented = resample(build_sampler("smote", OVERSAMPLING), train)
+        augmented = oversample(train, OVERSAMPLING, "smote", 0, CELL)[0]
         started = time.perf_counter()
         trained = train_classifier_runs(augmented, TRAINING, epochs)
-        evaluate_runs(trained, augmented, test)
+        evaluate_runs(trained, augmented, test.assign(repeat=0), CELL)
     queue.put((time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, baseline))
 
 

@@ -60,16 +60,17 @@ def test_settings_of_other_blocks_and_methods_are_checked_too():
     params["retrain"]["champion_metric"] = "accuracy"
     params["scoring"]["checks"]["drift"] = "ignore"
     params["oversampling"]["gan"]["generator_input"] = "some"
-    params["grid"]["methods"]["x"] = {"sampler": "smote", "first_phase": {"first_phase": "tomek"}}
+    params["grid"]["methods"]["x"] = {"sampler": "smote", "first_phase": "tomek"}
     params["production"]["dataset"]["minority"] = {"labels": ["positive"], "max": 3}
     found = problems(params)
     for expected in ("retrain.champion_metric: input should be 'f1', 'precision'", "scoring.checks.drift: input should be "
                      "'warn' or 'fail'", "oversampling.gan.generator_input: input should be 'batch' or 'all'",
-                     "grid.methods.x.first_phase.first_phase: input should be 'smote'",
+                     "grid.methods.x.first_phase: input should be 'smote'",
                      "production.dataset.minority: value error, give either 'labels'"):
         assert expected in found, found
 
 
+@pytest.mark.integration
 def test_a_run_with_a_typo_stops_before_any_node(project_copy):
     while mlflow.active_run():
         mlflow.end_run()

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from smotified_gan.protocol import SAMPLERS
 from smotified_gan.samplers.settings import FIRST_PHASES, GANSettings
 
 PositiveInt = Annotated[int, Field(ge=1)]
@@ -23,7 +24,6 @@ Fraction = Annotated[float, Field(gt=0, lt=1)]
 Policy = Literal["warn", "fail"]
 HOLDOUT_METRIC = Literal["f1", "precision", "recall", "balanced_accuracy", "g_mean", "pr_auc", "roc_auc"]
 THRESHOLD_METRIC = Literal["f1", "precision", "recall", "balanced_accuracy", "g_mean"]
-SAMPLER = Literal["none", "smote", "gan", "smotified_gan"]
 
 
 class ParameterError(ValueError):
@@ -76,27 +76,30 @@ class Split(Block):
     test_size: Fraction
     stratify: bool = True
     seed: int
-    k_neighbors: PositiveInt = 5
 
 
-class FirstPhase(Block):
-    first_phase: Literal[FIRST_PHASES] = "smote"  # type: ignore[valid-type]
-    k_neighbors: PositiveInt = 5
-    first_phase_kwargs: dict[str, Any] = {}
+SamplingStrategy = Literal["auto", "minority", "not minority", "not majority", "all"] | Fraction | dict
 
 
 class Oversampling(Block):
-    sampling_strategy: Literal["auto", "minority", "not minority", "not majority", "all"] | Fraction | dict = "auto"
+    sampling_strategy: SamplingStrategy = "auto"
     random_state: int = 42
-    first_phase: FirstPhase = FirstPhase()
+    first_phase: Literal[FIRST_PHASES] = "smote"  # type: ignore[valid-type]
+    k_neighbors: PositiveInt = 5
+    first_phase_kwargs: dict[str, Any] = {}
     gan: GANSettings = GANSettings()
     gan_epochs: dict[str, PositiveInt] = {}
 
 
 class Method(Block):
-    sampler: SAMPLER
+    """A grid method: the sampler it runs, the report's label, and the ``oversampling`` keys it changes."""
+
+    sampler: Literal[SAMPLERS]  # type: ignore[valid-type]
     label: str | None = None
-    first_phase: dict[str, Any] = {}
+    sampling_strategy: SamplingStrategy | None = None
+    first_phase: Literal[FIRST_PHASES] | None = None  # type: ignore[valid-type]
+    k_neighbors: PositiveInt | None = None
+    first_phase_kwargs: dict[str, Any] | None = None
     gan: dict[str, Any] = {}
 
 
@@ -152,7 +155,6 @@ class Holdout(Block):
     test_size: Fraction
     seed: int
     key_column: str | None = None
-    k_neighbors: PositiveInt = 5
 
 
 class RetrainTraining(Block):
@@ -247,8 +249,8 @@ class Parameters(Block):
 def check_parameters(params: dict[str, Any]) -> Parameters:
     """The validated parameters, or a ``ParameterError`` naming every bad key and value (see the module docstring).
 
-    Each grid and retrain method's ``first_phase``/``gan`` overrides are
-    checked as the merged settings the sampler will get.
+    Each grid and retrain method's ``gan`` overrides are checked as the
+    merged settings the sampler will get.
     """
     problems = []
     try:
@@ -264,22 +266,22 @@ def check_parameters(params: dict[str, Any]) -> Parameters:
 
 
 def _method_problems(params: dict[str, Any]) -> list[str]:
+    """Each method's ``gan`` overrides, checked as the merged settings the sampler will get."""
     oversampling = params.get("oversampling") or {}
     methods = {f"grid.methods.{name}": method for name, method in ((params.get("grid") or {}).get("methods") or {}).items()}
     if isinstance((params.get("retrain") or {}).get("method"), dict):
         methods["retrain.method"] = params["retrain"]["method"]
     problems = []
     for where, method in methods.items():
-        for block, model in (("first_phase", FirstPhase), ("gan", GANSettings)):
-            overrides = (method or {}).get(block) if isinstance(method, dict) else None
-            if not isinstance(overrides, dict):
-                continue
-            try:
-                model.model_validate({**(oversampling.get(block) or {}), **overrides})
-            except ValidationError as error:
-                # only what the method itself sets: the block it overrides is checked on its own
-                problems += [_describe(e, overrides, f"{where}.{block}") for e in error.errors()
-                             if e["loc"] and e["loc"][0] in overrides]
+        overrides = method.get("gan") if isinstance(method, dict) else None
+        if not isinstance(overrides, dict):
+            continue
+        try:
+            GANSettings.model_validate({**(oversampling.get("gan") or {}), **overrides})
+        except ValidationError as error:
+            # only what the method itself sets: the block it overrides is checked on its own
+            problems += [_describe(e, overrides, f"{where}.gan") for e in error.errors()
+                         if e["loc"] and e["loc"][0] in overrides]
     return problems
 
 
@@ -296,7 +298,7 @@ def _describe(error: dict, params: dict[str, Any], prefix: str = "") -> str:
 
 def _known_keys(loc: tuple, prefix: str) -> list[str]:
     """The field names of the model at ``loc`` (a path into ``Parameters``, or into a method's block)."""
-    model: Any = {"first_phase": FirstPhase, "gan": GANSettings}.get(prefix.rsplit(".", 1)[-1]) if prefix else Parameters
+    model: Any = GANSettings if prefix else Parameters
     for part in loc:
         field = getattr(model, "model_fields", {}).get(str(part))
         if field is None:  # a dict's key (a dataset id): ``model`` is already the value's model

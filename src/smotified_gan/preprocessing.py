@@ -22,7 +22,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, QuantileTransformer
 
-from smotified_gan.data.tables import LABEL, SPLIT, TARGET, DataValidationError, feature_columns, minority_floor
+from smotified_gan.data.tables import LABEL, SPLIT, TARGET, DataValidationError, feature_columns
 
 
 def split_train_test(table: pd.DataFrame, test_size: float, seed: int, stratify: bool = True,
@@ -77,15 +77,5 @@ def apply_feature_transformer(transformer: Pipeline, table: pd.DataFrame) -> pd.
     return features
 
 
-def check_minority_floor(train: pd.DataFrame, k_neighbors: int, dataset: str) -> None:
-    """SMOTE needs k_neighbors + 1 minority rows in the training split."""
-    minority = int(train[TARGET].sum())
-    if minority < minority_floor(k_neighbors):
-        raise DataValidationError(
-            f"dataset '{dataset}': the training split has {minority} minority rows; SMOTE with "
-            f"k_neighbors={k_neighbors} needs at least {minority_floor(k_neighbors)}"
-        )
-
-
-__all__ = ["LABEL", "apply_feature_transformer", "check_minority_floor", "feature_columns",
+__all__ = ["LABEL", "apply_feature_transformer", "feature_columns",
            "fit_feature_transformer", "split_train_test"]

@@ -13,10 +13,13 @@ fingerprints, the run's ``protocol.seeds`` tag, and the protocol line of
 - **Repeat r** splits with ``split.seed + r``, seeds its over-sampler with
   ``oversampling.random_state + r`` and trains its classifier runs with
   ``training.seed + r * runs``, ``+ 1``, ... ``+ runs - 1``.
+- **Epochs** per dataset are configured, or come from a rule of the table's
+  size (``epochs_for``).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -86,3 +89,17 @@ def protocol_line(split: Mapping[str, Any], oversampling: Mapping[str, Any], tra
             f"over-sampler seeded {sampler_from} + r, then {runs} classifier runs with seeds "
             f"{runs_from} + {runs}r .. {runs_from} + {runs}r + {runs - 1} "
             f"({describe_seeds(split, oversampling, training)}).")
+
+
+def epochs_for(epochs: int | Mapping[str, Any], rows: int, batch_size: int) -> int:
+    """A dataset's epochs: the configured number, or its rule's (``{steps, min, max}``):
+    ``clip(round(steps / ceil(rows / batch_size)), min, max)``, about ``steps`` optimiser steps whatever the size.
+
+    ``rows``: what one epoch passes over (a GAN: the class's training rows; the
+    classifier: twice the majority's training rows, the balanced set's size,
+    the same for every method of a dataset).
+    """
+    if not isinstance(epochs, Mapping):
+        return int(epochs)
+    batches = max(1, math.ceil(rows / batch_size))
+    return int(min(max(round(epochs["steps"] / batches), epochs.get("min", 1)), epochs.get("max", 10**9)))

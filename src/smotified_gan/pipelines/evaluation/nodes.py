@@ -77,7 +77,7 @@ def assess_synthetic_rows(synthetic_rows: pd.DataFrame, test_set: pd.DataFrame, 
     ``ks_distance``, the mean per-column Kolmogorov-Smirnov statistic; the
     means over repeats are reported. With fewer than ``quality.min_real_rows``
     real rows per repeat both are NaN and ``note`` says why: a detection AUC on
-    3-10 rows measures nothing.
+    3-10 rows measures nothing. A method that adds no rows has no quality either.
     """
     features = feature_columns(test_set)
     synthetic_by_repeat = dict(split_repeats(synthetic_rows))
@@ -88,11 +88,12 @@ def assess_synthetic_rows(synthetic_rows: pd.DataFrame, test_set: pd.DataFrame, 
         synthetic = synthetic_part.loc[synthetic_part[TARGET] == 1, features].to_numpy(np.float32)
         real_counts.append(len(real))
         synthetic_counts.append(len(synthetic))
-        if len(real) >= quality["min_real_rows"]:
+        if len(real) >= quality["min_real_rows"] and len(synthetic):
             aucs.append(detection_auc(real, synthetic, seed=quality["seed"] + repeat, max_rows=quality["max_rows"]))
             distances.append(ks_distance(real, synthetic))
-    enough = len(aucs) == len(real_counts)
-    note = "" if enough else (f"n/a: {min(real_counts)} real minority test rows per repeat, fewer than the "
+    enough = len(aucs) == len(real_counts) and max(synthetic_counts) > 0
+    note = "" if enough else ("no synthetic rows: the method adds none" if max(synthetic_counts) == 0 else
+                              f"n/a: {min(real_counts)} real minority test rows per repeat, fewer than the "
                               f"{quality['min_real_rows']} a detection AUC needs")
     return {
         **cell,

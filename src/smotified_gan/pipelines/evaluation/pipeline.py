@@ -1,33 +1,31 @@
-"""One evaluation namespace per (dataset, method) cell."""
+"""One evaluation namespace per (dataset, method) cell, the same template for every method."""
 
 from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
 
-from smotified_gan.pipelines.grid import Grid, current
+from smotified_gan.grid_registry import current_grid
+from smotified_gan.pipelines.grid import Grid
+from smotified_gan.protocol import cell_name
 
 from .nodes import assess_synthetic_rows, evaluate_runs, summarise_runs
 
 
-def template(sampler: str) -> Pipeline:
-    nodes = [
+def template() -> Pipeline:
+    return Pipeline([
         Node(evaluate_runs, ["classifiers", "augmented_train", "test_set", "cell"], ["run_metrics", "test_scores"],
              name="evaluate_runs"),
         Node(summarise_runs, ["run_metrics", "cell"], ["summary", "mlflow_metrics"], name="summarise_runs"),
-    ]
-    if sampler != "none":
-        nodes.append(Node(assess_synthetic_rows, ["synthetic_rows", "test_set", "params:quality", "cell"],
-                          "synthetic_quality", name="assess_synthetic_rows"))
-    return Pipeline(nodes)
+        Node(assess_synthetic_rows, ["synthetic_rows", "test_set", "params:quality", "cell"], "synthetic_quality",
+             name="assess_synthetic_rows"),
+    ])
 
 
-def cell(dataset: str, method: str, sampler: str) -> Pipeline:
-    parameters = None if sampler == "none" else {"params:quality": "params:evaluation.quality"}
-    return Pipeline(template(sampler), namespace=f"{dataset}.{method}", tags=[dataset, method],
-                    inputs={"test_set": f"{dataset}.test_set"}, parameters=parameters)
+def cell(dataset: str, method: str) -> Pipeline:
+    return Pipeline(template(), namespace=cell_name(dataset, method), tags=[dataset, method],
+                    inputs={"test_set": f"{dataset}.test_set"}, parameters={"params:quality": "params:evaluation.quality"})
 
 
 def create_pipeline(grid: Grid | None = None, **kwargs) -> Pipeline:
-    grid = grid or current()
-    return Pipeline([cell(dataset, method, grid.sampler(method)) for dataset, method in grid.cells()],
-                    tags=["evaluation"])
+    grid = grid or current_grid()
+    return Pipeline([cell(dataset, method) for dataset, method in grid.cells()], tags=["evaluation"])

@@ -2,8 +2,8 @@
 
 Tables after the split carry a ``repeat`` column: the experiment repeats its
 protocol ``split.repeats`` times (a fresh stratified split per repeat, seeds
-``split.seed``, ``split.seed + 1``, ...), and every later step works repeat
-by repeat. Production retraining has one repeat.
+``split.seed``, ``split.seed + 1``, ...: ``smotified_gan.protocol``), and every
+later step works repeat by repeat. Production retraining has one repeat.
 """
 
 from __future__ import annotations
@@ -14,25 +14,20 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from smotified_gan.data.tables import REPEAT
-from smotified_gan.preprocessing import (
-    apply_feature_transformer,
-    check_minority_floor,
-    fit_feature_transformer,
-    split_train_test,
-)
+from smotified_gan.preprocessing import apply_feature_transformer, fit_feature_transformer, split_train_test
+from smotified_gan.protocol import split_seed
 
 
 def split_dataset(table: pd.DataFrame, split: dict[str, Any], spec: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Train/test split per repeat (stratified by default), with a ``repeat`` column.
+    """Train/test split per repeat (stratified by default, seed ``protocol.split_seed``), with a ``repeat`` column.
 
     A dataset with its own split files (Shuttle) keeps that split in every
     repeat; its repeats then differ only in the seeds of what follows.
     """
     trains, tests = [], []
     for repeat in range(int(split.get("repeats", 1))):
-        train, test = split_train_test(table, split["test_size"], int(split["seed"]) + repeat,
+        train, test = split_train_test(table, split["test_size"], split_seed(split, repeat),
                                        split.get("stratify", True), spec["id"])
-        check_minority_floor(train, split["k_neighbors"], spec["id"])
         trains.append(train.assign(**{REPEAT: repeat}))
         tests.append(test.assign(**{REPEAT: repeat}))
     return pd.concat(trains, ignore_index=True), pd.concat(tests, ignore_index=True)

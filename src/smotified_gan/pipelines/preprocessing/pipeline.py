@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
 
-from smotified_gan.pipelines.grid import current
+from smotified_gan.grid_registry import current_grid
 
 from .nodes import build_model_inputs, fit_transformer, split_dataset
 
@@ -20,7 +20,7 @@ def template() -> Pipeline:
 
 
 def create_pipeline(datasets: list[str] | tuple[str, ...] | None = None, **kwargs) -> Pipeline:
-    datasets = datasets if datasets is not None else current().datasets
+    datasets = datasets if datasets is not None else current_grid().datasets
     return Pipeline([
         Pipeline(template(), namespace=name,
                  parameters={"params:dataset": f"params:datasets.{name}", "params:split": "params:split"}, tags=[name])

@@ -14,7 +14,6 @@ import pandas as pd
 
 from smotified_gan.data.tables import REPEAT, RESERVED, TARGET, feature_columns
 from smotified_gan.io.champion import ChampionModel
-from smotified_gan.preprocessing import check_minority_floor
 from smotified_gan.production.calibration import CalibratedClassifier, calibrate
 from smotified_gan.production.contract import InputContract, column_kind, schema_differences
 from smotified_gan.production.decision import Decision, DecisionRules, decide
@@ -63,7 +62,6 @@ def split_holdout(table: pd.DataFrame, holdout: dict[str, Any], spec: dict[str, 
     keys = row_keys(table, holdout.get("key_column"))
     held = in_holdout(keys, float(holdout["test_size"]), int(holdout["seed"]))
     train, test = (table[mask].reset_index(drop=True).assign(**{REPEAT: 0}) for mask in (~held, held))
-    check_minority_floor(train, int(holdout.get("k_neighbors", 5)), spec["id"])
     if test[TARGET].sum() == 0:
         raise ValueError(f"dataset '{spec['id']}': the holdout ({len(test)} rows) holds no minority row: "
                          "raise retrain.holdout.test_size or add rows")
