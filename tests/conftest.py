@@ -37,17 +37,6 @@ def shared_file(name: str) -> Path:
     return path
 
 
-@pytest.fixture(autouse=True)
-def fresh_grid():
-    """Each test starts from no configured grid: a session of one test (another env, a user's dataset)
-    must not shape the pipelines another test builds."""
-    from smotified_gan.pipelines import grid
-
-    grid.reset()
-    yield
-    grid.reset()
-
-
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return PROJECT_ROOT
@@ -136,13 +125,8 @@ def copy_project(target: Path, dead_url: str) -> Path:
     return target
 
 
-@pytest.fixture
-def project_copy(tmp_path, dead_url, monkeypatch) -> Path:
-    """A clean checkout of the project in a temp dir (``copy_project``), as the current directory."""
-    target = copy_project(tmp_path / "project", dead_url)
-    monkeypatch.chdir(target)
-    # each `kedro run` is a new process; sessions in one test process must not
-    # inherit MLflow's global state (active experiment, its env var) from each other
+def fresh_mlflow_state(monkeypatch) -> None:
+    """As a new `kedro run` process would: no active MLflow run, no experiment or store inherited from another test."""
     import mlflow
 
     while mlflow.active_run():
@@ -150,4 +134,24 @@ def project_copy(tmp_path, dead_url, monkeypatch) -> Path:
     for name in ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(mlflow.tracking.fluent, "_active_experiment_id", None)
+
+
+@pytest.fixture(scope="module")
+def module_project(tmp_path_factory) -> Path:
+    """A clean checkout of the project shared by the tests of one module (each reads what one run wrote)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        target = copy_project(tmp_path_factory.mktemp("module") / "project", "http://127.0.0.1:9/gone.zip")
+        monkeypatch.chdir(target)
+        fresh_mlflow_state(monkeypatch)
+        yield target
+
+
+@pytest.fixture
+def project_copy(tmp_path, dead_url, monkeypatch) -> Path:
+    """A clean checkout of the project in a temp dir (``copy_project``), as the current directory."""
+    target = copy_project(tmp_path / "project", dead_url)
+    monkeypatch.chdir(target)
+    # each `kedro run` is a new process; sessions in one test process must not
+    # inherit MLflow's global state (active experiment, its env var) from each other
+    fresh_mlflow_state(monkeypatch)
     return target

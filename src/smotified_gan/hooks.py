@@ -9,8 +9,6 @@ from pathlib import Path
 
 import mlflow
 from kedro.framework.hooks import hook_impl
-from kedro.framework.project import pipelines
-from kedro.io import DatasetError
 
 from smotified_gan.pipelines import grid as experiment_grid
 
@@ -131,61 +129,35 @@ def git_commit(project_path: Path) -> str:
 
 
 class RunTagsHook:
-    """Tag the MLflow run with the git commit (at start) and the raw data checksums (at the end)."""
+    """Tag the MLflow run with the git commit, the environment and the protocol's seeds (``protocol.seeds``)."""
 
     @hook_impl(trylast=True)  # after kedro-mlflow has started the run
     def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
         if mlflow.active_run() is None:
             return
-        mlflow.set_tags({
-            "git_commit": git_commit(Path(run_params.get("project_path") or Path.cwd())),
-            "kedro_env": str(run_params.get("env") or "local"),
-        })
+        tags = {"git_commit": git_commit(Path(run_params.get("project_path") or Path.cwd())),
+                "kedro_env": str(run_params.get("env") or "local")}
+        blocks = ("params:split", "params:oversampling", "params:training")
+        if all(block in catalog for block in blocks):
+            from smotified_gan.protocol import describe_seeds
 
-    @hook_impl(tryfirst=True)  # before kedro-mlflow ends the run
-    def after_pipeline_run(self, run_params, pipeline, catalog) -> None:
-        if mlflow.active_run() is None or "data_cards" not in pipeline.all_outputs():
-            return
-        cards = catalog.load("data_cards")
-        tags = {f"data.{row.dataset}.sha256": row.sha256 for row in cards.itertuples()
-                if row.status == "ok" and isinstance(row.sha256, str)}
-        tags.update({f"data.{row.dataset}.status": row.status[:250] for row in cards.itertuples()})
+            tags["protocol.seeds"] = describe_seeds(*(catalog.load(block) for block in blocks))
         mlflow.set_tags(tags)
 
 
 class GridHook:
-    """Build the pipelines for the grid of the run's configuration, and fetch its raw files before any work.
+    """Build the pipelines for the grid of the run's configuration (``kedro run --env paper``: the paper's 11 datasets).
 
-    ``after_context_created`` reads ``grid`` from the environment's parameters
-    (``kedro run --env paper`` gives the paper's 11 datasets) and, when it
-    differs from the grid the registry was built for, has Kedro build the
-    pipelines again. ``before_pipeline_run`` makes sure every raw source the
-    run reads is present (downloading what is missing) and fails with one
-    message naming each dataset that cannot be had, before any training.
+    Every new Kedro context hands its grid (``grid`` in the environment's
+    parameters, ``--params`` included) to ``smotified_gan.grid_registry``,
+    which rebuilds Kedro's pipeline registry when the grid changed.
     """
 
     @hook_impl(tryfirst=True)
     def after_context_created(self, context) -> None:
-        grid = experiment_grid.Grid.from_parameters(context.config_loader["parameters"])
-        if experiment_grid.configure(grid):
-            # rebuild the registry for this grid, for the pipelines this run asked for only (as Kedro does)
-            requested = pipelines._requested_pipelines
-            pipelines.configure(f"{__package__}.pipeline_registry")
-            pipelines.set_requested(requested)
+        from smotified_gan.grid_registry import REGISTRY
 
-    @hook_impl(tryfirst=True)
-    def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
-        problems = []
-        for name in sorted(pipeline.inputs()):
-            dataset = catalog.get(name) if name.endswith(".raw") and name in catalog else None
-            if hasattr(dataset, "ensure_local"):
-                try:
-                    dataset.ensure_local()
-                except DatasetError as error:
-                    problems.append(str(error))
-        if problems:
-            raise DatasetError("raw data missing for the configured grid (conf/<env>/parameters_grid.yml):\n- "
-                               + "\n- ".join(problems))
+        REGISTRY.bind(experiment_grid.Grid.from_parameters(context.config_loader["parameters"]))
 
 
 class ModelRegistryHook:

@@ -79,7 +79,7 @@ def test_checksum_mismatch_is_an_error_and_writes_nothing(raw_catalog, http_serv
 def test_dead_server_is_an_error_naming_the_url_and_the_file_to_place(raw_catalog, dead_url, tmp_path):
     dataset = remote(raw_catalog, "spambase", tmp_path, data={"url": dead_url})
     with pytest.raises(DatasetError) as error:
-        dataset.ensure_local()
+        dataset.load()
     message = str(error.value)
     assert message.startswith(f"dataset 'spambase' is not available: could not download {dead_url}")
     assert f"save it as {tmp_path / '01_raw' / 'spambase.data'}" in message

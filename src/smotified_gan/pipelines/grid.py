@@ -2,11 +2,11 @@
 
 The grid is configuration (``grid`` in ``conf/<env>/parameters_grid.yml``),
 read once per Kedro context by ``GridHook`` (``smotified_gan.hooks``) and
-handed to ``register_pipelines``; nothing here looks at files on disk or the
-working directory. A method is a name and the sampler it runs (one of
-``SAMPLERS``) with optional overrides of the ``oversampling`` parameters, so a
-grid can hold, say, SMOTified-GAN with a Borderline-SMOTE first phase beside
-the paper's four methods.
+handed to Kedro's registry by ``smotified_gan.grid_registry``; nothing here
+looks at files on disk or the working directory. A method is a name and the
+sampler it runs (one of ``protocol.SAMPLERS``) with optional overrides of the
+``oversampling`` parameters, so a grid can hold, say, SMOTified-GAN with a
+Borderline-SMOTE first phase beside the paper's four methods.
 """
 
 from __future__ import annotations
@@ -16,10 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# what a method may run (the paper's four methods each run the sampler of the same name);
-# pipelines/oversampling/nodes.py builds each
-SAMPLERS = ("none", "smote", "gan", "smotified_gan")
-_PROJECT_ROOT = Path(__file__).resolve().parents[3]
+from smotified_gan.protocol import SAMPLERS
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+
+# the per-dataset epochs of the GANs and of the classifier, and the key of the rule for datasets without an entry
+EPOCHS = (("oversampling", "gan_epochs"), ("training", "classifier_epochs"))
+RULE = "rule"
 
 
 class GridError(ValueError):
@@ -32,6 +36,8 @@ class Grid:
 
     datasets: tuple[str, ...]
     methods: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # the datasets whose epochs come from the configured rule (``<block>.<key>.rule``), per epochs key
+    ruled: frozenset[tuple[str, str]] = frozenset()
 
     @classmethod
     def from_parameters(cls, parameters: Mapping[str, Any]) -> Grid:
@@ -50,12 +56,20 @@ class Grid:
             if settings.get("sampler") not in SAMPLERS:
                 raise GridError(f"grid method '{name}' must name a sampler among {list(SAMPLERS)}, "
                                 f"got {settings.get('sampler')!r}")
-        for block, key in (("oversampling", "gan_epochs"), ("training", "classifier_epochs")):
+        ruled = set()
+        for block, key in EPOCHS:
             epochs = (parameters.get(block) or {}).get(key) or {}
             missing = [name for name in datasets if name not in epochs]
-            if missing:
-                raise GridError(f"grid dataset(s) {missing} have no '{block}.{key}' entry: add one per dataset")
-        return cls(datasets=datasets, methods=methods)
+            if missing and RULE not in epochs:
+                raise GridError(f"grid dataset(s) {missing} have no '{block}.{key}' entry: add one per dataset, "
+                                f"or a '{block}.{key}.{RULE}' (smotified_gan.protocol.epochs_for)")
+            ruled |= {(key, name) for name in missing}
+        return cls(datasets=datasets, methods=methods, ruled=frozenset(ruled))
+
+    def epochs_parameter(self, key: str, dataset: str) -> str:
+        """The parameter a cell reads its epochs from: ``<block>.<key>.<dataset>``, or the rule."""
+        block = dict((k, b) for b, k in EPOCHS)[key]
+        return f"params:{block}.{key}.{RULE if (key, dataset) in self.ruled else dataset}"
 
     @property
     def method_names(self) -> tuple[str, ...]:
@@ -66,34 +80,3 @@ class Grid:
 
     def cells(self) -> list[tuple[str, str]]:
         return [(dataset, method) for dataset in self.datasets for method in self.methods]
-
-
-_current: Grid | None = None
-
-
-def configure(grid: Grid) -> bool:
-    """Make ``grid`` the one pipelines are built from; True when it changed."""
-    global _current
-    changed = grid != _current
-    _current = grid
-    return changed
-
-
-def reset() -> None:
-    """Forget the configured grid (the next Kedro context, or ``current()``, sets it again)."""
-    global _current
-    _current = None
-
-
-def current() -> Grid:
-    """The configured grid; before any Kedro context exists, the one in ``conf/base``."""
-    if _current is None:
-        configure(Grid.from_parameters(_base_parameters()))
-    return _current
-
-
-def _base_parameters() -> dict[str, Any]:
-    from kedro.config import OmegaConfigLoader
-
-    loader = OmegaConfigLoader(conf_source=str(_PROJECT_ROOT / "conf"), base_env="base", default_run_env="base")
-    return dict(loader["parameters"])

@@ -33,3 +33,11 @@ def gather_data_cards(*cards: dict[str, Any]) -> pd.DataFrame:
     table = table.astype({"rows": "Int64", "features": "Int64", "minority_rows": "Int64"})
     logger.info("Datasets ingested: %s", ", ".join(table["dataset"]))
     return table
+
+
+def data_card_tags(data_cards: pd.DataFrame) -> dict[str, str]:
+    """The MLflow run's ``data.<dataset>.sha256`` and ``data.<dataset>.status`` tags: which bytes the run read."""
+    tags = {f"data.{row.dataset}.sha256": row.sha256 for row in data_cards.itertuples()
+            if row.status == "ok" and isinstance(row.sha256, str)}
+    tags.update({f"data.{row.dataset}.status": str(row.status)[:250] for row in data_cards.itertuples()})
+    return tags

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
 
-from smotified_gan.pipelines.grid import current
+from smotified_gan.grid_registry import current_grid
 
-from .nodes import gather_data_cards, ingest_dataset
+from .nodes import data_card_tags, gather_data_cards, ingest_dataset
 
 
 def template() -> Pipeline:
@@ -16,11 +16,12 @@ def template() -> Pipeline:
 
 
 def create_pipeline(datasets: list[str] | tuple[str, ...] | None = None, **kwargs) -> Pipeline:
-    datasets = datasets if datasets is not None else current().datasets
+    datasets = datasets if datasets is not None else current_grid().datasets
     per_dataset = [
         Pipeline(template(), namespace=name, parameters={"params:dataset": f"params:datasets.{name}"}, tags=[name])
         for name in datasets
     ]
     gather = Node(gather_data_cards, inputs=[f"{name}.card" for name in datasets], outputs="data_cards",
                   name="gather_data_cards")
-    return Pipeline([*per_dataset, gather], tags=["ingestion"])
+    tags = Node(data_card_tags, "data_cards", "data_tags", name="data_card_tags")
+    return Pipeline([*per_dataset, gather, tags], tags=["ingestion"])

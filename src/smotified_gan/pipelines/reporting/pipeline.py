@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
 
-from smotified_gan.pipelines.grid import SAMPLERS, Grid, current
+from smotified_gan.grid_registry import current_grid
+from smotified_gan.pipelines.grid import Grid
+from smotified_gan.protocol import cell_name
 
 from .nodes import (
     compile_quality,
@@ -22,15 +24,15 @@ from .nodes import (
 
 
 def create_pipeline(grid: Grid | None = None, **kwargs) -> Pipeline:
-    grid = grid or current()
+    grid = grid or current_grid()
 
-    def each(output: str, samplers=SAMPLERS) -> list[str]:
-        return [f"{dataset}.{method}.{output}" for dataset, method in grid.cells() if grid.sampler(method) in samplers]
+    def each(output: str) -> list[str]:
+        return [f"{cell_name(dataset, method)}.{output}" for dataset, method in grid.cells()]
 
     return Pipeline([
         Node(compile_results, ["params:grid", *each("summary")], "results", name="compile_results"),
         Node(compile_run_metrics, each("run_metrics"), "run_metrics", name="compile_run_metrics"),
-        Node(compile_quality, ["params:grid", *each("synthetic_quality", tuple(s for s in SAMPLERS if s != "none"))],
+        Node(compile_quality, ["params:grid", *each("synthetic_quality")],
              "synthetic_quality", name="compile_quality"),
         Node(describe_data, ["run_metrics", "params:datasets", *[f"{dataset}.card" for dataset in grid.datasets]],
              "data_description", name="describe_data"),
@@ -39,11 +41,11 @@ def create_pipeline(grid: Grid | None = None, **kwargs) -> Pipeline:
         Node(paper_comparison, ["results", "params:reporting"], "paper_comparison", name="paper_comparison"),
         Node(write_results_markdown, ["results", "paper_comparison", "significance", "method_ranks", "friedman_test",
                                       "synthetic_quality", "data_description", "run_metrics", "params:split",
-                                      "params:training", "params:grid"], "results_markdown",
+                                      "params:oversampling", "params:training", "params:grid"], "results_markdown",
              name="write_results_markdown"),
         Node(figure_f1, ["results", "params:grid"], "figure4_f1", name="figure_f1"),
         Node(figure_pr_curves, ["params:grid", *each("test_scores")], "figure6_pr_curves", name="figure_pr_curves"),
-        Node(figure_gan_losses, ["params:grid", *each("gan_history", ("smotified_gan",))], "figure7_gan_losses",
+        Node(figure_gan_losses, ["params:grid", *each("gan_history")], "figure7_gan_losses",
              name="figure_gan_losses"),
         Node(figure_critical_difference, ["method_ranks", "friedman_test", "params:grid"], "critical_difference",
              name="figure_critical_difference"),

@@ -1,0 +1,69 @@
+"""The one adapter between the experiment grid and Kedro's pipeline registry (pinned to Kedro 1.7's behaviour).
+
+Kedro builds the pipelines once per process, from ``register_pipelines()``,
+which takes no arguments, and caches them; this project's pipelines depend on
+the grid in the run's parameters (``--env``, ``--conf-source``, ``--params``).
+``GridHook`` hands every new Kedro context's grid to ``bind``: when it differs
+from the grid the registry was built for, Kedro's registry is rebuilt, for the
+pipelines the run asked for only (``pipelines._requested_pipelines``, a private
+attribute of Kedro 1.7 that this module alone reads;
+``tests/pipelines/test_registry.py`` pins it). Outside a Kedro session (``kedro
+registry list``, a notebook importing a pipeline module) the grid is the
+default environment's, read through the project's own settings (``KEDRO_ENV``
+honoured).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from smotified_gan.pipelines.grid import Grid
+
+
+class GridRegistry:
+    """The grid the pipelines are built for: the current Kedro context's, or the default environment's."""
+
+    def __init__(self) -> None:
+        self._grid: Grid | None = None
+        self._lock = threading.Lock()
+
+    def bind(self, grid: Grid) -> None:
+        """Build the pipelines for ``grid`` from now on (Kedro's registry is rebuilt if it changed)."""
+        from kedro.framework.project import pipelines
+
+        with self._lock:
+            if grid == self._grid:
+                return
+            self._grid = grid
+            requested = pipelines._requested_pipelines  # Kedro 1.7: the pipelines this run asked for
+            pipelines.configure(f"{__package__}.pipeline_registry")
+            pipelines.set_requested(requested)
+
+    def grid(self) -> Grid:
+        """The bound grid; before any Kedro context, the default environment's."""
+        with self._lock:
+            if self._grid is None:
+                self._grid = Grid.from_parameters(_default_parameters())
+            return self._grid
+
+
+def _default_parameters() -> dict:
+    """The default environment's parameters, read as Kedro reads them (its settings, ``KEDRO_ENV``)."""
+    from kedro.framework.project import settings
+    from kedro.framework.startup import bootstrap_project
+
+    from smotified_gan.pipelines.grid import PROJECT_ROOT
+
+    bootstrap_project(PROJECT_ROOT)
+    loader = settings.CONFIG_LOADER_CLASS(conf_source=str(PROJECT_ROOT / settings.CONF_SOURCE),
+                                          env=os.environ.get("KEDRO_ENV"), **settings.CONFIG_LOADER_ARGS)
+    return dict(loader["parameters"])
+
+
+REGISTRY = GridRegistry()
+
+
+def current_grid() -> Grid:
+    """The grid the pipelines are built for (see ``GridRegistry``)."""
+    return REGISTRY.grid()
