@@ -90,6 +90,21 @@ def test_corrected_resampled_t_test_by_hand():
     assert naive < 0.02 < p  # 0.010 vs 0.037
     assert corrected_resampled_t_test(np.zeros(5), 0.25) == (0.0, 1.0)
     assert np.isnan(corrected_resampled_t_test(np.array([0.1]), 0.25)[1])
+    # ratio 0 is the plain paired t-test (repeats on one fixed split)
+    assert corrected_resampled_t_test(differences, 0.0)[1] == pytest.approx(naive)
+
+
+def test_the_same_difference_in_every_repeat_is_the_strongest_evidence_not_a_missing_test():
+    """F1 1.0 against 0.0 in every repeat (3-4 test minority rows make it realistic)."""
+    assert corrected_resampled_t_test(np.ones(5), 0.25) == (np.inf, 0.0)
+    assert corrected_resampled_t_test(-np.ones(5), 0.25) == (-np.inf, 0.0)
+    rows = [{"dataset": d, "method": m, "repeat": r, "run": 0, "f1": value}
+            for d, gap in (("a", 1.0), ("b", 0.0)) for r in range(5)
+            for m, value in (("ref", 0.2 + gap if d == "a" else 0.5 + 0.01 * r), ("other", 0.2 if d == "a" else 0.5))]
+    table = compare_over_repeats(pd.DataFrame(rows), "ref", "f1", {"a": 0.25, "b": 0.25}).set_index("dataset")
+    assert table.loc["a", "t"] == np.inf and table.loc["a", "p_value"] == 0.0
+    assert table.loc["a", "p_holm"] == 0.0 and table.loc["a", "significant"]  # kept in the Holm family
+    assert table["p_holm"].notna().all() and table.loc["a", "df"] == 4
 
 
 def test_holm_adjustment_by_hand():
@@ -131,6 +146,20 @@ def test_friedman_and_nemenyi_critical_difference():
     assert friedman["critical_difference"] == pytest.approx(2.569 * np.sqrt(4 * 5 / 36))
     # the same order on all 6 datasets: chi-square = 12 N / (k (k + 1)) * sum(R^2) - 3 N (k + 1) = 18
     assert friedman["statistic"] == pytest.approx(18.0)
+    # Iman-Davenport: F = (N - 1) chi2 / (N (k - 1) - chi2) = 5 * 18 / (18 - 18): perfect agreement
+    assert friedman["iman_davenport_f"] == np.inf and friedman["post_hoc"] and friedman["tie_corrected"]
+
+
+def test_iman_davenport_by_hand_and_it_gates_the_post_hoc():
+    rng = np.random.default_rng(3)
+    rows = [{"dataset": d, "method": m, "metric": "f1", "repeat_mean": rng.uniform()} for d in "abcdefg"
+            for m in ("w", "x", "y", "z")]
+    ranks, friedman = friedman_ranks(pd.DataFrame(rows), alpha=0.05)
+    chi2, n, k = friedman["statistic"], 7, 4
+    f = (n - 1) * chi2 / (n * (k - 1) - chi2)
+    assert friedman["iman_davenport_f"] == pytest.approx(f)
+    assert friedman["iman_davenport_p"] == pytest.approx(stats.f.sf(f, k - 1, (k - 1) * (n - 1)))
+    assert friedman["post_hoc"] is (friedman["iman_davenport_p"] < 0.05)
 
 
 def test_detection_auc_and_ks_tell_apart_what_differs():

@@ -5,6 +5,8 @@ The minority class is the positive class throughout.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -131,6 +133,9 @@ def corrected_resampled_t_test(differences: np.ndarray, test_train_ratio: float)
     The repeats' training sets overlap, so the plain t-test's variance
     ``s^2 / R`` is too small; the correction uses ``(1/R + n_test/n_train) s^2``
     (Nadeau & Bengio, Machine Learning 52, 2003), with R - 1 degrees of freedom.
+    ``test_train_ratio = 0`` is the plain paired t-test (repeats on one fixed
+    split). The same non-zero difference in every repeat has no spread: t is
+    infinite and p is 0 (every repeat agrees), not a missing test.
     """
     differences = np.asarray(differences, dtype=float)
     repeats = len(differences)
@@ -138,7 +143,7 @@ def corrected_resampled_t_test(differences: np.ndarray, test_train_ratio: float)
         return float("nan"), float("nan")
     mean, variance = differences.mean(), differences.var(ddof=1)
     if variance == 0:
-        return (0.0, 1.0) if mean == 0 else (float("nan"), float("nan"))
+        return (0.0, 1.0) if mean == 0 else (math.copysign(math.inf, mean), 0.0)
     t = mean / np.sqrt((1 / repeats + test_train_ratio) * variance)
     return float(t), float(2 * stats.t.sf(abs(t), repeats - 1))
 
@@ -157,13 +162,15 @@ def holm(p_values) -> np.ndarray:
 
 
 def compare_over_repeats(per_run: pd.DataFrame, reference: str, metric: str, test_train_ratio: dict[str, float],
-                         alpha: float = 0.05) -> pd.DataFrame:
+                         alpha: float = 0.05, fixed_split: set[str] | frozenset = frozenset()) -> pd.DataFrame:
     """Per dataset, ``reference`` against each other method on the per-repeat means of ``metric``.
 
     The unit of replication is the repeat (its own split, preprocessing, first
     phase and GAN); the classifier runs within a repeat share that
-    augmentation and are averaged. Corrected resampled t-test per comparison,
-    Holm-adjusted over all comparisons of the report.
+    augmentation and are averaged. Corrected resampled t-test per comparison
+    (the plain paired t-test for the datasets in ``fixed_split``, which keep
+    their own split files in every repeat: their repeats' training sets are the
+    same, not overlapping resamples), Holm-adjusted over all comparisons.
     """
     means = repeat_means(per_run, metric)
     rows = []
@@ -171,15 +178,18 @@ def compare_over_repeats(per_run: pd.DataFrame, reference: str, metric: str, tes
         table = group.pivot_table(index="repeat", columns="method", values=metric)
         if reference not in table:
             continue
+        fixed = dataset in fixed_split
         for method in [c for c in table.columns if c != reference]:
             pair = table[[reference, method]].dropna()
             difference = (pair[reference] - pair[method]).to_numpy()
-            t, p = corrected_resampled_t_test(difference, test_train_ratio[dataset])
+            t, p = corrected_resampled_t_test(difference, 0.0 if fixed else test_train_ratio[dataset])
             rows.append({"dataset": dataset, "method": reference, "versus": method, "metric": metric,
                          "mean_difference": float(difference.mean()) if len(difference) else float("nan"),
                          "std_difference": float(difference.std(ddof=1)) if len(difference) > 1 else float("nan"),
-                         "repeats": len(difference), "t": t, "p_value": p})
-    columns = ["dataset", "method", "versus", "metric", "mean_difference", "std_difference", "repeats", "t", "p_value"]
+                         "repeats": len(difference), "df": max(len(difference) - 1, 0),
+                         "test": "paired t (fixed split)" if fixed else "corrected resampled t", "t": t, "p_value": p})
+    columns = ["dataset", "method", "versus", "metric", "mean_difference", "std_difference", "repeats", "df", "test",
+               "t", "p_value"]
     table = pd.DataFrame(rows, columns=columns)
     table["p_holm"] = holm(table["p_value"]) if len(table) else []
     table["significant"] = table["p_holm"] < alpha
@@ -190,22 +200,36 @@ def compare_over_repeats(per_run: pd.DataFrame, reference: str, metric: str, tes
 _NEMENYI_Q05 = {2: 1.960, 3: 2.343, 4: 2.569, 5: 2.728, 6: 2.850, 7: 2.949, 8: 3.031, 9: 3.102, 10: 3.164}
 
 
-def friedman_ranks(summary: pd.DataFrame, metric: str = "f1", value: str = "repeat_mean") -> tuple[pd.DataFrame, dict]:
-    """Average rank of each method over datasets (1 = best ``value``), the Friedman test and Nemenyi's critical difference.
+def friedman_ranks(summary: pd.DataFrame, metric: str = "f1", value: str = "repeat_mean",
+                   alpha: float = 0.05) -> tuple[pd.DataFrame, dict]:
+    """Average rank of each method over datasets (1 = best ``value``), the Friedman test, Iman and Davenport's F
+    and Nemenyi's critical difference.
 
-    Two methods whose average ranks differ by more than ``critical_difference``
-    differ at alpha = 0.05 (Nemenyi post-hoc, Demsar 2006).
+    The Friedman statistic is scipy's, corrected for ties. Demsar (2006)
+    recommends Iman and Davenport's F, less conservative for few datasets;
+    ``post_hoc`` says whether it rejects equal ranks at ``alpha``, the condition
+    for reading the critical difference. Two methods whose average ranks differ
+    by more than ``critical_difference`` differ at ``alpha`` = 0.05 (Nemenyi).
     """
     table = summary[summary["metric"] == metric].pivot_table(index="dataset", columns="method", values=value)
     table = table.dropna()
     ranks = table.rank(axis=1, ascending=False)
     average = ranks.mean().sort_values().rename("average_rank").reset_index()
     datasets, methods = table.shape
-    test = {"statistic": float("nan"), "p_value": float("nan"), "datasets": int(datasets), "methods": int(methods),
-            "value": value, "critical_difference": float("nan"), "alpha": 0.05}
+    test = {"statistic": float("nan"), "p_value": float("nan"), "iman_davenport_f": float("nan"),
+            "iman_davenport_p": float("nan"), "datasets": int(datasets), "methods": int(methods), "value": value,
+            "critical_difference": float("nan"), "alpha": alpha, "post_hoc": False, "tie_corrected": True}
     if datasets >= 2 and methods >= 3:
         result = stats.friedmanchisquare(*[table[c].to_numpy() for c in table.columns])
-        test.update(statistic=float(result.statistic), p_value=float(result.pvalue))
+        chi2 = float(result.statistic)
+        test.update(statistic=chi2, p_value=float(result.pvalue))
+        denominator = datasets * (methods - 1) - chi2
+        if denominator > 0:
+            f = (datasets - 1) * chi2 / denominator
+            p = float(stats.f.sf(f, methods - 1, (methods - 1) * (datasets - 1)))
+        else:  # every dataset ranks the methods the same way
+            f, p = math.inf, 0.0
+        test.update(iman_davenport_f=float(f), iman_davenport_p=p, post_hoc=bool(p < alpha))
     if datasets >= 2 and methods in _NEMENYI_Q05:
         test["critical_difference"] = float(_NEMENYI_Q05[methods] * np.sqrt(methods * (methods + 1) / (6 * datasets)))
     return average, test

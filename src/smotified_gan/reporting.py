@@ -80,99 +80,146 @@ def results_markdown(results: pd.DataFrame, comparison: pd.DataFrame, significan
                      ranks: pd.DataFrame, friedman: dict, quality: pd.DataFrame, data: pd.DataFrame,
                      collapses: pd.DataFrame, names: Methods, protocol: str) -> str:
     """``results.md``: the protocol, the data each number stands on, TABLE 3, the repeats, the tests, the quality."""
-    label = names.label
-    lines = ["# SMOTified-GAN: results", "", protocol, "",
-             "## What the numbers stand on", "",
+    repeats = int(results["repeats"].max()) if len(results) else 0
+    sections = [["# SMOTified-GAN: results", "", protocol, ""], _data_section(data), _table3_section(results, names),
+                _repeats_section(results, data, repeats, names), _collapse_section(collapses, names),
+                _paper_section(comparison, names), _significance_section(significance, repeats, friedman, names),
+                _ranks_section(ranks, friedman, names), _quality_section(quality, names)]
+    return "\n".join(line for section in sections for line in section) + "\n"
+
+
+def _data_section(data: pd.DataFrame) -> list[str]:
+    lines = ["## What the numbers stand on", "",
              "Rows per split and minority rows per repeat (every metric but the accuracies rests on the test "
              "minority), and the scaling each dataset used, fitted on each repeat's training split alone.", "",
              "| dataset | rows | train / test rows | minority train / test | scaling (ours) | scaling (authors') |",
              "|---|---|---|---|---|---|"]
-    for row in data.itertuples():
-        lines.append(f"| {row.dataset} | {row.rows} | {row.train_rows} / {row.test_rows} | "
-                     f"{row.train_minority} / {row.test_minority} | {row.scaling} | {row.authors_scaling} |")
-    lines += ["", "## TABLE 3 (the paper's layout): first repeat, mean ± std (best) over its classifier runs", "",
-              "One split, one augmentation, many classifier seeds, as in the paper, for the side-by-side with its "
-              "numbers. *best* is the best of the runs' **test** scores: chosen on the test set, hence optimistic. "
-              "*pr_auc* is the mean over runs of each run's average precision (FIGURE 6's legend, `AP(avg scores)`, "
-              "is the average precision of the run-averaged scores: another quantity).", ""]
-    lines += ["| dataset | method | " + " | ".join(TABLE3_METRICS) + " |", "|" + "---|" * (len(TABLE3_METRICS) + 2)]
+    lines += [f"| {row.dataset} | {row.rows} | {row.train_rows} / {row.test_rows} | {row.train_minority} / "
+              f"{row.test_minority} | {row.scaling} | {row.authors_scaling} |" for row in data.itertuples()]
+    return lines + [""]
+
+
+def _cell_rows(results: pd.DataFrame, names: Methods):
+    """(dataset, method, that cell's results by metric) in the report's order."""
     for dataset in sorted(results["dataset"].unique()):
         subset = results[results["dataset"] == dataset]
         for method in names.sort(subset["method"].unique()):
-            cells = subset[subset["method"] == method].set_index("metric")
-            values = [f"{_fmt(cells.loc[m, 'mean'])} ± {_fmt(cells.loc[m, 'std'])} (best of {int(cells.loc[m, 'runs'])}: "
-                      f"{_fmt(cells.loc[m, 'best'])})" if m in cells.index else "" for m in TABLE3_METRICS]
-            lines.append(f"| {dataset} | {label(method)} | " + " | ".join(values) + " |")
-    repeats = int(results["repeats"].max()) if len(results) else 0
-    lines += ["", f"## Over the {repeats} repeats: mean ± std of the per-repeat means", "",
-              "Each repeat redoes the split, the preprocessing, the first phase, the GAN and the classifier runs, "
-              "so this spread includes the variance of the split and of the augmentation.", "",
-              "| dataset | method | " + " | ".join(REPEAT_METRICS) + " |", "|" + "---|" * (len(REPEAT_METRICS) + 2)]
-    for dataset in sorted(results["dataset"].unique()):
-        subset = results[results["dataset"] == dataset]
-        for method in names.sort(subset["method"].unique()):
-            cells = subset[subset["method"] == method].set_index("metric")
-            values = [f"{_fmt(cells.loc[m, 'repeat_mean'])} ± {_fmt(cells.loc[m, 'repeat_std'])}"
-                      if m in cells.index else "" for m in REPEAT_METRICS]
-            lines.append(f"| {dataset} | {label(method)} | " + " | ".join(values) + " |")
+            yield dataset, method, subset[subset["method"] == method].set_index("metric")
+
+
+def _table3_section(results: pd.DataFrame, names: Methods) -> list[str]:
+    lines = ["## TABLE 3 (the paper's layout): first repeat, mean ± std (best) over its classifier runs", "",
+             "One split, one augmentation, many classifier seeds, as in the paper, for the side-by-side with its "
+             "numbers. *best* is the best of the runs' **test** scores: chosen on the test set, hence optimistic. "
+             "*pr_auc* is the mean over runs of each run's average precision (FIGURE 6's legend, `AP(avg scores)`, "
+             "is the average precision of the run-averaged scores: another quantity).", "",
+             "| dataset | method | " + " | ".join(TABLE3_METRICS) + " |", "|" + "---|" * (len(TABLE3_METRICS) + 2)]
+    for dataset, method, cells in _cell_rows(results, names):
+        values = [f"{_fmt(cells.loc[m, 'mean'])} ± {_fmt(cells.loc[m, 'std'])} (best of {int(cells.loc[m, 'runs'])}: "
+                  f"{_fmt(cells.loc[m, 'best'])})" if m in cells.index else "" for m in TABLE3_METRICS]
+        lines.append(f"| {dataset} | {names.label(method)} | " + " | ".join(values) + " |")
+    return lines
+
+
+def _repeats_section(results: pd.DataFrame, data: pd.DataFrame, repeats: int, names: Methods) -> list[str]:
+    fixed = sorted(data.loc[data["fixed_split"], "dataset"]) if "fixed_split" in data else []
+    spread = ("Each repeat redoes the split, the preprocessing, the first phase, the GAN and the classifier runs, "
+              "so this spread includes the variance of the split and of the augmentation.")
+    if fixed:
+        spread += (f" Except for {', '.join(fixed)}: {'it keeps' if len(fixed) == 1 else 'they keep'} their own split "
+                   "files in every repeat, so there the spread is that of the augmentation and the classifier alone.")
+    lines = ["", f"## Over the {repeats} repeats: mean ± std of the per-repeat means", "", spread, "",
+             "| dataset | method | " + " | ".join(REPEAT_METRICS) + " |", "|" + "---|" * (len(REPEAT_METRICS) + 2)]
+    for dataset, method, cells in _cell_rows(results, names):
+        values = [f"{_fmt(cells.loc[m, 'repeat_mean'])} ± {_fmt(cells.loc[m, 'repeat_std'])}"
+                  if m in cells.index else "" for m in REPEAT_METRICS]
+        lines.append(f"| {dataset} | {names.label(method)} | " + " | ".join(values) + " |")
+    return lines
+
+
+def _collapse_section(collapses: pd.DataFrame, names: Methods) -> list[str]:
     flagged = collapses[(collapses["constant_runs"] > 0) | (collapses["no_minority_runs"] > 0)]
-    lines += ["", "## Classifier collapses", ""]
-    if len(flagged):
-        lines += ["Runs whose test scores are constant (std < "
-                  f"{CONSTANT_SCORE_STD:g}: the classifier learned nothing) or that predict no minority row at all. "
-                  "Their F1 says more about the classifier than about the method.", "",
-                  "| dataset | method | constant-score runs | runs predicting no minority |", "|---|---|---|---|"]
-        lines += [f"| {r.dataset} | {label(r.method)} | {r.constant_runs} / {r.runs} | {r.no_minority_runs} / {r.runs} |"
-                  for r in flagged.itertuples()]
-    else:
-        lines.append("None: every run's test scores vary and predict some minority rows.")
-    lines += ["", "## The paper's stated numbers next to ours (first repeat)", "",
-              "| dataset | method | metric | paper | ours (mean) | ours (best of the runs' test scores) |",
-              "|---|---|---|---|---|---|"]
-    for row in comparison.itertuples():
-        lines.append(f"| {row.dataset} | {label(row.method)} | {row.metric} | {row.paper:.3f} | "
-                     + ("not run |  |" if math.isnan(row.ours_mean) else f"{row.ours_mean:.3f} | {row.ours_best:.3f} |"))
+    lines = ["", "## Classifier collapses", ""]
+    if not len(flagged):
+        return lines + ["None: every run's test scores vary and predict some minority rows."]
+    lines += ["Runs whose test scores are constant (std < "
+              f"{CONSTANT_SCORE_STD:g}: the classifier learned nothing) or that predict no minority row at all. "
+              "Their F1 says more about the classifier than about the method.", "",
+              "| dataset | method | constant-score runs | runs predicting no minority |", "|---|---|---|---|"]
+    return lines + [f"| {r.dataset} | {names.label(r.method)} | {r.constant_runs} / {r.runs} | {r.no_minority_runs} / "
+                    f"{r.runs} |" for r in flagged.itertuples()]
+
+
+def _paper_section(comparison: pd.DataFrame, names: Methods) -> list[str]:
+    lines = ["", "## The paper's stated numbers next to ours (first repeat)", "",
+             "| dataset | method | metric | paper | ours (mean) | ours (best of the runs' test scores) |",
+             "|---|---|---|---|---|---|"]
+    return lines + [f"| {row.dataset} | {names.label(row.method)} | {row.metric} | {row.paper:.3f} | "
+                    + ("not run |  |" if math.isnan(row.ours_mean) else f"{row.ours_mean:.3f} | {row.ours_best:.3f} |")
+                    for row in comparison.itertuples()]
+
+
+def _significance_section(significance: pd.DataFrame, repeats: int, friedman: dict, names: Methods) -> list[str]:
+    alpha = friedman.get("alpha", 0.05)
     reference = significance["method"].iloc[0] if len(significance) else ""
-    lines += ["", f"## {label(reference)} vs each method, per dataset", ""]
+    lines = ["", f"## {names.label(reference)} vs each method, per dataset", ""]
     if repeats < 2:
         lines += ["One repeat: there is no replicate to test with (the classifier runs of a repeat share its split "
                   "and augmentation, so they are not replicates). Run with `split.repeats` of 2 or more (default 5).", ""]
     else:
         lines += ["Unit of replication: the repeat. The classifier runs of a repeat share its split and augmentation, "
                   "so they are averaged, not counted as replicates. Test: Nadeau-Bengio corrected resampled t-test on "
-                  f"the per-repeat mean F1 ({repeats} repeats, df = {repeats - 1}), which widens the variance for the "
-                  "overlap of the repeats' training sets; p-values Holm-adjusted over all "
-                  f"{int(significance['p_value'].notna().sum())} comparisons. With {repeats} repeats the test has little "
-                  "power: *not significant* means *not shown*, not *equal*.", ""]
-    lines += ["| dataset | versus | mean F1 difference (± std over repeats) | t | p | p (Holm) | significant at 0.05 |",
-              "|---|---|---|---|---|---|---|"]
+                  f"the per-repeat mean F1 (up to {repeats} repeats; each row's degrees of freedom are its repeats - 1), "
+                  "which widens the variance for the overlap of the repeats' training sets; the plain paired t-test for "
+                  "a dataset that keeps one split in every repeat. p-values Holm-adjusted over all "
+                  f"{int(significance['p_value'].notna().sum())} comparisons. The same non-zero difference in every "
+                  "repeat has no spread: its t is infinite and its p 0, and it stays in the family. With "
+                  f"{repeats} repeats the test has little power: *not significant* means *not shown*, not *equal*.", ""]
+    lines += [f"| dataset | versus | mean F1 difference (± std over repeats) | test | df | t | p | p (Holm) | "
+              f"significant at {alpha:g} |", "|---|---|---|---|---|---|---|---|---|"]
     for row in significance.itertuples():
-        lines.append(f"| {row.dataset} | {label(row.versus)} | {row.mean_difference:+.3f} ± {_fmt(row.std_difference)} | "
-                     f"{_fmt(row.t, 2)} | {_fmt(row.p_value)} | {_fmt(row.p_holm)} | {'yes' if row.significant else 'no'} |")
-    cd = friedman.get("critical_difference", float("nan"))
-    lines += ["", "## Across datasets: average ranks, Friedman test, Nemenyi critical difference", "",
-              f"Ranks by the mean over repeats of F1 on {friedman['datasets']} datasets (1 = best). Friedman "
-              f"statistic {_fmt(friedman['statistic'])}, p = {_fmt(friedman['p_value'])}. Nemenyi critical "
-              f"difference at alpha {friedman.get('alpha', 0.05)}: {_fmt(cd, 2)} (two methods whose average ranks "
-              "differ by less are not shown to differ); see `critical_difference.png`.", ""]
+        t = f"{row.t:+.0f}".replace("inf", "∞") if np.isinf(row.t) else _fmt(row.t, 2)
+        lines.append(f"| {row.dataset} | {names.label(row.versus)} | {row.mean_difference:+.3f} ± {_fmt(row.std_difference)} "
+                     f"| {row.test} | {row.df} | {t} | {_fmt(row.p_value)} | {_fmt(row.p_holm)} | "
+                     f"{'yes' if row.significant else 'no'} |")
+    return lines
+
+
+def _ranks_section(ranks: pd.DataFrame, friedman: dict, names: Methods) -> list[str]:
+    cd, alpha = friedman.get("critical_difference", float("nan")), friedman.get("alpha", 0.05)
+    post_hoc = friedman.get("post_hoc", False)
+    lines = ["", "## Across datasets: average ranks, Friedman test, Nemenyi critical difference", "",
+             f"Ranks by the mean over repeats of F1 on {friedman['datasets']} datasets (1 = best). Friedman statistic "
+             f"(corrected for ties) {_fmt(friedman['statistic'])}, p = {_fmt(friedman['p_value'])}; Iman-Davenport F "
+             f"{_fmt(friedman.get('iman_davenport_f', float('nan')), 2)}, p = "
+             f"{_fmt(friedman.get('iman_davenport_p', float('nan')))} (Demsar 2006's recommendation for few datasets). "
+             f"Nemenyi critical difference at alpha 0.05: {_fmt(cd, 2)}; see `critical_difference.png`. "
+             + (f"Iman-Davenport rejects equal ranks at {alpha:g}: two methods whose average ranks differ by more than "
+                "the critical difference are shown to differ." if post_hoc else
+                f"Iman-Davenport does not reject equal ranks at {alpha:g}, so no pair of methods is compared against the "
+                "critical difference: the ranks below are not shown to differ."), ""]
     best = ranks["average_rank"].min() if len(ranks) else float("nan")
     for r in ranks.itertuples():
         gap = r.average_rank - best
-        verdict = "" if not math.isfinite(cd) or gap == 0 else (" (worse than the best by more than the CD)" if gap > cd
-                                                                else " (within the CD of the best)")
-        lines.append(f"- {label(r.method)}: {r.average_rank:.2f}{verdict}")
-    lines += ["", "## Synthetic minority rows vs real minority test rows", "",
-              "Per repeat against that repeat's real minority test rows, averaged over repeats. Detection AUC: a "
-              "random forest telling them apart, cross-validated (0.5 = indistinguishable); KS: mean per-column "
-              "Kolmogorov-Smirnov statistic (0 = same marginals). n/a where a repeat's test split holds too few "
-              "real minority rows for either to mean anything.", "",
-              "| dataset | method | detection AUC | KS distance | synthetic rows per repeat | real rows per repeat |",
-              "|---|---|---|---|---|---|"]
-    for row in quality.itertuples():
+        verdict = "" if not post_hoc or not math.isfinite(cd) or gap == 0 else (
+            " (worse than the best by more than the CD)" if gap > cd else " (within the CD of the best)")
+        lines.append(f"- {names.label(r.method)}: {r.average_rank:.2f}{verdict}")
+    return lines
+
+
+def _quality_section(quality: pd.DataFrame, names: Methods) -> list[str]:
+    lines = ["", "## Synthetic minority rows vs real minority test rows", "",
+             "Per repeat against that repeat's real minority test rows, averaged over repeats. Detection AUC: a "
+             "random forest telling them apart, cross-validated (0.5 = indistinguishable); KS: mean per-column "
+             "Kolmogorov-Smirnov statistic (0 = same marginals). n/a where a repeat's test split holds too few "
+             "real minority rows for either to mean anything.", "",
+             "| dataset | method | detection AUC | KS distance | synthetic rows per repeat | real rows per repeat |",
+             "|---|---|---|---|---|---|"]
+    for row in quality[quality["synthetic_rows"] > 0].itertuples():  # methods that add rows
         auc = row.note if isinstance(row.note, str) and row.note else _fmt(row.detection_auc)
-        lines.append(f"| {row.dataset} | {label(row.method)} | {auc} | {_fmt(row.ks_distance)} | {row.synthetic_rows} | "
-                     f"{row.real_test_rows} |")
-    return "\n".join(lines) + "\n"
+        lines.append(f"| {row.dataset} | {names.label(row.method)} | {auc} | {_fmt(row.ks_distance)} | "
+                     f"{row.synthetic_rows} | {row.real_test_rows} |")
+    return lines
 
 
 def plot_f1_bars(results: pd.DataFrame, names: Methods) -> plt.Figure:
@@ -236,7 +283,7 @@ def plot_pr_curves(scores: dict[str, dict[str, pd.DataFrame]], names: Methods) -
 
 
 def plot_gan_losses(histories: dict[tuple[str, str], pd.DataFrame], names: Methods) -> plt.Figure:
-    """FIGURE 7: the refining GANs' generator and discriminator loss per epoch (first repeat), per (dataset, method).
+    """FIGURE 7: the GANs' generator and discriminator loss per epoch (first repeat), per (dataset, method).
 
     With early stopping or the monitor, the F1 of a logistic regression on
     training rows held out before the first phase is drawn too.
@@ -260,7 +307,7 @@ def plot_gan_losses(histories: dict[tuple[str, str], pd.DataFrame], names: Metho
             twin.set_ylabel("held-out F1 (logistic regression)")
             twin.set_ylim(0, 1)
         axis.legend(fontsize=7, loc="upper right")
-    figure.suptitle("Refining GANs' losses per epoch, first repeat (paper's FIGURE 7)")
+    figure.suptitle("GANs' losses per epoch, first repeat (paper's FIGURE 7)")
     figure.tight_layout()
     return figure
 
@@ -298,7 +345,7 @@ def plot_critical_difference(ranks: pd.DataFrame, friedman: dict, names: Methods
     axis.axis("off")
     value = "the mean over repeats of" if friedman.get("value") == "repeat_mean" else "mean"
     axis.set_title(f"Average rank by {value} F1 over {friedman.get('datasets')} datasets; "
-                   f"Friedman p = {friedman.get('p_value', float('nan')):.3g}; joined: not different (Nemenyi, "
-                   f"alpha {friedman.get('alpha', 0.05)})", fontsize=8)
+                   f"Friedman p = {friedman.get('p_value', float('nan')):.3g}; joined: not shown to differ (Nemenyi, "
+                   f"alpha 0.05)", fontsize=8)
     figure.tight_layout()
     return figure

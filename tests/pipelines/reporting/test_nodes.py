@@ -65,12 +65,31 @@ def test_significance_treats_the_repeat_as_the_replicate_and_corrects_for_multip
     assert friedman["datasets"] == 3 and friedman["critical_difference"] == pytest.approx(2.569 * np.sqrt(20 / 18))
 
 
+def test_the_corrected_test_widens_the_variance_by_the_test_share_of_the_data():
+    """n_test / n_train from the data description, not its inverse: 40 test rows of 200 is 0.25."""
+    runs = pd.concat([per_run("a", m, 0.02 * i) for i, m in enumerate(METHODS)], ignore_index=True)
+    results = compile_results(GRID, *[summary(f) for _, f in runs.groupby(["dataset", "method"])])
+    data = describe_data(runs, {}, {"dataset": "a", "rows": 200, "minority_rows": 50})
+    tests, _, _ = significance_tests(runs, results, data, REPORTING)
+    row = tests.set_index("versus").loc["none"]
+    means = runs[runs["method"].isin(["smotified_gan", "none"])].groupby(["repeat", "method"])["f1"].mean().unstack()
+    differences = (means["smotified_gan"] - means["none"]).to_numpy()
+    by_hand = differences.mean() / np.sqrt((1 / 5 + 40 / 160) * differences.var(ddof=1))
+    assert row["t"] == pytest.approx(by_hand) and row["test"] == "corrected resampled t"
+    # a dataset that keeps its own split in every repeat: the plain paired t-test
+    fixed = describe_data(runs, {"a": {"split_column": "split"}}, {"dataset": "a", "rows": 200, "minority_rows": 50})
+    plain = significance_tests(runs, results, fixed, REPORTING)[0].set_index("versus").loc["none"]
+    assert plain["t"] == pytest.approx(differences.mean() / np.sqrt(differences.var(ddof=1) / 5))
+    assert plain["test"] == "paired t (fixed split)"
+
+
 def test_reporting_slice_on_two_datasets():
     grid = Grid(datasets=("a", "b"), methods=GRID["methods"])
     pipeline = create_pipeline(grid)
     catalog = DataCatalog({"params:reporting": MemoryDataset(REPORTING), "params:grid": MemoryDataset(GRID),
                            "params:training": MemoryDataset({"runs": 6, "seed": 100}),
                            "params:split": MemoryDataset({"repeats": 5, "test_size": 0.2, "seed": 42}),
+                           "params:oversampling": MemoryDataset({"random_state": 7}),
                            "params:datasets": MemoryDataset({"a": {"scaling": "minmax", "authors_scaling": "none"}}),
                            **{f"{d}.card": MemoryDataset({"dataset": d, "rows": 200, "minority_rows": 50}) for d in "ab"}})
     rng = np.random.default_rng(0)
@@ -82,14 +101,15 @@ def test_reporting_slice_on_two_datasets():
         scores = pd.concat([pd.DataFrame({f"run_{r}": rng.uniform(size=40) + target * 0.3 for r in range(6)})
                             .assign(target=target, repeat=repeat) for repeat in range(5)], ignore_index=True)
         catalog[f"{dataset}.{method}.test_scores"] = MemoryDataset(scores.assign(dataset=dataset, method=method))
-        if method != "none":
-            catalog[f"{dataset}.{method}.synthetic_quality"] = MemoryDataset(
-                {"dataset": dataset, "method": method, "detection_auc": float("nan"), "ks_distance": float("nan"),
-                 "synthetic_rows": 30, "real_test_rows": 10, "repeats": 5, "note": "n/a: 10 real minority test rows"})
-        if method == "smotified_gan":
-            catalog[f"{dataset}.{method}.gan_history"] = MemoryDataset(pd.DataFrame(
-                {"epoch": [1, 2], "g_loss": [0.7, 0.6], "d_loss": [0.7, 0.69], "val_f1": [np.nan, 0.5], "repeat": 0,
-                 "dataset": dataset, "method": method}))
+        # every cell has every output (the same template), empty where the method makes none
+        catalog[f"{dataset}.{method}.synthetic_quality"] = MemoryDataset(
+            {"dataset": dataset, "method": method, "detection_auc": float("nan"), "ks_distance": float("nan"),
+             "synthetic_rows": 0 if method == "none" else 30, "real_test_rows": 10, "repeats": 5,
+             "note": "no synthetic rows" if method == "none" else "n/a: 10 real minority test rows"})
+        history = pd.DataFrame({"epoch": [1, 2], "g_loss": [0.7, 0.6], "d_loss": [0.7, 0.69], "val_f1": [np.nan, 0.5],
+                                "repeat": 0, "dataset": dataset, "method": method})
+        catalog[f"{dataset}.{method}.gan_history"] = MemoryDataset(
+            history if method == "smotified_gan" else history.iloc[:0])
     for name in pipeline.outputs():
         catalog[name] = MemoryDataset()
     SequentialRunner().run(pipeline, catalog)
@@ -100,10 +120,11 @@ def test_reporting_slice_on_two_datasets():
     assert "## Over the 5 repeats: mean ± std of the per-repeat means" in markdown
     assert "Unit of replication: the repeat" in markdown and "Holm-adjusted over all 6 comparisons" in markdown
     significance_rows = [line for line in markdown.splitlines() if line.startswith(("| a | ", "| b | "))
-                         and line.count("|") == 8 and " t " not in line and line.rstrip().endswith(("yes |", "no |"))]
+                         and line.count("|") == 10 and "versus" not in line and line.rstrip().endswith(("yes |", "no |"))]
     assert len(significance_rows) == 2 * 3  # SMOTified-GAN vs the three others, per dataset
     assert "| a | No augmentation | 0 / 30 | 30 / 30 |" in markdown  # the collapse flags
-    assert markdown.count("n/a: 10 real minority test rows") == 2 * 3
+    assert markdown.count("n/a: 10 real minority test rows") == 2 * 3 and "no synthetic rows" not in markdown
+    assert "seeded 7 + r" in markdown and "split=42..46;oversampling=7..11;classifier=100..129;repeats=5" in markdown
     assert "- SMOTified-GAN: 1.00" in markdown  # best average rank
     assert catalog.load("figure6_pr_curves").axes[0].get_title() == "a"
     assert catalog.load("figure7_gan_losses").axes[0].get_title() == "a: SMOTified-GAN"
@@ -122,7 +143,7 @@ def test_one_repeat_reports_no_test_rather_than_a_meaningless_one():
     quality = pd.DataFrame(columns=["dataset", "method", "detection_auc", "ks_distance", "synthetic_rows",
                                     "real_test_rows", "note"])
     markdown = write_results_markdown(results, paper_comparison(results, REPORTING), tests, ranks, friedman, quality,
-                                      data, runs, {"repeats": 1, "test_size": 0.2, "seed": 42},
+                                      data, runs, {"repeats": 1, "test_size": 0.2, "seed": 42}, {"random_state": 7},
                                       {"runs": 6, "seed": 100}, GRID)
     assert "One repeat: there is no replicate to test with" in markdown and "Unit of replication" not in markdown
     assert "| yes |" not in markdown

@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from smotified_gan.metrics import compare_over_repeats, friedman_ranks
+from smotified_gan.protocol import protocol_line
 from smotified_gan.reporting import (
     Methods,
     collapse_flags,
@@ -49,7 +50,8 @@ def compile_quality(grid: dict[str, Any], *quality: dict[str, Any]) -> pd.DataFr
 
 
 def describe_data(run_metrics: pd.DataFrame, datasets: dict[str, Any], *cards: dict[str, Any]) -> pd.DataFrame:
-    """Per dataset: rows, train/test rows and minority rows per repeat, and the scaling used (ours, the authors').
+    """Per dataset: rows, train/test rows and minority rows per repeat, the scaling used (ours, the authors'), and
+    whether it keeps its own split files in every repeat (``fixed_split``).
 
     ``cards``: each dataset's data card (ingestion's ``<dataset>.card``).
     """
@@ -62,17 +64,21 @@ def describe_data(run_metrics: pd.DataFrame, datasets: dict[str, Any], *cards: d
         total, minority = int(cards.loc[dataset, "rows"]), int(cards.loc[dataset, "minority_rows"])
         rows.append({"dataset": dataset, "rows": total, "train_rows": total - test.test_rows, "test_rows": test.test_rows,
                      "train_minority": minority - test.test_minority_rows, "test_minority": test.test_minority_rows,
-                     "scaling": spec.get("scaling", "minmax"), "authors_scaling": spec.get("authors_scaling", "unknown")})
+                     "scaling": spec.get("scaling", "minmax"), "authors_scaling": spec.get("authors_scaling", "unknown"),
+                     "fixed_split": bool(spec.get("split_column"))})
     return pd.DataFrame(rows)
 
 
 def test_significance(run_metrics: pd.DataFrame, results: pd.DataFrame, data: pd.DataFrame, reporting: dict[str, Any]
                       ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """Corrected resampled t-tests (Holm) per dataset on the per-repeat means; ranks, Friedman and Nemenyi across datasets."""
+    """Corrected resampled t-tests (Holm) per dataset on the per-repeat means (the plain paired t-test where a dataset
+    keeps one split); ranks, Friedman, Iman-Davenport and Nemenyi across datasets."""
     ratio = {row.dataset: row.test_rows / row.train_rows for row in data.itertuples()}
+    fixed = set(data.loc[data["fixed_split"], "dataset"]) if "fixed_split" in data else set()
+    alpha = reporting.get("alpha", 0.05)
     significance = compare_over_repeats(run_metrics, reporting["reference_method"], reporting["test_metric"], ratio,
-                                        reporting.get("alpha", 0.05))
-    ranks, friedman = friedman_ranks(results, reporting["test_metric"])
+                                        alpha, fixed)
+    ranks, friedman = friedman_ranks(results, reporting["test_metric"], alpha=alpha)
     return significance, ranks, friedman
 
 
@@ -83,18 +89,12 @@ def paper_comparison(results: pd.DataFrame, reporting: dict[str, Any]) -> pd.Dat
 
 def write_results_markdown(results: pd.DataFrame, comparison: pd.DataFrame, significance: pd.DataFrame,
                            ranks: pd.DataFrame, friedman: dict[str, Any], quality: pd.DataFrame, data: pd.DataFrame,
-                           run_metrics: pd.DataFrame, split: dict[str, Any], training: dict[str, Any],
-                           grid: dict[str, Any]) -> str:
+                           run_metrics: pd.DataFrame, split: dict[str, Any], oversampling: dict[str, Any],
+                           training: dict[str, Any], grid: dict[str, Any]) -> str:
     """``results.md``: the protocol, the data, TABLE 3, the repeats, collapses, the tests, the ranks and the quality."""
-    repeats, runs = int(split.get("repeats", 1)), int(training["runs"])
-    stratified = "stratified " if split.get("stratify", True) else ""
-    protocol = (f"Protocol: {repeats} repeat(s) per (dataset, method) cell. Repeat r: a {stratified}"
-                f"{1 - split['test_size']:.0%}/{split['test_size']:.0%} split with seed {split['seed']} + r (datasets "
-                f"with their own split files keep them), the transformer fitted on its training split, the "
-                f"over-sampler seeded random_state + r, then {runs} classifier runs with seeds "
-                f"{training['seed']} + {runs}r .. {training['seed']} + {runs}r + {runs - 1}.")
     return results_markdown(results, comparison, significance, ranks, friedman, quality, data,
-                            collapse_flags(run_metrics), Methods(grid["methods"]), protocol)
+                            collapse_flags(run_metrics), Methods(grid["methods"]),
+                            protocol_line(split, oversampling, training))
 
 
 def figure_f1(results: pd.DataFrame, grid: dict[str, Any]) -> plt.Figure:
@@ -111,8 +111,8 @@ def figure_pr_curves(grid: dict[str, Any], *test_scores: pd.DataFrame) -> plt.Fi
 
 
 def figure_gan_losses(grid: dict[str, Any], *histories: pd.DataFrame) -> plt.Figure:
-    """FIGURE 7: the refining GANs' generator and discriminator losses per epoch."""
-    cells = {(h["dataset"].iloc[0], h["method"].iloc[0]): h for h in _cells(histories)}
+    """FIGURE 7: the generator and discriminator losses per epoch of every cell that trained a GAN."""
+    cells = {(h["dataset"].iloc[0], h["method"].iloc[0]): h for h in _cells(histories) if len(h)}
     return plot_gan_losses(cells, Methods(grid["methods"]))
 
 
