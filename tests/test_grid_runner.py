@@ -25,14 +25,18 @@ GRID = {
 CELLS = sorted(f"{d}.{m}" for d in ("ecoli", "yeast") for m in ("none", "smote", "gan", "smotified_gan"))
 
 
-@pytest.fixture
-def grid_project(project_copy):
-    env = project_copy / "conf" / "gridtest"
-    env.mkdir()
+def configure_grid_env(project):
+    env = project / "conf" / "gridtest"
+    env.mkdir(exist_ok=True)
     (env / "parameters.yml").write_text(yaml.safe_dump(GRID))
     (env / "globals.yml").write_text("data_root: data/gridtest\n")
-    (project_copy / "logs").mkdir(exist_ok=True)
-    return project_copy
+    (project / "logs").mkdir(exist_ok=True)
+    return project
+
+
+@pytest.fixture
+def grid_project(project_copy):
+    return configure_grid_env(project_copy)
 
 
 def cell_runs(client: MlflowClient, parent_id: str) -> list:
@@ -61,71 +65,98 @@ def kill_a_worker_during_a_gan_cell(dask_client, tracking_uri: str, done: thread
     return None
 
 
-def test_grid_on_dask_survives_a_killed_worker_and_resumes(grid_project):
+@pytest.fixture(scope="module")
+def grid_run(module_project):
+    """The grid on 2 worker processes against a real mlflow server, one worker killed during a GAN cell."""
     from dask.distributed import Client, LocalCluster
 
-    server = TrackingServer(grid_project).start()
+    project = configure_grid_env(module_project)
+    server = TrackingServer(project).start()
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
     dask_client = Client(cluster)
-    try:
-        outcome, done = {}, threading.Event()
+    outcome, done = {}, threading.Event()
 
-        def drive():
-            outcome["result"] = run_grid(grid_project, env="gridtest", client=dask_client, tracking_uri=server.uri,
-                                         retries=1, progress=lambda line: outcome.setdefault("lines", []).append(line))
-            done.set()
+    def drive():
+        outcome["result"] = run_grid(project, env="gridtest", client=dask_client, tracking_uri=server.uri, retries=1,
+                                     progress=lambda line: outcome.setdefault("lines", []).append(line))
+        done.set()
 
-        driver = threading.Thread(target=drive)
-        driver.start()
-        killed = kill_a_worker_during_a_gan_cell(dask_client, server.uri, done)
-        driver.join(timeout=600)
-        result = outcome["result"]
-        assert killed, f"no GAN cell was caught running: {result}"
-        assert killed in CELLS
-        assert result.ok and sorted(result.completed) == CELLS and result.skipped == [] and result.failed == {}
-        assert any("8/8 cells done" in line and "left" in line for line in outcome["lines"])
-
-        mlflow = MlflowClient(server.uri)
-        runs = cell_runs(mlflow, result.parent_run_id)
-        finished = sorted(r.data.tags["grid.cell"] for r in runs if r.info.status == "FINISHED")
-        assert finished == CELLS  # one FINISHED child run per cell, the killed one included
-        by_status = {(r.data.tags["grid.cell"], r.info.status) for r in runs}
-        assert (killed, "KILLED") in by_status  # its first attempt, cut short, is marked as such
-        sample = next(r for r in runs if r.info.status == "FINISHED" and r.data.tags["grid.cell"] == "ecoli.smotified_gan")
-        assert sample.data.tags["grid.dataset"] == "ecoli" and sample.data.tags["grid.method"] == "smotified_gan"
-        assert sample.data.tags["grid.seeds"] == "split=42..43;oversampling=42..43;classifier=1000..1005;repeats=2"
-        assert len(sample.data.tags["git_commit"]) >= 7
-        assert sample.data.metrics["ecoli.smotified_gan.f1_mean"] >= 0
-        assert mlflow.get_run(result.parent_run_id).info.status == "FINISHED"
-
-        # the gathered report: the same TABLE 3 as `kedro run`, every cell in it
-        results = pd.read_csv(grid_project / "data" / "gridtest" / "08_reporting" / "results.csv")
-        assert sorted(f"{d}.{m}" for d, m in results[["dataset", "method"]].drop_duplicates().values) == CELLS
-        report = mlflow.get_run(result.report_run_id)
-        assert report.info.status == "FINISHED"
-        assert "results.md" in {a.path for a in mlflow.list_artifacts(report.info.run_id)}
-
-        # a second invocation skips every finished cell and runs no cell again
-        again = run_grid(grid_project, env="gridtest", client=dask_client, tracking_uri=server.uri, progress=lambda _: None)
-        assert sorted(again.skipped) == CELLS and again.completed == [] and again.ok
-        assert cell_runs(mlflow, again.parent_run_id) == []
-
-        # other settings (`kedro grid run --params`): the cells that read them run again, the others are skipped
-        changed = run_grid(grid_project, env="gridtest", client=dask_client, tracking_uri=server.uri,
-                           params={"training": {"classifier_epochs": {"yeast": 2}}}, progress=lambda _: None)
-        yeast = [cell for cell in CELLS if cell.startswith("yeast.")]
-        assert sorted(changed.completed) == yeast and sorted(changed.skipped) == sorted(set(CELLS) - set(yeast))
-        rerun = cell_runs(mlflow, changed.parent_run_id)
-        assert sorted(r.data.tags["grid.cell"] for r in rerun if r.info.status == "FINISHED") == yeast
-        assert {r.data.tags["grid.config"] for r in rerun}.isdisjoint(
-            r.data.tags["grid.config"] for r in runs if r.data.tags["grid.cell"] in yeast)
-    finally:
-        dask_client.close()
-        cluster.close()
-        server.stop()
+    driver = threading.Thread(target=drive)
+    driver.start()
+    outcome["killed"] = kill_a_worker_during_a_gan_cell(dask_client, server.uri, done)
+    driver.join(timeout=600)
+    yield {**outcome, "project": project, "client": dask_client, "server": server, "mlflow": MlflowClient(server.uri)}
+    dask_client.close()
+    cluster.close()
+    server.stop()
     assert server.process.poll() is not None  # the server was stopped
 
 
+@pytest.mark.slow
+@pytest.mark.integration
+def test_a_worker_killed_mid_cell_loses_only_that_cell(grid_run):
+    result, killed = grid_run["result"], grid_run["killed"]
+    assert killed, f"no GAN cell was caught running: {result}"
+    assert killed in CELLS
+    assert result.ok and sorted(result.completed) == CELLS and result.skipped == [] and result.failed == {}
+    assert any("8/8 cells done" in line and "left" in line for line in grid_run["lines"])
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_every_cell_has_one_finished_run_and_the_cut_attempt_is_marked_killed(grid_run):
+    runs = cell_runs(grid_run["mlflow"], grid_run["result"].parent_run_id)
+    assert sorted(r.data.tags["grid.cell"] for r in runs if r.info.status == "FINISHED") == CELLS
+    assert (grid_run["killed"], "KILLED") in {(r.data.tags["grid.cell"], r.info.status) for r in runs}
+    assert grid_run["mlflow"].get_run(grid_run["result"].parent_run_id).info.status == "FINISHED"
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_a_cell_run_carries_its_coordinates_seeds_commit_and_metrics(grid_run):
+    runs = cell_runs(grid_run["mlflow"], grid_run["result"].parent_run_id)
+    sample = next(r for r in runs if r.info.status == "FINISHED" and r.data.tags["grid.cell"] == "ecoli.smotified_gan")
+    assert sample.data.tags["grid.dataset"] == "ecoli" and sample.data.tags["grid.method"] == "smotified_gan"
+    assert sample.data.tags["grid.seeds"] == "split=42..43;oversampling=42..43;classifier=1000..1005;repeats=2"
+    assert len(sample.data.tags["git_commit"]) >= 7
+    assert sample.data.metrics["ecoli.smotified_gan.f1_mean"] >= 0
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_the_report_gathers_every_cell_as_kedro_run_does(grid_run):
+    results = pd.read_csv(grid_run["project"] / "data" / "gridtest" / "08_reporting" / "results.csv")
+    assert sorted(f"{d}.{m}" for d, m in results[["dataset", "method"]].drop_duplicates().values) == CELLS
+    report = grid_run["mlflow"].get_run(grid_run["result"].report_run_id)
+    assert report.info.status == "FINISHED"
+    assert "results.md" in {a.path for a in grid_run["mlflow"].list_artifacts(report.info.run_id)}
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_a_second_invocation_skips_every_finished_cell(grid_run):
+    again = run_grid(grid_run["project"], env="gridtest", client=grid_run["client"], tracking_uri=grid_run["server"].uri,
+                     progress=lambda _: None)
+    assert sorted(again.skipped) == CELLS and again.completed == [] and again.ok
+    assert cell_runs(grid_run["mlflow"], again.parent_run_id) == []
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_other_settings_rerun_the_cells_that_read_them_and_no_other(grid_run):
+    first = cell_runs(grid_run["mlflow"], grid_run["result"].parent_run_id)
+    changed = run_grid(grid_run["project"], env="gridtest", client=grid_run["client"],
+                       tracking_uri=grid_run["server"].uri, params={"training": {"classifier_epochs": {"yeast": 2}}},
+                       progress=lambda _: None)
+    yeast = [cell for cell in CELLS if cell.startswith("yeast.")]
+    assert sorted(changed.completed) == yeast and sorted(changed.skipped) == sorted(set(CELLS) - set(yeast))
+    rerun = cell_runs(grid_run["mlflow"], changed.parent_run_id)
+    assert sorted(r.data.tags["grid.cell"] for r in rerun if r.info.status == "FINISHED") == yeast
+    assert {r.data.tags["grid.config"] for r in rerun}.isdisjoint(
+        r.data.tags["grid.config"] for r in first if r.data.tags["grid.cell"] in yeast)
+
+
+@pytest.mark.integration
 def test_a_cells_fingerprint_changes_with_what_it_reads_and_only_that(grid_project):
     from smotified_gan.runner.execute import _project_state
     from smotified_gan.runner.plan import cell_fingerprint
@@ -141,9 +172,9 @@ def test_a_cells_fingerprint_changes_with_what_it_reads_and_only_that(grid_proje
     # another dataset's epochs, or a dataset added to the grid, leave a cell's fingerprint alone
     assert fingerprints({"oversampling": {"gan_epochs": {"yeast": 7}}, "grid": {"datasets": ["ecoli", "yeast", "wine"]},
                          "training": {"classifier_epochs": {"wine": 2}}})["ecoli.gan"] == base["ecoli.gan"]
-    # yeast's GAN epochs: read by yeast's GAN cells, not by yeast.none (which runs no sampler)
+    # yeast's GAN epochs: read by every yeast cell (one oversampling template for all methods), no ecoli cell
     changed = fingerprints({"oversampling": {"gan_epochs": {"yeast": 7}}})
-    assert {c for c in CELLS if changed[c] != base[c]} == {"yeast.smote", "yeast.gan", "yeast.smotified_gan"}
+    assert {c for c in CELLS if changed[c] != base[c]} == {c for c in CELLS if c.startswith("yeast.")}
     # the split is read by the dataset's preparation: every cell of every dataset
     assert all(a != b for a, b in zip(fingerprints({"split": {"test_size": 0.3}}).values(), base.values(), strict=True))
 
@@ -174,6 +205,8 @@ def _processes_mentioning(text: str) -> list[int]:
     return found
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_an_unreachable_scheduler_fails_clearly_and_leaves_no_process_behind(grid_project, dead_url):
     port = dead_url.split(":")[2].split("/")[0]
     before = _processes_mentioning(str(grid_project))

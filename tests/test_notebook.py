@@ -5,6 +5,8 @@ from __future__ import annotations
 import nbformat
 import pytest
 
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+
 NOTEBOOK = "notebooks/smotified_gan_walkthrough.ipynb"
 
 

@@ -9,12 +9,15 @@ from mlflow import MlflowClient
 
 from smotified_gan.preprocessing import feature_columns
 
+pytestmark = [pytest.mark.integration]
+
 EXPECTED = {
     "abalone": (4177, 8, 839), "ecoli": (336, 7, 20), "ionosphere": (351, 33, 126),
     "pageblocks": (472, 10, 28), "poker": (1477, 10, 17), "wine": (656, 11, 18), "yeast": (514, 8, 51),
 }
 
 
+@pytest.mark.slow
 def test_ingestion_preprocessing_oversampling_from_a_clean_checkout(project_copy):
     bootstrap_project(project_copy)
     with KedroSession.create(project_path=project_copy, env="quick") as session:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PIPELINES = ["ingestion", "preprocessing", "oversampling", "training", "evaluation", "reporting", "__default__",
              "retrain", "scoring"]
@@ -71,6 +73,7 @@ def flowchart_labels(page) -> set[str]:
     return set(page.locator("svg .pipeline-node__text").all_text_contents())
 
 
+@pytest.mark.browser
 def test_the_pipelines_render_in_chromium(viz_site, tmp_path):
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (.ci/run installs it)")

@@ -21,8 +21,11 @@ rather than hides.
 """
 
 import numpy as np
+import pytest
 
 from smotified_gan import SMOTifiedGAN
+
+pytestmark = [pytest.mark.slow]  # GANs trained for hundreds of epochs
 
 
 def ring(n, rng, radius=0.3, noise=0.002):

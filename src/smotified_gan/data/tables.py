@@ -60,35 +60,8 @@ def build_labelled_table(frame: pd.DataFrame, spec: Mapping[str, Any], dataset: 
         )
     frame = frame.drop(columns=[c for c in spec.get("drop_columns", []) if c in frame.columns])
     split_column = spec.get("split_column")
-    categorical = list(spec.get("categorical", []))
-    if categorical == ["*"]:
-        categorical = [c for c in frame.columns if c not in (label_column, split_column)]
-    feature_columns = [c for c in frame.columns if c not in (label_column, split_column)]
-    missing = [c for c in categorical if c not in feature_columns]
-    if missing:
-        raise DataValidationError(f"{where}: categorical column(s) {missing} not found")
-    clash = [c for c in feature_columns if c in RESERVED]
-    if clash:
-        raise DataValidationError(f"{where}: feature column(s) {clash} clash with the reserved names {RESERVED}")
-    if not feature_columns:
-        raise DataValidationError(f"{where}: no feature columns")
-
-    table = pd.DataFrame(index=range(len(frame)))
-    for column in feature_columns:
-        values = frame[column].reset_index(drop=True)
-        if column in categorical:
-            values = values.astype("str").str.strip()
-        else:
-            values = to_numeric_column(values, column=str(column), source=where)
-            # integers stay integers (a production model's input contract records each raw column's type)
-            values = values.astype("int64" if pd.api.types.is_integer_dtype(values) else "float64")
-        nan_rows = values.isna() | (values == "nan") if column in categorical else values.isna()
-        if nan_rows.any():
-            raise DataValidationError(
-                f"{where}: column '{column}' has {int(nan_rows.sum())} missing value(s) (first at row "
-                f"{int(nan_rows.idxmax())}); this project does not impute: clean or drop them first"
-            )
-        table[str(column)] = values
+    table = _feature_table(frame, [c for c in frame.columns if c not in (label_column, split_column)],
+                           _categorical(spec, frame, label_column, split_column), where)
     labels = frame[label_column].reset_index(drop=True)
     if labels.isna().any():
         raise DataValidationError(f"{where}: target column '{label_column}' has {int(labels.isna().sum())} missing value(s)")
@@ -97,6 +70,43 @@ def build_labelled_table(frame: pd.DataFrame, spec: Mapping[str, Any], dataset: 
     if split_column:
         table[SPLIT] = frame[split_column].reset_index(drop=True).astype("str")
     check_classes(table, spec, where)
+    return table
+
+
+def _categorical(spec: Mapping[str, Any], frame: pd.DataFrame, label_column: str, split_column: str | None) -> list:
+    categorical = list(spec.get("categorical", []))
+    if categorical == ["*"]:
+        return [c for c in frame.columns if c not in (label_column, split_column)]
+    return categorical
+
+
+def _feature_table(frame: pd.DataFrame, features: list, categorical: list, where: str) -> pd.DataFrame:
+    """The feature columns: categorical ones as stripped text, the others as numbers (integers stay integers)."""
+    missing = [c for c in categorical if c not in features]
+    if missing:
+        raise DataValidationError(f"{where}: categorical column(s) {missing} not found")
+    clash = [c for c in features if c in RESERVED]
+    if clash:
+        raise DataValidationError(f"{where}: feature column(s) {clash} clash with the reserved names {RESERVED}")
+    if not features:
+        raise DataValidationError(f"{where}: no feature columns")
+    table = pd.DataFrame(index=range(len(frame)))
+    for column in features:
+        values = frame[column].reset_index(drop=True)
+        if column in categorical:
+            values = values.astype("str").str.strip()
+            nan_rows = values.isna() | (values == "nan")
+        else:
+            values = to_numeric_column(values, column=str(column), source=where)
+            # integers stay integers (a production model's input contract records each raw column's type)
+            values = values.astype("int64" if pd.api.types.is_integer_dtype(values) else "float64")
+            nan_rows = values.isna()
+        if nan_rows.any():
+            raise DataValidationError(
+                f"{where}: column '{column}' has {int(nan_rows.sum())} missing value(s) (first at row "
+                f"{int(nan_rows.idxmax())}); this project does not impute: clean or drop them first"
+            )
+        table[str(column)] = values
     return table
 
 

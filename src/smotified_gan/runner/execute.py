@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from smotified_gan.protocol import cell_name, describe_seeds
 from smotified_gan.runner.plan import (
     CELL_PIPELINES,
     PREPARE_PIPELINES,
@@ -26,7 +27,6 @@ from smotified_gan.runner.plan import (
     cell_fingerprint,
     estimated_cost,
     plan_grid,
-    seeds_tag,
 )
 from smotified_gan.runner.tracking import TrackingServer
 
@@ -208,53 +208,84 @@ def run_grid(project: Path, env: str | None = None, client=None, scheduler: str 
         return _execute(project, session, state, dask, tracking_uri, retries, progress, started, threads)
 
 
+@dataclass
+class _Tracking:
+    """Where the grid's runs go: the tracking server, the experiment and this invocation's parent run."""
+
+    client: Any
+    uri: str
+    experiment_id: str
+    parent_id: str
+    commit: str
+
+    @classmethod
+    def open(cls, uri: str, project: Path, env: str | None, cells: int) -> _Tracking:
+        from mlflow import MlflowClient
+
+        from smotified_gan.hooks import git_commit
+
+        client = MlflowClient(uri)
+        experiment = client.get_experiment_by_name(EXPERIMENT)
+        experiment_id = experiment.experiment_id if experiment else client.create_experiment(EXPERIMENT)
+        commit = git_commit(project)
+        parent = client.create_run(experiment_id, run_name=f"grid {env or 'local'} {time.strftime('%Y-%m-%d %H:%M')}",
+                                   tags={"grid.env": str(env), "git_commit": commit, "grid.cells": str(cells)})
+        return cls(client, uri, experiment_id, parent.info.run_id, commit)
+
+    @property
+    def common(self) -> dict[str, str]:
+        """What every task needs to log under this parent run."""
+        return {"tracking_uri": self.uri, "experiment_id": self.experiment_id, "parent_id": self.parent_id}
+
+
 def _execute(project: Path, session: dict[str, Any], state, client, tracking_uri: str, retries: int,
              emit: Callable[[str], None], started: float, threads: int | None) -> GridResult:
-    from mlflow import MlflowClient
-
-    from smotified_gan.hooks import git_commit
-
     grid, parameters, catalog, cell_pipeline, prepare_pipeline = state
-    env = session["env"]
-    mlflow_client = MlflowClient(tracking_uri)
-    experiment = mlflow_client.get_experiment_by_name(EXPERIMENT)
-    experiment_id = experiment.experiment_id if experiment else mlflow_client.create_experiment(EXPERIMENT)
-    commit = git_commit(project)
-    parent_id = mlflow_client.create_run(experiment_id, run_name=f"grid {env or 'local'} {time.strftime('%Y-%m-%d %H:%M')}",
-                                         tags={"grid.env": str(env), "git_commit": commit,
-                                               "grid.cells": str(len(grid.cells()))}).info.run_id
-    common = {"tracking_uri": tracking_uri, "experiment_id": experiment_id, "parent_id": parent_id}
-    plan = _plan(grid, parameters, catalog, cell_pipeline, prepare_pipeline, mlflow_client, experiment_id, env)
+    tracking = _Tracking.open(tracking_uri, project, session["env"], len(grid.cells()))
+    plan = _plan(grid, parameters, catalog, cell_pipeline, prepare_pipeline, tracking.client, tracking.experiment_id,
+                 session["env"])
     todo = [cell for cell in plan if not cell.complete]
     emit(f"grid: {len(plan)} cells, {len(plan) - len(todo)} already complete (skipped), {len(todo)} to run "
-         f"on {len(client.scheduler_info()['workers'])} worker(s); MLflow parent run {parent_id} on {tracking_uri}")
+         f"on {len(client.scheduler_info()['workers'])} worker(s); MLflow parent run {tracking.parent_id} on {tracking_uri}")
     cell_session = {**session, "runtime_params": _with_threads(session["runtime_params"], threads)}
-    # every dataset is prepared before any cell starts: no cell reads a split while it is being written
-    preparing = {client.submit(prepare_dataset, str(project), cell_session, dataset, **common, retries=retries,
-                               pure=False, key=f"prepare-{dataset}-{parent_id[:8]}"): dataset
+    failed = _run_cells(project, cell_session, todo, parameters, client, tracking, retries, emit, started)
+    _mark_orphans_killed(tracking.client, tracking.experiment_id, session["env"], tracking.parent_id)
+    report_run_id = _report(project, session, tracking, emit) if not failed else None
+    if failed:
+        emit(f"grid: {len(failed)} cell(s) failed ({', '.join(sorted(failed))}); no report. "
+             "Run the command again to retry them: finished cells are skipped.")
+    tracking.client.set_terminated(tracking.parent_id, "FINISHED" if not failed else "FAILED")
+    return GridResult(tracking.parent_id, [cell.name for cell in plan], [cell.name for cell in plan if cell.complete],
+                      [cell.name for cell in todo if cell.name not in failed], failed, report_run_id,
+                      time.perf_counter() - started)
+
+
+def _run_cells(project: Path, session: dict[str, Any], todo: list[CellPlan], parameters: dict, client,
+               tracking: _Tracking, retries: int, emit: Callable[[str], None], started: float) -> dict[str, str]:
+    """Prepare every dataset first (no cell reads a split while it is written), then every cell, longest first;
+    the cells that failed, with why."""
+    preparing = {client.submit(prepare_dataset, str(project), session, dataset, **tracking.common, retries=retries,
+                               pure=False, key=f"prepare-{dataset}-{tracking.parent_id[:8]}"): dataset
                  for dataset in dict.fromkeys(cell.dataset for cell in todo)}
     unprepared = _collect(preparing, emit, "dataset", retries)
-    tags = {"grid.seeds": seeds_tag(parameters), "git_commit": commit}
-    # longest cells first (Dask runs higher priorities first): the long tail does not start last
-    futures = {client.submit(run_cell, str(project), cell_session, cell, **common, tags=tags, retries=retries,
-                             pure=False, priority=len(todo) - rank, key=f"cell-{cell.name}-{parent_id[:8]}"): cell.name
-               for rank, cell in enumerate(todo) if cell.dataset not in unprepared}
+    tags = {"grid.seeds": describe_seeds(parameters["split"], parameters["oversampling"], parameters["training"]),
+            "git_commit": tracking.commit}
+    # Dask runs higher priorities first: the long tail does not start last
+    futures = {client.submit(run_cell, str(project), session, cell, **tracking.common, tags=tags, retries=retries,
+                             pure=False, priority=len(todo) - rank, key=f"cell-{cell.name}-{tracking.parent_id[:8]}"):
+               cell.name for rank, cell in enumerate(todo) if cell.dataset not in unprepared}
     failed = {cell.name: f"dataset {cell.dataset} could not be prepared: {unprepared[cell.dataset]}"
               for cell in todo if cell.dataset in unprepared}
     failed.update(_collect(futures, emit, "cell", retries, Progress(len(futures), emit, started)))
-    _mark_orphans_killed(mlflow_client, experiment_id, env, parent_id)
-    report_run_id = None
-    if not failed:
-        report_run_id = _kedro_run_as_child(str(project), session, tracking_uri, experiment_id, parent_id, "report",
-                                            {"grid.stage": "report", "grid.env": str(env)}, pipeline_names=["reporting"])
-        emit(f"grid: report written (MLflow run {report_run_id})")
-    else:
-        emit(f"grid: {len(failed)} cell(s) failed ({', '.join(sorted(failed))}); no report. "
-             "Run the command again to retry them: finished cells are skipped.")
-    mlflow_client.set_terminated(parent_id, "FINISHED" if not failed else "FAILED")
-    return GridResult(parent_id, [cell.name for cell in plan], [cell.name for cell in plan if cell.complete],
-                      [cell.name for cell in todo if cell.name not in failed], failed, report_run_id,
-                      time.perf_counter() - started)
+    return failed
+
+
+def _report(project: Path, session: dict[str, Any], tracking: _Tracking, emit: Callable[[str], None]) -> str:
+    run_id = _kedro_run_as_child(str(project), session, tracking.uri, tracking.experiment_id, tracking.parent_id,
+                                 "report", {"grid.stage": "report", "grid.env": str(session["env"])},
+                                 pipeline_names=["reporting"])
+    emit(f"grid: report written (MLflow run {run_id})")
+    return run_id
 
 
 def _with_threads(runtime_params: dict[str, Any] | None, threads: int | None) -> dict[str, Any] | None:
@@ -268,10 +299,10 @@ def _with_threads(runtime_params: dict[str, Any] | None, threads: int | None) ->
 
 def _plan(grid, parameters, catalog, cell_pipeline, prepare_pipeline, mlflow_client, experiment_id, env) -> list[CellPlan]:
     cells = [(d, m, grid.sampler(m)) for d, m in grid.cells()]
-    fingerprints = {f"{d}.{m}": cell_fingerprint(parameters, cell_pipeline, prepare_pipeline, d, m) for d, m, _ in cells}
+    fingerprints = {cell_name(d, m): cell_fingerprint(parameters, cell_pipeline, prepare_pipeline, d, m) for d, m, _ in cells}
     finished = {cell: [r.data.tags.get("grid.config") for r in runs if r.info.status == "FINISHED"]
                 for cell, runs in _cell_runs(mlflow_client, experiment_id, env).items()}
-    costs = {f"{d}.{m}": estimated_cost(parameters, d, s, _card(catalog, d)) for d, m, s in cells}
+    costs = {cell_name(d, m): estimated_cost(parameters, d, s, _card(catalog, d)) for d, m, s in cells}
     return plan_grid(cells, fingerprints, finished, _outputs_exist(catalog, cell_pipeline), costs)
 
 

@@ -9,13 +9,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from smotified_gan.protocol import cell_name
+
 CELL_PIPELINES = ["oversampling", "training", "evaluation"]
 PREPARE_PIPELINES = ["ingestion", "preprocessing"]
-
-
-def cell_name(dataset: str, method: str) -> str:
-    """A cell's name, its Kedro namespace and its MLflow run name: ``<dataset>.<method>``."""
-    return f"{dataset}.{method}"
 
 
 @dataclass(frozen=True)
@@ -86,13 +83,3 @@ def plan_grid(cells: Iterable[tuple[str, str, str]], fingerprints: Mapping[str, 
         complete = fingerprints[name] in set(finished.get(name, ())) and outputs_exist(name)
         plans.append(CellPlan(dataset, method, fingerprints[name], (costs or {}).get(name, 0.0), complete))
     return sorted(plans, key=lambda plan: -plan.cost)
-
-
-def seeds_tag(parameters: Mapping[str, Any]) -> str:
-    """Every seed a cell uses, as the ``grid.seeds`` tag: repeat r splits with split + r, over-samples with
-    oversampling + r, and trains its runs with classifier + r * runs onwards."""
-    training, split = parameters["training"], parameters["split"]
-    repeats, runs = int(split.get("repeats", 1)), int(training["runs"])
-    first_split, first_sampler = int(split["seed"]), int(parameters["oversampling"]["random_state"])
-    return (f"split={first_split}..{first_split + repeats - 1};oversampling={first_sampler}..{first_sampler + repeats - 1};"
-            f"classifier={training['seed']}..{training['seed'] + repeats * runs - 1};repeats={repeats}")

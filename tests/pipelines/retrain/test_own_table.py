@@ -18,6 +18,8 @@ from smotified_gan.production.holdout import in_holdout, row_keys
 from tests.pipelines.retrain.test_pipeline import FAST, NAME, client_of, prod_data, retrain_runs, run
 from tests.production.own_table import LABEL, PRODUCTION_PARAMETERS, own_table
 
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+
 
 def use_own_table(project: Path, table: pd.DataFrame, batch: pd.DataFrame | None = None) -> None:
     """What the README tells a user to do: the CSVs in data/01_raw, two catalog entries, the table's definition."""

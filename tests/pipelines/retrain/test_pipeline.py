@@ -25,6 +25,8 @@ from smotified_gan.pipelines.training.nodes import score_rows
 from smotified_gan.registry import ChampionRejected
 from tests.conftest import PROJECT_ROOT
 
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+
 NAME = "smotified_gan_classifier"
 # small enough for a test, large enough that the paper's classifier learns Yeast (holdout F1 > 0)
 FAST = {"retrain": {"gan_epochs": 5, "classifier_epochs": 15, "training": {"runs": 3}},
