@@ -155,6 +155,27 @@ def train_classifiers(X: np.ndarray, y: np.ndarray, config: ClassifierConfig, se
     size (the repeats of an experiment cell), run ``i`` training on set
     ``sets[i]``, which is also its ``repeats[i]`` in the result.
     """
+    X, y, sets = _training_sets(X, y, seeds, sets)
+    device = resolve_device(config.device)
+    model = StackedMLP(X.shape[2], config.hidden, seeds).to(device)
+    optimiser = adam(model.parameters(), config.learning_rate)
+    X_t, y_t = torch.as_tensor(X, device=device), torch.as_tensor(y, device=device)
+    member_sets = torch.as_tensor(sets, dtype=torch.long, device=device)[:, None]
+    orders = [torch.Generator().manual_seed(int(seed)) for seed in seeds]
+    history = np.zeros((config.epochs, len(seeds)))
+    started = time.perf_counter()
+    model.train()
+    for epoch in range(config.epochs):
+        permutations = torch.stack([torch.randperm(X.shape[1], generator=g) for g in orders]).to(device)
+        history[epoch] = _train_epoch(model, optimiser, X_t, y_t, member_sets, permutations, config)
+    model.cpu()
+    return TrainedClassifiers(model=model, seeds=list(map(int, seeds)), config=config,
+                              feature_names=list(feature_names or []), loss_history=history,
+                              seconds=time.perf_counter() - started, repeats=sets)
+
+
+def _training_sets(X, y, seeds: list[int], sets: list[int] | None) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """(sets, rows, d) and (sets, rows) float32 copies, and each run's set; an error for unusable sets."""
     X = np.array(X, dtype=np.float32)  # writable copies: pandas 3 hands out read-only arrays
     y = np.array(y, dtype=np.float32)
     if X.ndim == 2:
@@ -166,38 +187,30 @@ def train_classifiers(X: np.ndarray, y: np.ndarray, config: ClassifierConfig, se
         if data.shape[0] == 0 or len(np.unique(labels)) < 2:
             raise ValueError(f"the training set needs rows of both classes, got {data.shape[0]} rows and classes "
                              f"{np.unique(labels)}")
-    device = resolve_device(config.device)
-    runs = len(seeds)
-    model = StackedMLP(X.shape[2], config.hidden, seeds).to(device)
-    optimiser = adam(model.parameters(), config.learning_rate)
-    X_t, y_t = torch.as_tensor(X, device=device), torch.as_tensor(y, device=device)
-    member_sets = torch.as_tensor(sets, dtype=torch.long, device=device)[:, None]
-    orders = [torch.Generator().manual_seed(int(seed)) for seed in seeds]
-    n = X.shape[1]
-    history = np.zeros((config.epochs, runs))
-    started = time.perf_counter()
-    model.train()
-    for epoch in range(config.epochs):
-        permutations = torch.stack([torch.randperm(n, generator=g) for g in orders]).to(device)
-        totals = torch.zeros(runs, device=device)
-        for start in range(0, n, config.batch_size):
-            index = permutations[:, start:start + config.batch_size]
-            with autocast(device, config.precision):
-                outputs = model(X_t[member_sets, index]).float()
-            targets = y_t[member_sets, index]
-            if config.loss == "mae":
-                per_run = (outputs - targets).abs().mean(dim=1)
-            else:
-                per_run = nn.functional.binary_cross_entropy_with_logits(outputs, targets, reduction="none").mean(dim=1)
-            optimiser.zero_grad(set_to_none=True)
-            per_run.sum().backward()  # runs share no weights: each gets its own gradient
-            optimiser.step()
-            totals += per_run.detach() * index.shape[1]
-        history[epoch] = (totals / n).cpu().numpy()
-    model.cpu()
-    return TrainedClassifiers(model=model, seeds=list(map(int, seeds)), config=config,
-                              feature_names=list(feature_names or []), loss_history=history,
-                              seconds=time.perf_counter() - started, repeats=sets)
+    return X, y, sets
+
+
+def _train_epoch(model: StackedMLP, optimiser, X: torch.Tensor, y: torch.Tensor, member_sets: torch.Tensor,
+                 permutations: torch.Tensor, config: ClassifierConfig) -> np.ndarray:
+    """One pass of every run over its own training set (``X[member_sets[i]]``, never copied per run) in its own
+    order (``permutations``, (runs, rows)); the runs' mean losses."""
+    runs, rows = permutations.shape
+    pick = member_sets
+    totals = torch.zeros(runs, device=X.device)
+    for start in range(0, rows, config.batch_size):
+        index = permutations[:, start:start + config.batch_size]
+        with autocast(X.device, config.precision):
+            outputs = model(X[pick, index]).float()
+        targets = y[pick, index]
+        if config.loss == "mae":
+            per_run = (outputs - targets).abs().mean(dim=1)
+        else:
+            per_run = nn.functional.binary_cross_entropy_with_logits(outputs, targets, reduction="none").mean(dim=1)
+        optimiser.zero_grad(set_to_none=True)
+        per_run.sum().backward()  # runs share no weights: each gets its own gradient
+        optimiser.step()
+        totals += per_run.detach() * index.shape[1]
+    return (totals / rows).cpu().numpy()
 
 
 def concatenate(parts: list[TrainedClassifiers]) -> TrainedClassifiers:
@@ -212,3 +225,77 @@ def concatenate(parts: list[TrainedClassifiers]) -> TrainedClassifiers:
                               loss_history=np.concatenate([part.loss_history for part in parts], axis=1),
                               seconds=sum(part.seconds for part in parts),
                               repeats=[r for part in parts for r in part.repeats])
+
+
+@dataclass
+class SklearnRuns:
+    """scikit-learn classifiers, one per run, with the stacked network's interface (scores per run and row).
+
+    A run is the classifier fitted with ``random_state`` = its seed (when the
+    estimator takes one) on its repeat's training set; its score is the
+    probability of the minority class (``predict_proba``), the threshold 0.5.
+    """
+
+    models: list
+    seeds: list[int]
+    feature_names: list[str]
+    spec: dict
+    repeats: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+    threshold: float = 0.5
+
+    def __post_init__(self):
+        self.repeats = list(self.repeats) or [0] * len(self.seeds)
+        self.loss_history = np.empty((0, len(self.seeds)))
+
+    def runs_of(self, repeat: int) -> list[int]:
+        return [i for i, r in enumerate(self.repeats) if r == repeat]
+
+    def scores(self, X: np.ndarray, runs: list[int] | None = None) -> np.ndarray:
+        chosen = range(len(self.models)) if runs is None else runs
+        X = np.asarray(X, dtype=np.float32)
+        return np.stack([self.models[i].predict_proba(X)[:, 1] for i in chosen]).astype(np.float32)
+
+    def predict(self, X: np.ndarray, runs: list[int] | None = None) -> np.ndarray:
+        return (self.scores(X, runs) > self.threshold).astype(np.int8)
+
+    def select(self, run: int) -> SklearnRuns:
+        if not 0 <= run < len(self.seeds):
+            raise ValueError(f"run {run} is not one of the {len(self.seeds)} trained runs")
+        return SklearnRuns([self.models[run]], [self.seeds[run]], self.feature_names, self.spec, [self.repeats[run]],
+                           self.seconds, self.threshold)
+
+
+def sklearn_estimator(spec: dict):
+    """The estimator ``spec`` names: ``{class: <import path>, **arguments}``; a clear error when it cannot be had."""
+    import importlib
+
+    path = spec.get("class", "")
+    module_name, _, name = path.rpartition(".")
+    try:
+        estimator_class = getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError, ValueError) as error:
+        raise ValueError(f"classifier class {path!r} cannot be imported ({error}): give a full import path, e.g. "
+                         "sklearn.ensemble.HistGradientBoostingClassifier") from error
+    estimator = estimator_class(**{k: v for k, v in spec.items() if k != "class"})
+    if not hasattr(estimator, "predict_proba"):
+        raise ValueError(f"classifier {path} has no predict_proba: its scores could not be ranked or calibrated")
+    return estimator
+
+
+def train_sklearn_runs(X: np.ndarray, y: np.ndarray, spec: dict, seeds: list[int], feature_names: list[str] | None = None,
+                       sets: list[int] | None = None) -> SklearnRuns:
+    """One fitted copy of ``spec``'s estimator per seed, run ``i`` on training set ``sets[i]`` (as ``train_classifiers``)."""
+    from sklearn.base import clone
+
+    X, y, sets = _training_sets(X, y, seeds, sets)
+    template = sklearn_estimator(spec)
+    started = time.perf_counter()
+    models = []
+    for seed, index in zip(seeds, sets):
+        model = clone(template)
+        if "random_state" in model.get_params():
+            model.set_params(random_state=int(seed))
+        models.append(model.fit(X[index], y[index].astype(int)))
+    return SklearnRuns(models, list(map(int, seeds)), list(feature_names or []), dict(spec), sets,
+                       time.perf_counter() - started)

@@ -5,8 +5,9 @@ from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
 from smotified_gan.pipelines.grid import Grid
-from smotified_gan.pipelines.training.nodes import run_seeds, score_rows, train_classifier_runs
+from smotified_gan.pipelines.training.nodes import score_rows, train_classifier_runs
 from smotified_gan.pipelines.training.pipeline import create_pipeline
+from smotified_gan.protocol import classifier_seeds
 
 TRAINING = {"runs": 3, "seed": 100, "classifier": {"hidden": [16, 8], "learning_rate": 1e-2, "batch_size": 16,
                                                    "loss": "mae", "threshold": 0.5, "device": "cpu"}}
@@ -21,7 +22,7 @@ def augmented(n=200, seed=0):
 
 def test_train_classifier_runs_records_seeds_epochs_and_features():
     trained = train_classifier_runs(augmented(), TRAINING, epochs=4)
-    assert trained.seeds == run_seeds(TRAINING) == [100, 101, 102]
+    assert trained.seeds == classifier_seeds(TRAINING) == [100, 101, 102]
     assert trained.feature_names == ["a", "b", "c"] and trained.loss_history.shape == (4, 3)
     assert trained.config.hidden == (16, 8) and trained.config.epochs == 4
 
@@ -33,7 +34,7 @@ def test_runs_of_every_repeat_train_on_their_own_repeat_with_their_own_seeds():
     table = pd.concat([first.assign(repeat=0), second.assign(repeat=1)], ignore_index=True)
     trained = train_classifier_runs(table, TRAINING, epochs=15)
     assert trained.repeats == [0, 0, 0, 1, 1, 1]
-    assert trained.seeds == run_seeds(TRAINING, 0) + run_seeds(TRAINING, 1) == [100, 101, 102, 103, 104, 105]
+    assert trained.seeds == classifier_seeds(TRAINING, 0) + classifier_seeds(TRAINING, 1) == [100, 101, 102, 103, 104, 105]
     for repeat, frame in ((0, first), (1, second)):
         predicted = trained.predict(frame[["a", "b", "c"]].to_numpy(), trained.runs_of(repeat))
         assert (predicted == frame["target"].to_numpy()).mean(axis=1).min() > 0.8

@@ -1,4 +1,12 @@
-"""Training node: a thin wrapper over ``smotified_gan.classifier``."""
+"""Training nodes: thin wrappers over ``smotified_gan.classifier``.
+
+A classifier spec is the paper's network (``hidden``, ``learning_rate``, ...:
+``classifier.ClassifierConfig``) or any scikit-learn classifier by import path
+with its arguments (``{class: sklearn.ensemble.HistGradientBoostingClassifier,
+max_iter: 200}``). The experiment trains ``training.classifier`` and every
+``training.lenses`` classifier on each cell: each is a lens the report reads
+the methods through.
+"""
 
 from __future__ import annotations
 
@@ -8,39 +16,63 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smotified_gan.classifier import ClassifierConfig, TrainedClassifiers, concatenate, train_classifiers
+from smotified_gan.classifier import ClassifierConfig, SklearnRuns, concatenate, train_classifiers, train_sklearn_runs
 from smotified_gan.data.tables import TARGET, feature_columns, split_repeats
+from smotified_gan.protocol import classifier_seeds, epochs_for
 
 logger = logging.getLogger(__name__)
+# the primary lens's name when it is the paper's network
+NETWORK = "network"
 
 
-def run_seeds(training: dict[str, Any], repeat: int = 0) -> list[int]:
-    """The recorded seed of every run of ``repeat``: ``seed + repeat * runs``, then + 1, + 2, ...
+def lens_name(spec: dict[str, Any]) -> str:
+    """``network`` for the paper's network, else the scikit-learn class's name."""
+    return spec["class"].rsplit(".", 1)[-1] if "class" in spec else NETWORK
 
-    Repeat 0's seeds are ``seed .. seed + runs - 1`` (the single-split protocol's).
+
+def train_classifier_runs(augmented_train: pd.DataFrame, training: dict[str, Any], epochs: int | dict[str, Any]):
+    """``training.classifier`` trained ``runs`` times per repeat on that repeat's training set, repeat ``r``'s runs
+    seeded ``protocol.classifier_seeds(training, r)``; ``epochs`` (the network's) is a number or its rule.
+
+    The network's runs of every repeat train as one stack when the repeats' sets have the same size (they do
+    after a stratified split).
     """
-    runs = int(training["runs"])
-    return [int(training["seed"]) + repeat * runs + run for run in range(runs)]
+    return _train(augmented_train, training["classifier"], training, epochs)
 
 
-def train_classifier_runs(augmented_train: pd.DataFrame, training: dict[str, Any], epochs: int) -> TrainedClassifiers:
-    """Train the paper's classifier ``runs`` times per repeat (each run its own seed) on that repeat's training set.
+def train_lenses(augmented_train: pd.DataFrame, training: dict[str, Any], epochs: int | dict[str, Any]) -> dict:
+    """Every lens of the experiment on the cell's training set: ``training.classifier`` under its ``lens_name``,
+    then each of ``training.lenses`` (a lens's ``runs`` may override ``training.runs``)."""
+    lenses = {lens_name(training["classifier"]): training["classifier"], **(training.get("lenses") or {})}
+    trained = {}
+    for name, spec in lenses.items():
+        spec = dict(spec)
+        runs = {**training, "runs": spec.pop("runs", training["runs"])}
+        trained[name] = _train(augmented_train, spec, runs, epochs)
+    return trained
 
-    The runs of every repeat train as one stack when the repeats' sets have
-    the same size (they do after a stratified split).
-    """
+
+def _train(augmented_train: pd.DataFrame, spec: dict[str, Any], training: dict[str, Any], epochs):
     features = feature_columns(augmented_train)
-    config = ClassifierConfig(**{**training["classifier"], "epochs": int(epochs)})
     repeats = split_repeats(augmented_train)
+    runs = int(training["runs"])
+    seeds = [seed for r, _ in repeats for seed in classifier_seeds(training, r)]
+    if "class" in spec:
+        trained = _sklearn_per_repeat(repeats, spec, training, features)
+        logger.info("Trained %d %s runs (%d repeat(s)) in %.1f s", len(trained.seeds), spec["class"], len(repeats),
+                    trained.seconds)
+        return trained
+    majority = int((repeats[0][1][TARGET] == 0).sum())
+    epochs = epochs_for(epochs, 2 * majority, int(spec.get("batch_size", 32)))
+    config = ClassifierConfig(**{**spec, "epochs": epochs})
     if len({len(rows) for _, rows in repeats}) == 1:
         trained = train_classifiers(np.stack([rows[features].to_numpy() for _, rows in repeats]),
-                                    np.stack([rows[TARGET].to_numpy() for _, rows in repeats]), config,
-                                    [seed for r, _ in repeats for seed in run_seeds(training, r)], features,
-                                    sets=[index for index, _ in enumerate(repeats) for _ in range(int(training["runs"]))])
-        trained.repeats = [r for r, _ in repeats for _ in range(int(training["runs"]))]
+                                    np.stack([rows[TARGET].to_numpy() for _, rows in repeats]), config, seeds, features,
+                                    sets=[index for index, _ in enumerate(repeats) for _ in range(runs)])
+        trained.repeats = [r for r, _ in repeats for _ in range(runs)]
     else:
-        parts = [train_classifiers(rows[features].to_numpy(), rows[TARGET].to_numpy(), config, run_seeds(training, r),
-                                   features) for r, rows in repeats]
+        parts = [train_classifiers(rows[features].to_numpy(), rows[TARGET].to_numpy(), config,
+                                   classifier_seeds(training, r), features) for r, rows in repeats]
         for (r, _), part in zip(repeats, parts):
             part.repeats = [r] * len(part.seeds)
         trained = concatenate(parts)
@@ -49,7 +81,15 @@ def train_classifier_runs(augmented_train: pd.DataFrame, training: dict[str, Any
     return trained
 
 
-def score_rows(classifiers: TrainedClassifiers, features: pd.DataFrame) -> pd.DataFrame:
+def _sklearn_per_repeat(repeats, spec: dict[str, Any], training: dict[str, Any], features: list[str]):
+    """Each repeat's runs fitted on that repeat's rows, then put together in the repeats' order."""
+    parts = [train_sklearn_runs(rows[features].to_numpy(), rows[TARGET].to_numpy(), spec, classifier_seeds(training, r),
+                                features) for r, rows in repeats]
+    return SklearnRuns([m for p in parts for m in p.models], [s for p in parts for s in p.seeds], features, spec,
+                       [r for (r, _), p in zip(repeats, parts) for _ in p.seeds], sum(p.seconds for p in parts))
+
+
+def score_rows(classifiers, features: pd.DataFrame) -> pd.DataFrame:
     """``minority_score`` (averaged over the runs; one calibrated run in production) and ``predicted_class`` per row."""
     missing = [c for c in classifiers.feature_names if c not in features.columns]
     if missing:

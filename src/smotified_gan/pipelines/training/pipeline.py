@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
 
-from smotified_gan.pipelines.grid import Grid, current
+from smotified_gan.grid_registry import current_grid
+from smotified_gan.pipelines.grid import Grid
+from smotified_gan.protocol import cell_name
 
 from .nodes import train_classifier_runs
 
 
-def cell(dataset: str, method: str) -> Pipeline:
+def cell(dataset: str, method: str, epochs: str) -> Pipeline:
     node = Node(train_classifier_runs, ["augmented_train", "params:training", "params:classifier_epochs"],
                 "classifiers", name="train_classifier_runs")
-    return Pipeline([node], namespace=f"{dataset}.{method}", tags=[dataset, method],
-                    parameters={"params:training": "params:training",
-                                "params:classifier_epochs": f"params:training.classifier_epochs.{dataset}"})
+    return Pipeline([node], namespace=cell_name(dataset, method), tags=[dataset, method],
+                    parameters={"params:training": "params:training", "params:classifier_epochs": epochs})
 
 
 def create_pipeline(grid: Grid | None = None, **kwargs) -> Pipeline:
-    grid = grid or current()
-    return Pipeline([cell(dataset, method) for dataset, method in grid.cells()], tags=["training"])
+    grid = grid or current_grid()
+    return Pipeline([cell(dataset, method, grid.epochs_parameter("classifier_epochs", dataset))
+                     for dataset, method in grid.cells()], tags=["training"])
