@@ -2,13 +2,18 @@
 
 ``from smotified_gan import SMOTifiedGAN, GANOverSampler`` gives the
 imbalanced-learn samplers (imported lazily: Kedro's CLI loads this package
-and need not pay for torch).
+and need not pay for torch); ``RECOMMENDED`` the project's own refinement's
+arguments (``SMOTifiedGAN(**RECOMMENDED, random_state=0)``).
 """
 
-__all__ = ["GANOverSampler", "SMOTifiedGAN"]
+__all__ = ["RECOMMENDED", "GANOverSampler", "SMOTifiedGAN"]
 
 
 def __getattr__(name: str):
+    if name == "RECOMMENDED":
+        from smotified_gan.samplers.recommended import RECOMMENDED
+
+        return RECOMMENDED
     if name in __all__:
         from smotified_gan import samplers
 

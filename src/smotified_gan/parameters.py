@@ -14,9 +14,9 @@ from __future__ import annotations
 import difflib
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from smotified_gan.protocol import SAMPLERS
+from smotified_gan.protocol import PRESETS, SAMPLERS
 from smotified_gan.samplers.settings import FIRST_PHASES, GANSettings
 
 PositiveInt = Annotated[int, Field(ge=1)]
@@ -78,6 +78,17 @@ class Split(Block):
     seed: int
 
 
+class EpochsRule(Block):
+    """About ``steps`` optimiser steps whatever the table's size, within [min, max] epochs."""
+
+    steps: PositiveInt
+    min: PositiveInt = 1
+    max: PositiveInt = 10_000
+
+
+Epochs = dict[str, PositiveInt | EpochsRule]
+
+
 SamplingStrategy = Literal["auto", "minority", "not minority", "not majority", "all"] | Fraction | dict
 
 
@@ -88,7 +99,7 @@ class Oversampling(Block):
     k_neighbors: PositiveInt = 5
     first_phase_kwargs: dict[str, Any] = {}
     gan: GANSettings = GANSettings()
-    gan_epochs: dict[str, PositiveInt] = {}
+    gan_epochs: Epochs = {}
 
 
 class Method(Block):
@@ -96,6 +107,8 @@ class Method(Block):
 
     sampler: Literal[SAMPLERS]  # type: ignore[valid-type]
     label: str | None = None
+    preset: Literal[PRESETS] | None = None  # type: ignore[valid-type]
+    epochs: PositiveInt | None = None  # the method's own GAN epochs, whatever the dataset's
     sampling_strategy: SamplingStrategy | None = None
     first_phase: Literal[FIRST_PHASES] | None = None  # type: ignore[valid-type]
     k_neighbors: PositiveInt | None = None
@@ -104,6 +117,8 @@ class Method(Block):
 
 
 class ClassifierSettings(Block):
+    """The paper's network."""
+
     hidden: list[PositiveInt] = [256, 128]
     learning_rate: Annotated[float, Field(gt=0)] = 1e-3
     batch_size: PositiveInt = 32
@@ -113,11 +128,31 @@ class ClassifierSettings(Block):
     precision: Literal["float32", "bfloat16"] = "float32"
 
 
+class SklearnClassifier(BaseModel):
+    """Any scikit-learn classifier: its import path and its constructor's arguments (checked when it is built)."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    class_: Annotated[str, Field(alias="class", pattern=r"^[A-Za-z_][\w.]*\.[A-Za-z_]\w*$")]
+    runs: PositiveInt | None = None
+
+
+def _classifier(value):
+    """A classifier spec: ``network`` (the paper's, its settings in ``network``), or a scikit-learn class."""
+    if isinstance(value, dict):
+        return SklearnClassifier.model_validate(value)
+    return value
+
+
+Classifier = Annotated[Literal["network"] | SklearnClassifier, BeforeValidator(_classifier)]
+
+
 class Training(Block):
     runs: PositiveInt
     seed: int
-    classifier: ClassifierSettings = ClassifierSettings()
-    classifier_epochs: dict[str, PositiveInt] = {}
+    classifier: Classifier = "network"
+    network: ClassifierSettings = ClassifierSettings()
+    lenses: dict[str, Classifier] = {}
+    classifier_epochs: Epochs = {}
 
 
 class Quality(Block):
@@ -138,6 +173,7 @@ class PaperClaim(Block):
 
 
 class Reporting(Block):
+    layout: Literal["paper", "compact"] = "paper"
     reference_method: str
     test_metric: str = "f1"
     alpha: Fraction = 0.05
@@ -160,7 +196,8 @@ class Holdout(Block):
 class RetrainTraining(Block):
     runs: PositiveInt
     seed: int
-    classifier: ClassifierSettings = ClassifierSettings()
+    classifier: Classifier = "network"
+    network: ClassifierSettings = ClassifierSettings()
 
 
 class Selection(Block):

@@ -8,7 +8,8 @@ fingerprints, the run's ``protocol.seeds`` tag, and the protocol line of
 
 - A **cell** is one (dataset, method) pair; its name, Kedro namespace and
   MLflow run name are ``<dataset>.<method>``.
-- A **method** is a name, the sampler it runs (one of ``SAMPLERS``) and
+- A **method** is a name, the sampler it runs (one of ``SAMPLERS``), an
+  optional ``preset`` (``recommended``: the project's own refinement) and
   overrides of the ``oversampling`` parameters; ``method_settings`` merges them.
 - **Repeat r** splits with ``split.seed + r``, seeds its over-sampler with
   ``oversampling.random_state + r`` and trains its classifier runs with
@@ -49,9 +50,32 @@ def method_settings(method: str | Mapping[str, Any], oversampling: Mapping[str, 
     if sampler not in SAMPLERS:
         raise ValueError(f"unknown sampler {sampler!r}; a method runs one of {list(SAMPLERS)}")
     settings = {key: value for key, value in oversampling.items() if key != "gan_epochs"}
+    preset = method.pop("preset", None)
+    if preset is not None:
+        settings = _with_preset(settings, preset)
     for key, value in method.items():
         settings[key] = {**settings.get(key, {}), **value} if key in METHOD_BLOCKS else value
     return sampler, settings
+
+
+PRESETS = ("recommended",)
+
+
+def _with_preset(settings: dict[str, Any], preset: str) -> dict[str, Any]:
+    """``settings`` with a preset's arguments on top: ``recommended`` is ``smotified_gan.RECOMMENDED`` (its epochs
+    included, as ``epochs``), which the project's own refinement is; the preset sets every GAN setting it names
+    and the defaults of the others, not the experiment's ``oversampling.gan`` (the authors')."""
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; known: {list(PRESETS)}")
+    from smotified_gan.samplers.recommended import RECOMMENDED
+    from smotified_gan.samplers.settings import GANSettings
+
+    first = ("first_phase", "k_neighbors", "first_phase_kwargs")
+    gan = {k: v for k, v in RECOMMENDED.items() if k in GANSettings.model_fields}
+    # the experiment's own device, precision and logging, which say how to run, not what the method is
+    keep = {k: v for k, v in (settings.get("gan") or {}).items() if k in ("device", "precision", "log_every")}
+    return {**settings, **{k: v for k, v in RECOMMENDED.items() if k in first}, "gan": {**keep, **gan},
+            "epochs": RECOMMENDED["epochs"]}
 
 
 def split_seed(split: Mapping[str, Any], repeat: int) -> int:

@@ -84,3 +84,42 @@ def test_the_default_configuration_moves_smote_rows_away_from_the_ring():
         X_res, _ = sampler.fit_resample(X, y)
         refined, smote = X_res[len(X):], sampler.first_phase_rows_[1]
         assert energy_distance(refined, held_out) > 2 * energy_distance(smote, held_out), f"seed {seed}"
+
+
+
+def square_outline(n, rng, noise=0.003):
+    """The outline of a square (side 0.6): SMOTE's chords between neighbours on two sides cut its corners."""
+    position = rng.uniform(0, 4, n)
+    side, along = position.astype(int), (position % 1)[:, None]
+    corners = np.array([[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]], float)
+    points = corners[side] + along * (corners[side + 1] - corners[side])
+    return 0.2 + 0.6 * points + rng.normal(0, noise, (n, 2))
+
+
+@pytest.mark.parametrize("shape", [ring, square_outline])
+def test_recommended_rows_are_closer_to_the_truth_than_the_smote_rows_they_start_from(shape):
+    """``SMOTifiedGAN(**RECOMMENDED)``, the project's refinement, as published: no setting changed for the test.
+
+    Measured when RECOMMENDED was chosen (seeds 0, 1, 2; torch 2.13 CPU), energy distance to 1,500 held-out
+    true rows, refined rows / the SMOTE rows they refine: ring 0.0155 / 0.0182, 0.0151 / 0.0172, 0.0125 /
+    0.0143; square outline 0.0166 / 0.0186, 0.0172 / 0.0198, 0.0140 / 0.0163. A small gain (10-15%), and not on
+    every shape: on a noisy crescent (seed 1: 0.0081 / 0.0079) and a 3-D spherical shell (seed 0: 0.0117 /
+    0.0099) one seed of three came out slightly worse. The identity penalty keeps each row near its SMOTE row,
+    so the refinement is a correction of SMOTE, never far from it.
+    """
+    from smotified_gan import RECOMMENDED
+
+    rng = np.random.default_rng(0)
+    X = np.r_[shape(40, rng), rng.uniform(0, 1, (400, 2))]
+    y = np.r_[np.ones(40, int), np.zeros(400, int)]
+    held_out = shape(1500, np.random.default_rng(1))
+    ratios = []
+    for seed in (0, 1, 2):
+        sampler = SMOTifiedGAN(**RECOMMENDED, random_state=seed, log_every=0, device="cpu")
+        X_res, _ = sampler.fit_resample(X, y)
+        refined, smote = X_res[len(X):], sampler.first_phase_rows_[1]
+        assert refined.shape == smote.shape == (360, 2)
+        refined_score, smote_score = energy_distance(refined, held_out), energy_distance(smote, held_out)
+        assert refined_score < smote_score, f"seed {seed}: refined {refined_score:.4f} vs SMOTE {smote_score:.4f}"
+        ratios.append(refined_score / smote_score)
+    assert np.mean(ratios) < 0.92

@@ -55,6 +55,7 @@ class TrainedGenerator:
     history: list[dict] = field(default_factory=list)
     best_epoch: int | None = None
     seconds: float = 0.0
+    discriminator: nn.Module | None = None  # what rejection sampling ranks rows with (not saved with the sampler)
 
 
 @dataclass
@@ -98,9 +99,15 @@ def discriminator_step(nets: _Networks, real: torch.Tensor, fake: torch.Tensor) 
                         torch.sigmoid(d_fake.float()).mean(dim=(1, 2))], 1).detach()
 
 
-def generator_step(nets: _Networks, fake: torch.Tensor) -> torch.Tensor:
-    """One update of every member's G so that its D takes its rows for real; returns the (members,) losses."""
+def generator_step(nets: _Networks, fake: torch.Tensor, inputs: torch.Tensor | None = None,
+                   identity_penalty: float = 0.0) -> torch.Tensor:
+    """One update of every member's G so that its D takes its rows for real; returns the (members,) losses.
+
+    With ``identity_penalty`` > 0 (refining rows), ``penalty * mean ||G(u) - u||^2`` is added to the loss.
+    """
     loss = _bce(nets.discriminator(fake), 1.0)
+    if identity_penalty and inputs is not None:
+        loss = loss + identity_penalty * (fake.float() - inputs.float()).square().sum(dim=2).mean(dim=1)
     nets.opt_g.zero_grad(set_to_none=True)
     loss.sum().backward()
     nets.opt_g.step()
@@ -170,9 +177,10 @@ def _train_epoch(nets: _Networks, real: torch.Tensor, next_input: Callable[[int]
         with autocast(real.device, config.precision):
             for _ in range(config.d_steps):
                 # the last D step's rows are reused for the G step (one G forward per step)
-                fake = nets.generator(next_input(size))
+                inputs = next_input(size)
+                fake = nets.generator(inputs)
                 d_stats = discriminator_step(nets, real_batch, fake)
-            g_loss = generator_step(nets, fake)
+            g_loss = generator_step(nets, fake, inputs, config.identity_penalty)
         sums += torch.cat([g_loss[:, None], d_stats], dim=1)
         steps += 1
     return (sums / steps).cpu().numpy()
@@ -290,9 +298,12 @@ def train_gans(reals: Sequence[np.ndarray], sources: Sequence[np.ndarray | None]
         if not any(progress.running):
             break
     nets.generator.cpu().unstack_into(generators)
+    discriminators = [d for _, d in built]
+    nets.discriminator.cpu().unstack_into(discriminators)
     trained = progress.results(generators, inputs.width, time.perf_counter() - started)
-    for member in trained:
+    for member, discriminator in zip(trained, discriminators):
         member.generator.eval()
+        member.discriminator = discriminator.eval()
     return trained
 
 

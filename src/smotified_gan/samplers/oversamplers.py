@@ -67,7 +67,8 @@ class SMOTifiedGAN(BaseGANOverSampler):
     ----------
     first_phase_rows_ : dict
         Per over-sampled class, the first phase's rows before refinement (the
-        generator's input; compare with the refined rows).
+        generator's input; compare with the refined rows); ``rejection`` times
+        the rows returned.
     n_generated_ : dict
         Per class, the rows made (ADASYN may make slightly more or fewer than asked).
 {_COMMON_ATTRIBUTES.strip(chr(10))}
@@ -101,12 +102,15 @@ class SMOTifiedGAN(BaseGANOverSampler):
                  generator_batch_norm=None, discriminator_layers=None, leaky_slope=0.2, output_activation="sigmoid",
                  betas=(0.9, 0.999), d_steps=1, early_stopping=False, monitor_validation=False,
                  validation_fraction=0.2, validation_every=10, patience=10, device="auto", log_every=100,
-                 generator_input="batch", precision="float32", residual=False):
+                 generator_input="batch", precision="float32", residual=False, identity_penalty=0.0, rejection=1.0,
+                 majority_filter=0):
         self._store(locals())
 
     def _generator_inputs(self, X, y, random_state) -> dict:
         check_minority_size(y, self.sampling_strategy_, self.k_neighbors)
-        X_syn, y_syn = first_phase_rows(X, y, self.sampling_strategy_, self.first_phase, self.k_neighbors,
+        # with rejection, a pool of `rejection` times the rows needed, from which the refined rows are chosen
+        pool = {label: int(np.ceil(n * self.rejection)) for label, n in self.sampling_strategy_.items()}
+        X_syn, y_syn = first_phase_rows(X, y, pool, self.first_phase, self.k_neighbors,
                                         random_state, **(self.first_phase_kwargs or {}))
         return {label: X_syn[y_syn == label] for label in self.sampling_strategy_}
 

@@ -47,6 +47,7 @@ class _Member:
     inputs: np.ndarray
     seed: int
     validate: object
+    n_new: int
 
 
 def refine_many(problems: Sequence[RefineProblem], config: GANConfig, keep_best: bool = False
@@ -77,7 +78,7 @@ def refine_many(problems: Sequence[RefineProblem], config: GANConfig, keep_best:
         if not mine:
             outputs.append((np.empty((0, np.shape(problem.X)[1]), np.float32), np.empty(0, y.dtype), {}, pd.DataFrame()))
             continue
-        rows = [generate(trained[id(m)].generator, m.inputs, device=config.device) for m in mine]
+        rows = [_new_rows(trained[id(m)], m, problem, config) for m in mine]
         labels = [np.full(len(r), m.label, dtype=y.dtype) for r, m in zip(rows, mine)]
         history = pd.concat([pd.DataFrame(trained[id(m)].history).assign(**{"class": str(m.label)}) for m in mine],
                             ignore_index=True)
@@ -99,8 +100,44 @@ def _members(index: int, problem: RefineProblem, config: GANConfig) -> list[_Mem
         inputs = source if source is not None else noise(n_new, width, class_seed + 7)
         validate = (None if problem.validation is None
                     else _validation_f1(X, y, *problem.validation, label, inputs, config.device))
-        members.append(_Member(index, label, X[y == label], source, inputs, class_seed, validate))
+        members.append(_Member(index, label, X[y == label], source, inputs, class_seed, validate, int(n_new)))
     return members
+
+
+def _new_rows(trained, member: _Member, problem: RefineProblem, config: GANConfig) -> np.ndarray:
+    """The member's generated rows; from a larger pool (``rejection``), the ``n_new`` chosen by ``select_rows``."""
+    rows = generate(trained.generator, member.inputs, device=config.device)
+    if len(rows) <= member.n_new:
+        return rows
+    return select_rows(rows, trained.discriminator, np.asarray(problem.X, dtype=np.float32), np.asarray(problem.y),
+                       member.label, member.n_new, config.majority_filter, member.seed)
+
+
+def select_rows(rows: np.ndarray, discriminator, X: np.ndarray, y: np.ndarray, label, n: int,
+                majority_filter: int = 0, seed: int = 0) -> np.ndarray:
+    """``n`` of the pool's rows by discriminator rejection sampling (Azadi et al. 2019): row x is drawn with a
+    weight exp(D(x)), D's logit estimating log p_real(x) / p_generated(x), so the kept rows follow the real
+    class more closely than the pool. With ``majority_filter`` = k, rows whose k nearest real rows are mostly of
+    other classes are drawn only when the others run out."""
+    import torch
+
+    with torch.no_grad():
+        logit = discriminator(torch.as_tensor(rows, dtype=torch.float32)).squeeze(-1).double().numpy()
+    claimed = np.zeros(len(rows), dtype=bool)
+    if majority_filter:
+        from sklearn.neighbors import NearestNeighbors
+
+        k = min(int(majority_filter), len(X))
+        _, neighbours = NearestNeighbors(n_neighbors=k).fit(X).kneighbors(rows)
+        claimed = (y[neighbours] != label).mean(axis=1) > 0.5
+    rng = np.random.default_rng(seed)
+    chosen: list[int] = []
+    for group in (np.flatnonzero(~claimed), np.flatnonzero(claimed)):
+        take = min(n - len(chosen), len(group))
+        if take > 0:
+            weights = np.exp(logit[group] - logit[group].max())
+            chosen += rng.choice(group, size=take, replace=False, p=weights / weights.sum()).tolist()
+    return rows[np.sort(chosen)]
 
 
 def _validation_f1(X_fit, y_fit, X_val, y_val, label, inputs, device):

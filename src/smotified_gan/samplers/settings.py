@@ -25,7 +25,8 @@ ARCHITECTURE_NAMES = ("code", "paper")
 DEVICES = ("auto", "cpu", "cuda")
 CUDA_DEVICES = tuple(f"cuda:{i}" for i in range(16))  # accepted for a machine with several GPUs, not listed in messages
 # the settings one sampler has and the other has not
-OWN_SETTINGS = {"SMOTifiedGAN": ("residual",), "GANOverSampler": ("noise_dim",)}
+OWN_SETTINGS = {"SMOTifiedGAN": ("residual", "identity_penalty", "rejection", "majority_filter"),
+                "GANOverSampler": ("noise_dim",)}
 _Positive = Annotated[int, Field(ge=1)]
 _Layers = list[_Positive] | None
 
@@ -80,6 +81,16 @@ class GANSettings(BaseModel):
         "a random map.")
     noise_dim: _Positive | None = Field(None, description="Width of the Gaussian noise fed to the generator (None: "
                                                           "the number of features).")
+    identity_penalty: Annotated[float, Field(ge=0)] = Field(
+        0.0, description="Not in the paper: ``lambda`` of a penalty ``lambda * mean ||G(u) - u||^2`` on the "
+        "generator, so that a refined row stays near the first-phase row it refines (0: none, the authors' loss).")
+    rejection: Annotated[float, Field(ge=1)] = Field(
+        1.0, description="Not in the paper: the first phase makes this many times the rows needed, all are "
+        "refined, and the rows kept are drawn with weights exp(D(x)) from the trained discriminator's logit "
+        "(Azadi et al. 2019's discriminator rejection sampling; 1: every row, the authors').")
+    majority_filter: Annotated[int, Field(ge=0)] = Field(
+        0, description="Not in the paper: with k > 0 and ``rejection`` > 1, a refined row whose k nearest real "
+        "training rows are mostly of other classes is kept only when too few others remain.")
 
 
 def sampler_settings(sampler: str) -> list[str]:

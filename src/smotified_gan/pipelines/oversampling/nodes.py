@@ -45,6 +45,7 @@ def build_sampler(method: str | Mapping[str, Any], oversampling: Mapping[str, An
         return make_first_phase(first["first_phase"], settings["sampling_strategy"], first["k_neighbors"], seed,
                                 **first["first_phase_kwargs"])
     sampler = GANOverSampler if kind == "gan" else SMOTifiedGAN
+    epochs = settings.get("epochs", epochs)  # a preset brings its own
     gan = dict(settings.get("gan") or {})
     foreign = sorted(set(gan) - set(sampler_settings(sampler.__name__)))
     if foreign:
@@ -54,14 +55,15 @@ def build_sampler(method: str | Mapping[str, Any], oversampling: Mapping[str, An
 
 
 def oversample(train_set: pd.DataFrame, oversampling: dict[str, Any], method: dict[str, Any],
-               epochs: int | dict[str, Any], cell: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, list]:
+               epochs: int | dict[str, Any], cell: dict[str, str]
+               ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, list]:
     """Every repeat's augmented training set (original rows first), the new rows alone, the first phase's rows
     (SMOTified-GAN's generator input), the GANs' loss history and the fitted samplers: empty where the method
     makes none.
 
     Repeat ``r``'s sampler is seeded ``protocol.sampler_seed(oversampling, r)``; ``epochs`` is the GAN's, or the
-    rule it follows (``protocol.epochs_for``). The GAN samplers of all repeats are fitted together (``fit_resample_many``: one stack of networks, the same rows as fitting them
-    one by one up to rounding).
+    rule it follows (``protocol.epochs_for``). The GAN samplers of all repeats are fitted together
+    (``fit_resample_many``: one stack of networks, the same rows as fitting them one by one up to rounding).
     """
     repeats = split_repeats(train_set)
     epochs = _gan_epochs(epochs, method, oversampling, repeats[0][1])

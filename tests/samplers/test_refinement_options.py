@@ -1,0 +1,69 @@
+"""The refinement's own options (not in the paper): identity penalty, discriminator rejection, majority filter."""
+
+import numpy as np
+import torch
+
+from smotified_gan import SMOTifiedGAN
+from smotified_gan.samplers.refine import select_rows
+
+
+def blobs(seed=0):
+    rng = np.random.default_rng(seed)
+    X = np.r_[rng.normal(0.3, 0.05, (30, 3)), rng.normal(0.7, 0.1, (300, 3))].clip(0, 1)
+    return X, np.r_[np.ones(30, int), np.zeros(300, int)]
+
+
+def fitted(**settings):
+    X, y = blobs()
+    sampler = SMOTifiedGAN(random_state=0, residual=True, architecture="paper", learning_rate=1e-3, epochs=200,
+                           log_every=0, device="cpu", **settings)
+    X_res, _ = sampler.fit_resample(X, y)
+    return sampler, np.asarray(X_res)[len(X):]
+
+
+def test_the_identity_penalty_bounds_how_far_a_row_moves():
+    free, free_rows = fitted()
+    held, held_rows = fitted(identity_penalty=1e4)
+    moved = {name: np.linalg.norm(rows - sampler.first_phase_rows_[1], axis=1).mean()
+             for name, sampler, rows in (("free", free, free_rows), ("held", held, held_rows))}
+    assert moved["held"] < 0.01 < moved["free"], moved
+    assert moved["held"] < moved["free"] / 5
+
+
+def test_rejection_refines_a_larger_pool_and_keeps_the_rows_asked_for():
+    sampler, rows = fitted(rejection=3.0, identity_penalty=1e4)
+    pool = sampler.first_phase_rows_[1]
+    assert len(pool) == 3 * 270 and rows.shape == (270, 3)
+    # held near the identity, each kept row is (almost) one of the pool's rows, each pool row kept at most once
+    distance = np.linalg.norm(rows[:, None, :] - pool[None, :, :], axis=2)
+    nearest = distance.argmin(axis=1)
+    assert distance.min(axis=1).max() < 0.02 and len(set(nearest)) == 270
+
+
+class Logit(torch.nn.Module):
+    """A discriminator whose logit is ``scale * x0``: rows with a larger first feature look more real."""
+
+    def __init__(self, scale):
+        super().__init__()
+        self.scale = scale
+
+    def forward(self, x):
+        return self.scale * x[..., :1]
+
+
+def test_rejection_draws_the_rows_the_discriminator_finds_most_real():
+    rows = np.linspace(0, 1, 1000, dtype=np.float32)[:, None].repeat(2, axis=1)
+    kept = select_rows(rows, Logit(20.0), rows, np.ones(1000, int), 1, 100, seed=0)
+    assert kept.shape == (100, 2) and kept[:, 0].mean() > 0.85  # weights exp(20 x): the top decile dominates
+    flat = select_rows(rows, Logit(0.0), rows, np.ones(1000, int), 1, 100, seed=0)
+    assert 0.35 < flat[:, 0].mean() < 0.65  # a discriminator with no opinion keeps a uniform draw
+
+
+def test_the_majority_filter_keeps_rows_the_majority_claims_only_when_others_run_out():
+    real = np.r_[np.full((20, 2), 0.2), np.full((20, 2), 0.8)].astype(np.float32)
+    labels = np.r_[np.ones(20, int), np.zeros(20, int)]
+    pool = np.r_[np.full((30, 2), 0.21), np.full((30, 2), 0.79)].astype(np.float32)
+    kept = select_rows(pool, Logit(0.0), real, labels, 1, 30, majority_filter=5, seed=0)
+    assert (kept[:, 0] < 0.5).all()  # every row near the minority, none the majority claims
+    kept = select_rows(pool, Logit(0.0), real, labels, 1, 40, majority_filter=5, seed=0)
+    assert (kept[:, 0] < 0.5).sum() == 30 and (kept[:, 0] > 0.5).sum() == 10
