@@ -36,7 +36,7 @@ def main() -> None:
         train, test = (frame[frame["repeat"] == 0].drop(columns="repeat") for frame in (train, test))
         features = feature_columns(train)
         for precision in ("float32", "bfloat16"):
-            config = ClassifierConfig(**{**training["classifier"], "precision": precision,
+            config = ClassifierConfig(**{**training["network"], "precision": precision,
                                          "epochs": training["classifier_epochs"][dataset]})
             started = time.perf_counter()
             trained = train_classifiers(train[features].to_numpy(), train[TARGET].to_numpy(), config,

@@ -56,7 +56,7 @@ def main() -> None:
             train_set, test_set = build_model_inputs(fit_transformer(train, {**spec, "scaling": scaling}), train, test)
         features = feature_columns(train_set)
         started = time.perf_counter()
-        config = ClassifierConfig(**{**training["classifier"], "epochs": training["classifier_epochs"]["shuttle"],
+        config = ClassifierConfig(**{**training["network"], "epochs": training["classifier_epochs"]["shuttle"],
                                      "loss": args.loss})
         trained = train_classifiers(train_set[features].to_numpy(), train_set[TARGET].to_numpy(), config,
                                     list(range(1000, 1000 + args.runs)), features)

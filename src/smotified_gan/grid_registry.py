@@ -44,8 +44,13 @@ class GridRegistry:
         """The bound grid; before any Kedro context, the default environment's."""
         with self._lock:
             if self._grid is None:
-                self._grid = Grid.from_parameters(_default_parameters())
+                self._grid = default_grid()
             return self._grid
+
+
+def default_grid() -> Grid:
+    """The default environment's grid (``KEDRO_ENV`` honoured), as ``kedro run`` with no ``--env`` builds it."""
+    return Grid.from_parameters(_default_parameters())
 
 
 def _default_parameters() -> dict:

@@ -255,3 +255,16 @@ def ks_distance(real: np.ndarray, synthetic: np.ndarray) -> float:
     if len(real) == 0 or len(synthetic) == 0:
         return float("nan")
     return float(np.mean([stats.ks_2samp(real[:, j], synthetic[:, j]).statistic for j in range(real.shape[1])]))
+
+
+def energy_distance(a: np.ndarray, b: np.ndarray, seed: int = 0, max_rows: int = 1000) -> float:
+    """The multivariate energy distance 2 E|A - B| - E|A - A'| - E|B - B'| (0 = same distribution), each side
+    subsampled to ``max_rows`` rows."""
+    from scipy.spatial.distance import cdist
+
+    rng = np.random.default_rng(seed)
+    a = np.asarray(a, dtype=np.float64)[rng.permutation(len(a))[:max_rows]]
+    b = np.asarray(b, dtype=np.float64)[rng.permutation(len(b))[:max_rows]]
+    if len(a) < 2 or len(b) < 2:
+        return float("nan")
+    return float(2 * cdist(a, b).mean() - cdist(a, a).mean() - cdist(b, b).mean())

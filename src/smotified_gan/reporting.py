@@ -39,9 +39,14 @@ class Methods:
 
 
 def sort_results(results: pd.DataFrame, methods: Methods) -> pd.DataFrame:
+    """By lens (the primary classifier first), dataset, the grid's method order and metric."""
     order = results["method"].map(lambda m: methods.key(m)[0])
+    frame = results.assign(_order=order)
     columns = ["dataset", "_order"] + (["metric"] if "metric" in results.columns else [])
-    return results.assign(_order=order).sort_values(columns).drop(columns="_order").reset_index(drop=True)
+    if "classifier" in results.columns:
+        frame["_lens"] = frame["classifier"].map({lens: i for i, lens in enumerate(results["classifier"].unique())})
+        columns = ["_lens", *columns]
+    return frame.sort_values(columns, kind="stable").drop(columns=["_order", "_lens"], errors="ignore").reset_index(drop=True)
 
 
 def compare_with_paper(results: pd.DataFrame, claims: list[dict]) -> pd.DataFrame:
@@ -63,13 +68,23 @@ CONSTANT_SCORE_STD = 1e-4
 
 
 def collapse_flags(run_metrics: pd.DataFrame) -> pd.DataFrame:
-    """Per cell: runs whose test scores are constant, and runs that predict no minority row at all."""
-    grouped = run_metrics.groupby(["dataset", "method"], sort=False)
+    """Per cell (and lens): runs whose test scores are constant, and runs that predict no minority row at all."""
+    keys = ["dataset", "method"] + (["classifier"] if "classifier" in run_metrics.columns else [])
+    grouped = run_metrics.groupby(keys, sort=False)
     return pd.DataFrame({
         "runs": grouped.size(),
         "constant_runs": grouped["score_std"].apply(lambda s: int((s < CONSTANT_SCORE_STD).sum())),
         "no_minority_runs": grouped["predicted_minority"].apply(lambda s: int((s == 0).sum())),
     }).reset_index()
+
+
+def win_tie_loss(significance: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    """Per method against the reference (``significance.method``): datasets where it is better (win), worse (loss)
+    or not shown to differ (tie) by the per-dataset test at ``alpha`` (not Holm-adjusted: one count per dataset)."""
+    better = significance["mean_difference"] < 0  # the difference is reference - method
+    shown = significance["p_value"] < alpha
+    return (significance.assign(win=shown & better, loss=shown & ~better, tie=~shown)
+            .groupby("versus", sort=False)[["win", "tie", "loss"]].sum().astype(int).reset_index())
 
 
 def _fmt(value: float, digits: int = 3) -> str:
@@ -78,14 +93,81 @@ def _fmt(value: float, digits: int = 3) -> str:
 
 def results_markdown(results: pd.DataFrame, comparison: pd.DataFrame, significance: pd.DataFrame,
                      ranks: pd.DataFrame, friedman: dict, quality: pd.DataFrame, data: pd.DataFrame,
-                     collapses: pd.DataFrame, names: Methods, protocol: str) -> str:
-    """``results.md``: the protocol, the data each number stands on, TABLE 3, the repeats, the tests, the quality."""
+                     collapses: pd.DataFrame, names: Methods, protocol: str, layout: str = "paper") -> str:
+    """``results.md``: the protocol, the data each number stands on, the results, the tests, the quality.
+
+    ``paper``: TABLE 3 and the per-dataset tests in full, through the primary
+    classifier (and ranks for every other lens). ``compact`` (many tables):
+    per lens, mean F1, PR-AUC and balanced accuracy per (dataset, method), the
+    ranks and win/tie/loss against the reference method.
+    """
     repeats = int(results["repeats"].max()) if len(results) else 0
-    sections = [["# SMOTified-GAN: results", "", protocol, ""], _data_section(data), _table3_section(results, names),
-                _repeats_section(results, data, repeats, names), _collapse_section(collapses, names),
-                _paper_section(comparison, names), _significance_section(significance, repeats, friedman, names),
-                _ranks_section(ranks, friedman, names), _quality_section(quality, names)]
+    views = _lens_views(results, significance, ranks, friedman)
+    primary = views[0]
+    sections = [["# SMOTified-GAN: results", "", protocol, ""], _data_section(data)]
+    if layout == "compact":
+        for view in views:
+            sections += [_compact_section(view, repeats, names), _ranks_section(view["ranks"], view["friedman"], names,
+                                                                                  view["title"]),
+                         _win_tie_loss_section(view, names)]
+    else:
+        sections += [_table3_section(primary["results"], names), _repeats_section(primary["results"], data, repeats, names),
+                     _paper_section(comparison, names),
+                     _significance_section(primary["significance"], repeats, primary["friedman"], names),
+                     *[_ranks_section(view["ranks"], view["friedman"], names, view["title"]) for view in views]]
+    sections += [_collapse_section(collapses, names), _quality_section(quality, names)]
     return "\n".join(line for section in sections for line in section) + "\n"
+
+
+def _lens_views(results: pd.DataFrame, significance: pd.DataFrame, ranks: pd.DataFrame, friedman: dict) -> list[dict]:
+    """Per lens (the primary classifier first): its results, tests, ranks and Friedman test."""
+    if "classifier" not in results.columns:
+        return [{"lens": None, "title": "", "results": results, "significance": significance, "ranks": ranks,
+                 "friedman": friedman}]
+    views = []
+    for lens in results["classifier"].unique():
+        views.append({"lens": lens, "title": f" (classifier: {lens})", "results": _of_lens(results, lens),
+                      "significance": _of_lens(significance, lens), "ranks": _of_lens(ranks, lens),
+                      "friedman": friedman[lens] if isinstance(friedman.get(lens), dict) else friedman})
+    return views
+
+
+def _of_lens(frame: pd.DataFrame, lens: str) -> pd.DataFrame:
+    return frame[frame["classifier"] == lens] if "classifier" in frame.columns else frame
+
+
+def _compact_section(view: dict, repeats: int, names: Methods) -> list[str]:
+    """Mean over repeats of F1, PR-AUC and balanced accuracy: datasets down, methods across, the best in bold."""
+    lines = ["", f"## Results{view['title']}: mean over {repeats} repeats of each repeat's mean", ""]
+    results = view["results"]
+    methods = names.sort(results["method"].unique())
+    for metric, title in (("f1", "F1"), ("pr_auc", "PR-AUC"), ("balanced_accuracy", "balanced accuracy")):
+        table = results[results["metric"] == metric].pivot_table(index="dataset", columns="method", values="repeat_mean")
+        table = table.reindex(columns=methods)
+        lines += [f"**{title}**", "", "| dataset | " + " | ".join(names.label(m) for m in methods) + " |",
+                  "|---|" + "---|" * len(methods)]
+        for dataset, row in table.iterrows():
+            best = row.max()
+            cells = [f"**{_fmt(v)}**" if np.isfinite(v) and v == best else _fmt(v) for v in row]
+            lines.append(f"| {dataset} | " + " | ".join(cells) + " |")
+        lines += ["| mean | " + " | ".join(_fmt(v) for v in table.mean()) + " |", ""]
+    return lines
+
+
+def _win_tie_loss_section(view: dict, names: Methods) -> list[str]:
+    significance = view["significance"]
+    if not len(significance) or significance["p_value"].isna().all():
+        return ["", "No win/tie/loss: one repeat leaves nothing to test with."]
+    alpha = view["friedman"].get("alpha", 0.05)
+    reference = names.label(significance["method"].iloc[0])
+    counts = win_tie_loss(significance, alpha)
+    lines = ["", f"## Against {reference}{view['title']}: datasets won, tied, lost", "",
+             f"Per dataset, the corrected resampled t-test on the per-repeat mean F1 at {alpha:g} (unadjusted: one test "
+             f"per dataset and method; significance.csv holds every p-value, Holm-adjusted too). A win: better than "
+             f"{reference} and shown; a loss: worse and shown; a tie: not shown to differ.", "",
+             "| method | wins | ties | losses |", "|---|---|---|---|"]
+    return lines + [f"| {names.label(r.versus)} | {r.win} | {r.tie} | {r.loss} |"
+                    for r in counts.set_index("versus").loc[names.sort(counts["versus"])].reset_index().itertuples()]
 
 
 def _data_section(data: pd.DataFrame) -> list[str]:
@@ -185,10 +267,10 @@ def _significance_section(significance: pd.DataFrame, repeats: int, friedman: di
     return lines
 
 
-def _ranks_section(ranks: pd.DataFrame, friedman: dict, names: Methods) -> list[str]:
+def _ranks_section(ranks: pd.DataFrame, friedman: dict, names: Methods, title: str = "") -> list[str]:
     cd, alpha = friedman.get("critical_difference", float("nan")), friedman.get("alpha", 0.05)
     post_hoc = friedman.get("post_hoc", False)
-    lines = ["", "## Across datasets: average ranks, Friedman test, Nemenyi critical difference", "",
+    lines = ["", f"## Across datasets{title}: average ranks, Friedman test, Nemenyi critical difference", "",
              f"Ranks by the mean over repeats of F1 on {friedman['datasets']} datasets (1 = best). Friedman statistic "
              f"(corrected for ties) {_fmt(friedman['statistic'])}, p = {_fmt(friedman['p_value'])}; Iman-Davenport F "
              f"{_fmt(friedman.get('iman_davenport_f', float('nan')), 2)}, p = "
@@ -209,16 +291,17 @@ def _ranks_section(ranks: pd.DataFrame, friedman: dict, names: Methods) -> list[
 
 def _quality_section(quality: pd.DataFrame, names: Methods) -> list[str]:
     lines = ["", "## Synthetic minority rows vs real minority test rows", "",
-             "Per repeat against that repeat's real minority test rows, averaged over repeats. Detection AUC: a "
-             "random forest telling them apart, cross-validated (0.5 = indistinguishable); KS: mean per-column "
-             "Kolmogorov-Smirnov statistic (0 = same marginals). n/a where a repeat's test split holds too few "
-             "real minority rows for either to mean anything.", "",
-             "| dataset | method | detection AUC | KS distance | synthetic rows per repeat | real rows per repeat |",
-             "|---|---|---|---|---|---|"]
+             "Each repeat's synthetic rows with that repeat's real minority test rows (same scaling), pooled over the "
+             "repeats. Detection AUC: a random forest telling them apart, cross-validated (0.5 = indistinguishable); "
+             "KS: mean per-column Kolmogorov-Smirnov statistic; energy: the multivariate energy distance (0 = same "
+             "distribution). n/a where the pooled test minority is too small for either to mean anything.", "",
+             "| dataset | method | detection AUC | KS distance | energy distance | synthetic rows per repeat | "
+             "real rows (pooled) |", "|---|---|---|---|---|---|---|"]
     for row in quality[quality["synthetic_rows"] > 0].itertuples():  # methods that add rows
         auc = row.note if isinstance(row.note, str) and row.note else _fmt(row.detection_auc)
+        pooled = getattr(row, "pooled_real_rows", row.real_test_rows)
         lines.append(f"| {row.dataset} | {names.label(row.method)} | {auc} | {_fmt(row.ks_distance)} | "
-                     f"{row.synthetic_rows} | {row.real_test_rows} |")
+                     f"{_fmt(getattr(row, 'energy_distance', float('nan')))} | {row.synthetic_rows} | {pooled} |")
     return lines
 
 
@@ -313,11 +396,24 @@ def plot_gan_losses(histories: dict[tuple[str, str], pd.DataFrame], names: Metho
 
 
 def plot_critical_difference(ranks: pd.DataFrame, friedman: dict, names: Methods) -> plt.Figure:
-    """The critical-difference diagram (Demsar 2006): average ranks on an axis, methods closer than the CD joined."""
+    """The critical-difference diagram (Demsar 2006): average ranks on an axis, methods closer than the CD joined;
+    one panel per lens (``ranks.classifier``; ``friedman`` then maps each lens to its test)."""
+    panels = ([(lens, ranks[ranks["classifier"] == lens], friedman[lens]) for lens in ranks["classifier"].unique()]
+              if "classifier" in ranks.columns and all(isinstance(friedman.get(lens), dict)
+                                                       for lens in ranks["classifier"].unique())
+              else [(None, ranks, friedman)])
+    k = max(len(panel) for _, panel, _ in panels)
+    figure, axes = plt.subplots(len(panels), 1, figsize=(7, (1.6 + 0.32 * k) * len(panels)), squeeze=False)
+    for axis, (lens, panel, test) in zip(axes[:, 0], panels):
+        _critical_difference_panel(axis, panel, test, names, "" if lens is None or len(panels) == 1 else f"{lens}: ")
+    figure.tight_layout()
+    return figure
+
+
+def _critical_difference_panel(axis, ranks: pd.DataFrame, friedman: dict, names: Methods, prefix: str) -> None:
     ranks = ranks.sort_values("average_rank").reset_index(drop=True)
     k = len(ranks)
     cd = friedman.get("critical_difference", float("nan"))
-    figure, axis = plt.subplots(figsize=(7, 1.6 + 0.32 * k))
     low, high = 1, max(k, 2)
     axis.set_xlim(low - 0.3, high + 0.3)
     axis.set_ylim(-(k + 1) * 0.7 - 0.3, 2.2)
@@ -344,8 +440,6 @@ def plot_critical_difference(ranks: pd.DataFrame, friedman: dict, names: Methods
             axis.plot([values[i] - 0.05, values[j] + 0.05], [y, y], color="tab:red", linewidth=3)
     axis.axis("off")
     value = "the mean over repeats of" if friedman.get("value") == "repeat_mean" else "mean"
-    axis.set_title(f"Average rank by {value} F1 over {friedman.get('datasets')} datasets; "
+    axis.set_title(f"{prefix}average rank by {value} F1 over {friedman.get('datasets')} datasets; "
                    f"Friedman p = {friedman.get('p_value', float('nan')):.3g}; joined: not shown to differ (Nemenyi, "
                    f"alpha 0.05)", fontsize=8)
-    figure.tight_layout()
-    return figure

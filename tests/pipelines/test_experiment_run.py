@@ -159,7 +159,7 @@ def test_a_failing_node_marks_its_mlflow_run_failed(quick_run, mlflow_run):
     if torch.cuda.is_available():
         pytest.skip("the failing node asks for CUDA, which this machine has")
     with KedroSession.create(project_path=quick_run[0], env="quick",
-                             runtime_params={"training": {"classifier": {"device": "cuda"}}}) as session:
+                             runtime_params={"training": {"network": {"device": "cuda"}}}) as session:
         with pytest.raises(ValueError, match="CUDA is not available"):
             session.run(pipeline_names=["training"], namespaces=["ecoli.none"])
     client, first = mlflow_run

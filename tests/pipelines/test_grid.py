@@ -50,12 +50,12 @@ def test_each_environment_builds_its_own_grid_from_any_working_directory(project
     base = registered(project_copy)
     datasets = sorted({n.namespace.split(".")[0] for n in base.nodes if n.namespace})
     assert datasets == ["abalone", "ecoli", "ionosphere", "pageblocks", "poker", "wine", "yeast"]
-    assert len([n for n in base.nodes if n.name.endswith("train_classifier_runs")]) == 7 * 4
+    assert len([n for n in base.nodes if n.name.endswith("train_lenses")]) == 7 * 4
     paper = registered(project_copy, "paper")
-    assert len([n for n in paper.nodes if n.name.endswith("train_classifier_runs")]) == 11 * 4
+    assert len([n for n in paper.nodes if n.name.endswith("train_lenses")]) == 11 * 4
     assert "shuttle.smotified_gan.oversample" in {n.name for n in paper.nodes}
     full = registered(project_copy, "full")  # the fifth method joins the four by configuration alone
-    assert len([n for n in full.nodes if n.name.endswith("train_classifier_runs")]) == 7 * 5
+    assert len([n for n in full.nodes if n.name.endswith("train_lenses")]) == 7 * 5
     assert "ecoli.smotified_gan_residual.oversample" in {n.name for n in full.nodes}
 
 

@@ -6,6 +6,7 @@ import pytest
 import yaml
 from kedro.framework.startup import bootstrap_project
 
+from smotified_gan.grid_registry import REGISTRY, default_grid
 from smotified_gan.pipeline_registry import register_pipelines
 
 PIPELINES = Path(__file__).resolve().parents[2] / "src" / "smotified_gan" / "pipelines"
@@ -42,6 +43,7 @@ def test_each_layer_lives_in_its_own_data_folder(project_root):
 
 def test_nodes_are_named_after_their_functions_and_documented_and_tagged_by_stage():
     stages = {"ingestion", "preprocessing", "oversampling", "training", "evaluation", "reporting", "retrain", "scoring"}
+    REGISTRY.bind(default_grid())  # an earlier test's session may have bound another environment's grid
     pipelines = register_pipelines()
     for name, pipeline in pipelines.items():
         for node in pipeline.nodes:

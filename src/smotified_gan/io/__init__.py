@@ -6,5 +6,6 @@ from smotified_gan.io.raw_sources import CommonDatasetsDataset, PackagedFileData
 from smotified_gan.io.sampler_dataset import SamplerDataset
 from smotified_gan.io.tags_dataset import MlflowTagsDataset
 
-__all__ = ["ChampionModel", "ChampionModelDataset", "CommonDatasetsDataset", "FigureDataset", "MlflowTagsDataset", "PackagedFileDataset",
+__all__ = ["ChampionModel", "ChampionModelDataset", "CommonDatasetsDataset", "FigureDataset", "MlflowTagsDataset",
+           "PackagedFileDataset",
            "RemoteFileDataset", "SamplerDataset", "TableFileDataset"]

@@ -8,7 +8,7 @@ from sklearn.metrics import f1_score
 from smotified_gan.pipelines.evaluation.nodes import assess_synthetic_rows, evaluate_runs, summarise_runs
 from smotified_gan.pipelines.evaluation.pipeline import create_pipeline
 from smotified_gan.pipelines.grid import Grid
-from smotified_gan.pipelines.training.nodes import train_classifier_runs
+from smotified_gan.pipelines.training.nodes import train_classifier_runs, train_lenses
 from tests.pipelines.training.test_nodes import TRAINING, augmented
 
 
@@ -50,6 +50,20 @@ def test_each_repeat_is_scored_by_its_own_runs_on_its_own_test_rows():
     assert scores.groupby("repeat").size().tolist() == [200, 200]
 
 
+def test_every_lens_is_evaluated_and_summarised_apart():
+    training = {**TRAINING, "lenses": {"gradient_boosting": {"class": "sklearn.ensemble.HistGradientBoostingClassifier",
+                                                             "runs": 1, "max_iter": 20}}}
+    lenses = train_lenses(augmented(), training, epochs=5)
+    assert list(lenses) == ["network", "gradient_boosting"] and len(lenses["gradient_boosting"].seeds) == 1
+    per_run, scores = evaluate_runs(lenses, augmented(), augmented(seed=2), CELL)
+    assert per_run.groupby("classifier", sort=False).size().to_dict() == {"network": 3, "gradient_boosting": 1}
+    assert set(scores["classifier"]) == {"network", "gradient_boosting"}
+    summary, metrics = summarise_runs(per_run, CELL)
+    assert summary.groupby("classifier").size().to_dict() == {"gradient_boosting": 9, "network": 9}
+    gb = summary[(summary["classifier"] == "gradient_boosting") & (summary["metric"] == "f1")]["mean"].item()
+    assert metrics["gradient_boosting.f1_mean"]["value"] == pytest.approx(gb) and "f1_mean" in metrics
+
+
 def test_summary_and_mlflow_metrics_agree(trained):
     per_run, _ = evaluate_runs(trained, augmented(), augmented(seed=2), CELL)
     summary, metrics = summarise_runs(per_run, CELL)
@@ -67,10 +81,28 @@ def test_synthetic_quality_needs_enough_real_rows():
     quality = assess_synthetic_rows(synthetic, test, QUALITY, CELL)
     assert quality["synthetic_rows"] == 50 and quality["real_test_rows"] == int(test["target"].sum())
     assert 0 <= quality["detection_auc"] <= 1 and 0 <= quality["ks_distance"] <= 1 and quality["note"] == ""
+    assert quality["energy_distance"] > 0
     few = assess_synthetic_rows(synthetic, test.sort_values("target").iloc[: len(test) - int(test.target.sum()) + 3],
                                 QUALITY, CELL)
     assert few["real_test_rows"] == 3 and np.isnan(few["detection_auc"]) and np.isnan(few["ks_distance"])
-    assert few["note"].startswith("n/a: 3 real minority test rows per repeat")
+    assert few["note"].startswith("n/a: 3 real minority test rows over 1 repeats")
+    none = assess_synthetic_rows(synthetic.iloc[:0], test, QUALITY, CELL)
+    assert none["synthetic_rows"] == 0 and none["note"] == "no synthetic rows: the method adds none"
+
+
+def test_a_tiny_test_minority_is_pooled_over_the_repeats():
+    """Each repeat's synthetic rows against its own real rows; 8 real rows a repeat, 24 pooled over three."""
+    rng = np.random.default_rng(1)
+    tests, synthetic = [], []
+    for repeat in range(3):
+        majority = pd.DataFrame(rng.uniform(0, 0.5, (40, 3)), columns=["a", "b", "c"]).assign(target=0)
+        minority = pd.DataFrame(rng.uniform(0.5, 1, (8, 3)), columns=["a", "b", "c"]).assign(target=1)
+        tests.append(pd.concat([majority, minority]).assign(repeat=repeat))
+        far = pd.DataFrame(rng.uniform(0, 0.3, (30, 3)), columns=["a", "b", "c"]).assign(target=1)
+        synthetic.append(far.assign(repeat=repeat))
+    quality = assess_synthetic_rows(pd.concat(synthetic), pd.concat(tests), QUALITY, CELL)
+    assert quality["pooled_real_rows"] == 24 and quality["real_test_rows"] == 8 and quality["repeats"] == 3
+    assert quality["detection_auc"] > 0.9  # rows where no real minority row lies are told apart
 
 
 def test_evaluation_slice_for_one_cell(trained):
@@ -88,3 +120,4 @@ def test_evaluation_slice_for_one_cell(trained):
     assert (catalog.load("toy.smote.summary")["runs"] == 3).all()
     assert "f1_mean" in catalog.load("toy.smote.mlflow_metrics")
     assert catalog.load("toy.smote.synthetic_quality")["synthetic_rows"] == 200
+    assert set(catalog.load("toy.smote.summary")["classifier"]) == {"network"}

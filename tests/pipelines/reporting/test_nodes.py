@@ -40,7 +40,7 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
 def test_results_carry_dataset_and_method_and_the_paper_comparison():
     summaries = [summary(per_run("ecoli", m, 0.1 * i)) for i, m in reversed(list(enumerate(METHODS)))]
     results = compile_results(GRID, *summaries)
-    assert list(results.columns[:3]) == ["dataset", "method", "metric"]
+    assert list(results.columns[:4]) == ["dataset", "method", "classifier", "metric"]
     assert {"mean", "std", "best", "runs", "repeat_mean", "repeat_std", "repeats"} <= set(results.columns)
     assert results["method"].drop_duplicates().tolist() == list(METHODS)  # the grid's order
     comparison = paper_comparison(results, REPORTING).set_index("dataset")
@@ -62,7 +62,9 @@ def test_significance_treats_the_repeat_as_the_replicate_and_corrects_for_multip
     assert len(tests) == 3 * 3 and (tests["repeats"] == 5).all() and (tests["mean_difference"] > 0).all()
     assert (tests["p_holm"] >= tests["p_value"]).all()
     assert ranks["method"].tolist() == ["smotified_gan", "gan", "smote", "none"]
-    assert friedman["datasets"] == 3 and friedman["critical_difference"] == pytest.approx(2.569 * np.sqrt(20 / 18))
+    assert list(friedman) == ["network"]  # one test per lens
+    assert friedman["network"]["datasets"] == 3
+    assert friedman["network"]["critical_difference"] == pytest.approx(2.569 * np.sqrt(20 / 18))
 
 
 def test_the_corrected_test_widens_the_variance_by_the_test_share_of_the_data():
@@ -144,6 +146,45 @@ def test_one_repeat_reports_no_test_rather_than_a_meaningless_one():
                                     "real_test_rows", "note"])
     markdown = write_results_markdown(results, paper_comparison(results, REPORTING), tests, ranks, friedman, quality,
                                       data, runs, {"repeats": 1, "test_size": 0.2, "seed": 42}, {"random_state": 7},
-                                      {"runs": 6, "seed": 100}, GRID)
+                                      {"runs": 6, "seed": 100}, GRID, REPORTING)
     assert "One repeat: there is no replicate to test with" in markdown and "Unit of replication" not in markdown
     assert "| yes |" not in markdown
+
+
+def test_the_compact_layout_reads_every_lens_apart_with_win_tie_loss_against_the_reference():
+    from smotified_gan.pipelines.reporting.nodes import figure_critical_difference, write_results_markdown
+
+    methods = {"smote": {"sampler": "smote", "label": "SMOTE"}, "better": {"sampler": "smote", "label": "Better"},
+               "same": {"sampler": "smote", "label": "Same"}}
+    shifts = {"smote": 0.0, "better": 0.15, "same": 0.0}
+    datasets = [f"t{i}" for i in range(6)]
+    frames = []
+    for lens, scale in (("network", 1.0), ("gradient_boosting", -1.0)):  # the second lens sees the opposite
+        for d in datasets:
+            for m in methods:
+                frames.append(per_run(d, m, scale * shifts[m]).assign(classifier=lens))
+    runs = pd.concat(frames, ignore_index=True)
+    results = compile_results({"methods": methods},
+                              *[summarise_runs(f, {"dataset": d, "method": m})[0]
+                                for (d, m), f in runs.groupby(["dataset", "method"], sort=False)])
+    assert results["classifier"].drop_duplicates().tolist() == ["network", "gradient_boosting"]  # primary first
+    data = describe_data(runs, {}, *[{"dataset": d, "rows": 200, "minority_rows": 50} for d in datasets])
+    reporting = {**REPORTING, "reference_method": "smote", "layout": "compact"}
+    tests, ranks, friedman = significance_tests(runs, results, data, reporting)
+    quality = pd.DataFrame(columns=["dataset", "method", "detection_auc", "ks_distance", "synthetic_rows",
+                                    "real_test_rows", "note"])
+    markdown = write_results_markdown(results, paper_comparison(results, reporting), tests, ranks, friedman, quality,
+                                      data, runs, {"repeats": 5, "test_size": 0.2, "seed": 42}, {"random_state": 7},
+                                      {"runs": 6, "seed": 100}, {"methods": methods}, reporting)
+    assert "## Results (classifier: network)" in markdown and "## Results (classifier: gradient_boosting)" in markdown
+    assert "**F1**" in markdown and "**PR-AUC**" in markdown and "**balanced accuracy**" in markdown
+    assert "TABLE 3" not in markdown  # the compact layout leaves the paper's verbose table out
+    sections = markdown.split("## Against SMOTE")
+    assert len(sections) == 3
+    network, boosting = sections[1], sections[2]
+    assert "| Better | 6 | 0 | 0 |" in network and "| Better | 0 | 0 | 6 |" in boosting  # won everywhere, lost everywhere
+    same = [line for line in network.splitlines() if line.startswith("| Same |")][0]
+    assert int(same.split("|")[3]) >= 4  # mostly ties
+    assert set(ranks["classifier"]) == {"network", "gradient_boosting"} and set(friedman) == {"network", "gradient_boosting"}
+    figure = figure_critical_difference(ranks, friedman, {"methods": methods})
+    assert len(figure.axes) == 2 and figure.axes[1].get_title().startswith("gradient_boosting:")

@@ -152,3 +152,24 @@ def test_float_columns_of_whole_numbers_in_a_batch_still_score(own_project):
     run(own_project, "scoring")
     scored = latest(prod_data(own_project) / "07_model_output" / "production" / "predictions.csv", "predictions.csv")
     assert len(scored) == 50 and np.isfinite(scored["minority_score"]).all()
+
+
+def test_a_scikit_learn_classifier_retrains_registers_and_scores_like_the_network(own_project):
+    """``retrain.training.classifier`` names a scikit-learn class: its calibrated run is the registered model."""
+    import mlflow
+
+    gradient_boosting = {"class": "sklearn.ensemble.HistGradientBoostingClassifier", "max_iter": 50}
+    run(own_project, "retrain", {"retrain": {"method": {"sampler": "smote"}, "training": {"classifier": gradient_boosting}}})
+    client = client_of(own_project)
+    champion = client.get_model_version_by_alias(NAME, "champion")
+    assert float(champion.tags["holdout_f1"]) > 0.1
+    [retrain] = retrain_runs(client)
+    assert retrain.data.params["retrain.training.classifier.class"] == "sklearn.ensemble.HistGradientBoostingClassifier"
+    data = prod_data(own_project)
+    rows = pd.read_parquet(data / "03_primary" / "production" / "unlabelled_rows.parquet")
+    expected = pd.read_parquet(data / "07_model_output" / "production" / "holdout_predictions.parquet")
+    model = mlflow.pyfunc.load_model(f"models:/{NAME}@champion")
+    predicted = model.predict(rows)
+    np.testing.assert_allclose(predicted["minority_score"], expected["minority_score"], atol=1e-6)
+    assert predicted["predicted_class"].tolist() == expected["predicted_class"].tolist()
+    assert 0 < predicted["predicted_class"].sum() < len(rows)

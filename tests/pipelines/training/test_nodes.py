@@ -9,8 +9,12 @@ from smotified_gan.pipelines.training.nodes import score_rows, train_classifier_
 from smotified_gan.pipelines.training.pipeline import create_pipeline
 from smotified_gan.protocol import classifier_seeds
 
-TRAINING = {"runs": 3, "seed": 100, "classifier": {"hidden": [16, 8], "learning_rate": 1e-2, "batch_size": 16,
-                                                   "loss": "mae", "threshold": 0.5, "device": "cpu"}}
+TRAINING = {
+    "runs": 3,
+    "seed": 100,
+    "classifier": "network",
+    "network": {"hidden": [16, 8], "learning_rate": 1e-2, "batch_size": 16, "loss": "mae", "threshold": 0.5, "device": "cpu"},
+}
 
 
 def augmented(n=200, seed=0):
@@ -62,6 +66,6 @@ def test_training_slice_for_one_cell():
                            "params:training.classifier_epochs.toy": MemoryDataset(2),
                            "toy.none.classifiers": MemoryDataset()})
     SequentialRunner().run(pipeline, catalog)
-    trained = catalog.load("toy.none.classifiers")
+    (trained,) = catalog.load("toy.none.classifiers").values()  # one lens: the paper's network
     assert trained.seeds == [100, 101, 102] and trained.loss_history.shape == (2, 3)
-    assert {n.name for n in pipeline.nodes} == {"toy.none.train_classifier_runs"}
+    assert {n.name for n in pipeline.nodes} == {"toy.none.train_lenses"}

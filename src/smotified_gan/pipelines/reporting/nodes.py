@@ -1,8 +1,10 @@
 """Reporting nodes: gather every cell's outputs into the paper's tables and figures, and the tests.
 
-Every cell's outputs carry their ``dataset`` and ``method`` columns: the
-report concatenates them. Methods appear in the grid's order under the grid's
-labels (``grid.methods`` in ``conf/``).
+Every cell's outputs carry their ``dataset`` and ``method`` columns (and the
+classifier, the lens they were measured through): the report concatenates
+them. Methods appear in the grid's order under the grid's labels
+(``grid.methods`` in ``conf/``); each lens gets its own tests and ranks, the
+first (the primary classifier) the paper's tables and figures.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from smotified_gan.metrics import compare_over_repeats, friedman_ranks
+from smotified_gan.pipelines.training.nodes import NETWORK
 from smotified_gan.protocol import protocol_line
 from smotified_gan.reporting import (
     Methods,
@@ -69,43 +72,57 @@ def describe_data(run_metrics: pd.DataFrame, datasets: dict[str, Any], *cards: d
     return pd.DataFrame(rows)
 
 
+def lenses(frame: pd.DataFrame) -> list[str]:
+    """The classifiers a table was measured through, the primary first (a table without the column: one)."""
+    return list(frame["classifier"].unique()) if "classifier" in frame.columns else [NETWORK]
+
+
+def _lens(frame: pd.DataFrame, lens: str) -> pd.DataFrame:
+    return frame[frame["classifier"] == lens] if "classifier" in frame.columns else frame
+
+
 def test_significance(run_metrics: pd.DataFrame, results: pd.DataFrame, data: pd.DataFrame, reporting: dict[str, Any]
                       ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """Corrected resampled t-tests (Holm) per dataset on the per-repeat means (the plain paired t-test where a dataset
-    keeps one split); ranks, Friedman, Iman-Davenport and Nemenyi across datasets."""
+    """Per lens: corrected resampled t-tests (Holm) per dataset on the per-repeat means (the plain paired t-test where a
+    dataset keeps one split); ranks, Friedman, Iman-Davenport and Nemenyi across datasets."""
     ratio = {row.dataset: row.test_rows / row.train_rows for row in data.itertuples()}
     fixed = set(data.loc[data["fixed_split"], "dataset"]) if "fixed_split" in data else set()
     alpha = reporting.get("alpha", 0.05)
-    significance = compare_over_repeats(run_metrics, reporting["reference_method"], reporting["test_metric"], ratio,
-                                        alpha, fixed)
-    ranks, friedman = friedman_ranks(results, reporting["test_metric"], alpha=alpha)
-    return significance, ranks, friedman
+    tests, ranks, friedman = [], [], {}
+    for lens in lenses(results):
+        tests.append(compare_over_repeats(_lens(run_metrics, lens), reporting["reference_method"],
+                                          reporting["test_metric"], ratio, alpha, fixed).assign(classifier=lens))
+        lens_ranks, friedman[lens] = friedman_ranks(_lens(results, lens), reporting["test_metric"], alpha=alpha)
+        ranks.append(lens_ranks.assign(classifier=lens))
+    return pd.concat(tests, ignore_index=True), pd.concat(ranks, ignore_index=True), friedman
 
 
 def paper_comparison(results: pd.DataFrame, reporting: dict[str, Any]) -> pd.DataFrame:
-    """The numbers the paper's text states, next to ours."""
-    return compare_with_paper(results, reporting["paper_claims"])
+    """The numbers the paper's text states, next to ours (through the primary classifier)."""
+    return compare_with_paper(_lens(results, lenses(results)[0]), reporting["paper_claims"])
 
 
 def write_results_markdown(results: pd.DataFrame, comparison: pd.DataFrame, significance: pd.DataFrame,
                            ranks: pd.DataFrame, friedman: dict[str, Any], quality: pd.DataFrame, data: pd.DataFrame,
                            run_metrics: pd.DataFrame, split: dict[str, Any], oversampling: dict[str, Any],
-                           training: dict[str, Any], grid: dict[str, Any]) -> str:
-    """``results.md``: the protocol, the data, TABLE 3, the repeats, collapses, the tests, the ranks and the quality."""
+                           training: dict[str, Any], grid: dict[str, Any], reporting: dict[str, Any]) -> str:
+    """``results.md``: the protocol, the data, the results (TABLE 3 or a compact table per lens), collapses, the tests,
+    the ranks and the quality (``reporting.layout``: ``paper`` or ``compact``)."""
     return results_markdown(results, comparison, significance, ranks, friedman, quality, data,
                             collapse_flags(run_metrics), Methods(grid["methods"]),
-                            protocol_line(split, oversampling, training))
+                            protocol_line(split, oversampling, training), reporting.get("layout", "paper"))
 
 
 def figure_f1(results: pd.DataFrame, grid: dict[str, Any]) -> plt.Figure:
-    """FIGURE 4: F1 per dataset and method, mean and spread over repeats."""
-    return plot_f1_bars(results, Methods(grid["methods"]))
+    """FIGURE 4: F1 per dataset and method, mean and spread over repeats (the primary classifier)."""
+    return plot_f1_bars(_lens(results, lenses(results)[0]), Methods(grid["methods"]))
 
 
 def figure_pr_curves(grid: dict[str, Any], *test_scores: pd.DataFrame) -> plt.Figure:
-    """FIGURE 6: precision-recall curves per dataset, one per method."""
+    """FIGURE 6: precision-recall curves per dataset, one per method (the primary classifier)."""
     grouped: dict[str, dict[str, pd.DataFrame]] = {}
     for frame in _cells(test_scores):
+        frame = _lens(frame, lenses(frame)[0]).drop(columns=["classifier"], errors="ignore")
         grouped.setdefault(frame["dataset"].iloc[0], {})[frame["method"].iloc[0]] = frame.drop(columns=["dataset", "method"])
     return plot_pr_curves(grouped, Methods(grid["methods"]))
 
@@ -117,5 +134,5 @@ def figure_gan_losses(grid: dict[str, Any], *histories: pd.DataFrame) -> plt.Fig
 
 
 def figure_critical_difference(ranks: pd.DataFrame, friedman: dict[str, Any], grid: dict[str, Any]) -> plt.Figure:
-    """The critical-difference diagram of the average ranks (Nemenyi)."""
+    """The critical-difference diagram of the average ranks (Nemenyi), one panel per lens."""
     return plot_critical_difference(ranks, friedman, Methods(grid["methods"]))

@@ -1,11 +1,13 @@
 """Training nodes: thin wrappers over ``smotified_gan.classifier``.
 
-A classifier spec is the paper's network (``hidden``, ``learning_rate``, ...:
-``classifier.ClassifierConfig``) or any scikit-learn classifier by import path
-with its arguments (``{class: sklearn.ensemble.HistGradientBoostingClassifier,
-max_iter: 200}``). The experiment trains ``training.classifier`` and every
-``training.lenses`` classifier on each cell: each is a lens the report reads
-the methods through.
+A classifier spec is ``network``, the paper's network (its settings in
+``training.network``: ``classifier.ClassifierConfig``), or any scikit-learn
+classifier by import path with its arguments (``{class:
+sklearn.ensemble.HistGradientBoostingClassifier, max_iter: 200}``; a name and a
+mapping, so that an environment or ``--params`` switching from one to the other
+replaces the spec instead of merging two). The experiment trains
+``training.classifier`` and every ``training.lenses`` classifier on each cell:
+each is a lens the report reads the methods through.
 """
 
 from __future__ import annotations
@@ -25,9 +27,18 @@ logger = logging.getLogger(__name__)
 NETWORK = "network"
 
 
-def lens_name(spec: dict[str, Any]) -> str:
+def lens_name(spec: str | dict[str, Any]) -> str:
     """``network`` for the paper's network, else the scikit-learn class's name."""
-    return spec["class"].rsplit(".", 1)[-1] if "class" in spec else NETWORK
+    return spec["class"].rsplit(".", 1)[-1] if isinstance(spec, dict) else NETWORK
+
+
+def classifier_spec(spec: str | dict[str, Any], training: dict[str, Any]) -> dict[str, Any]:
+    """The settings a spec stands for: ``training.network`` for ``network``, the scikit-learn spec as it is."""
+    if isinstance(spec, dict):
+        return dict(spec)
+    if spec != NETWORK:
+        raise ValueError(f"a classifier is '{NETWORK}' or {{class: <import path>, ...}}, got {spec!r}")
+    return dict(training[NETWORK])
 
 
 def train_classifier_runs(augmented_train: pd.DataFrame, training: dict[str, Any], epochs: int | dict[str, Any]):
@@ -37,7 +48,7 @@ def train_classifier_runs(augmented_train: pd.DataFrame, training: dict[str, Any
     The network's runs of every repeat train as one stack when the repeats' sets have the same size (they do
     after a stratified split).
     """
-    return _train(augmented_train, training["classifier"], training, epochs)
+    return _train(augmented_train, classifier_spec(training["classifier"], training), training, epochs)
 
 
 def train_lenses(augmented_train: pd.DataFrame, training: dict[str, Any], epochs: int | dict[str, Any]) -> dict:
@@ -46,7 +57,7 @@ def train_lenses(augmented_train: pd.DataFrame, training: dict[str, Any], epochs
     lenses = {lens_name(training["classifier"]): training["classifier"], **(training.get("lenses") or {})}
     trained = {}
     for name, spec in lenses.items():
-        spec = dict(spec)
+        spec = classifier_spec(spec, training)
         runs = {**training, "runs": spec.pop("runs", training["runs"])}
         trained[name] = _train(augmented_train, spec, runs, epochs)
     return trained

@@ -1,4 +1,4 @@
-"""One training namespace per (dataset, method) cell."""
+"""One training namespace per (dataset, method) cell: every lens (``training.classifier`` and ``training.lenses``)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from smotified_gan.grid_registry import current_grid
 from smotified_gan.pipelines.grid import Grid
 from smotified_gan.protocol import cell_name
 
-from .nodes import train_classifier_runs
+from .nodes import train_lenses
 
 
 def cell(dataset: str, method: str, epochs: str) -> Pipeline:
-    node = Node(train_classifier_runs, ["augmented_train", "params:training", "params:classifier_epochs"],
-                "classifiers", name="train_classifier_runs")
+    node = Node(train_lenses, ["augmented_train", "params:training", "params:classifier_epochs"], "classifiers",
+                name="train_lenses")
     return Pipeline([node], namespace=cell_name(dataset, method), tags=[dataset, method],
                     parameters={"params:training": "params:training", "params:classifier_epochs": epochs})
 

@@ -1,0 +1,54 @@
+"""The development benchmark (`--env keel`): 24 KEEL tables joined by configuration alone, 8 methods, two lenses."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+
+from tests.pipelines.test_grid import registered
+
+TABLES = ["appendicitis", "car_good", "cm1", "dermatology_6", "flaref", "haberman", "hepatitis", "kc1",
+          "kddcup_guess_passwd_vs_satan", "kr_vs_k_zero_one_vs_draw", "led7digit_0_2_4_5_6_7_8_9_vs_1", "new_thyroid1",
+          "pc1", "pima", "satimage", "segment0", "shuttle_c0_vs_c4", "shuttle_2_vs_5", "spectf", "vehicle0",
+          "winequality_white_3_vs_7", "winequality_white_3_9_vs_5", "yeast3", "yeast_1_4_5_8_vs_7"]
+METHODS = ["none", "smote", "gan", "smotified_gan", "borderline_smote", "adasyn", "smotified_gan_residual", "refined"]
+# the quick settings, for two of the tables
+QUICK = {"grid": {"datasets": ["haberman", "new_thyroid1"], "methods": {"refined": {"epochs": 2}}},
+         "split": {"repeats": 2},
+         "oversampling": {"gan": {"architecture": "paper", "log_every": 0},
+                          "gan_epochs": {"rule": {"steps": 6, "min": 2, "max": 3}}},
+         "training": {"runs": 2, "classifier_epochs": {"rule": {"steps": 30, "min": 1, "max": 2}},
+                      "lenses": {"gradient_boosting": {"max_iter": 10}}}}
+
+
+@pytest.mark.integration
+def test_the_keel_environment_builds_24_tables_by_8_methods(project_copy):
+    pipeline = registered(project_copy, "keel")
+    trained = {n.namespace for n in pipeline.nodes if n.name.endswith("train_lenses")}
+    assert trained == {f"{t}.{m}" for t in TABLES for m in METHODS} and len(trained) == 24 * 8
+    assert {n.namespace for n in pipeline.nodes if n.name.endswith("ingest_dataset")} == set(TABLES)
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_a_sliced_keel_run_over_two_tables_completes_with_both_lenses(project_copy):
+    bootstrap_project(project_copy)
+    with KedroSession.create(project_path=project_copy, env="keel", runtime_params=QUICK) as session:
+        session.run()
+    reporting = project_copy / "data" / "keel" / "08_reporting"
+    results = pd.read_csv(reporting / "results.csv")
+    assert sorted(results["dataset"].unique()) == ["haberman", "new_thyroid1"]
+    assert results["method"].drop_duplicates().tolist() == METHODS
+    assert results["classifier"].drop_duplicates().tolist() == ["network", "gradient_boosting"]
+    cards = pd.read_csv(reporting / "data_cards.csv").set_index("dataset")
+    assert cards.loc["haberman", ["rows", "features", "minority_rows"]].tolist() == [306, 3, 81]
+    assert cards.loc["haberman", "source"].startswith("KEEL haberman")
+    markdown = (reporting / "results.md").read_text()
+    for lens in ("network", "gradient_boosting"):
+        assert f"## Results (classifier: {lens})" in markdown and f"## Against SMOTE (classifier: {lens})" in markdown
+    assert "| SMOTified-GAN (refined) |" in markdown and "energy distance" in markdown
+    runs = pd.read_csv(reporting / "run_metrics.csv")
+    assert runs.groupby("classifier").size().to_dict() == {"gradient_boosting": 2 * 8 * 2 * 1,
+                                                           "network": 2 * 8 * 2 * 2}
