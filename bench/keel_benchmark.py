@@ -1,0 +1,154 @@
+"""The development benchmark (`--env keel`, 24 KEEL tables x 8 methods x 2 classifiers): wall time and what it says.
+
+    .venv/bin/python bench/keel_benchmark.py                       # kedro run, then kedro grid run --workers 2
+    .venv/bin/python bench/keel_benchmark.py --modes run           # kedro run alone
+    .venv/bin/python bench/keel_benchmark.py --summary-only DIR    # the summary of a finished run's data root
+
+Each mode runs in its own environment of a scratch configuration (conf/base
+and conf/keel, with the mode's own data root in a temporary folder, kept with
+`--keep DIR`), so no mode skips work another did. Printed: each mode's wall
+time and its speed against `kedro run`, the largest F1 difference between the
+modes (the same seeds: the same work), then from the first mode's report, per
+classifier: the average ranks by F1 with Friedman / Iman-Davenport and the
+critical difference, win/tie/loss against SMOTE, and mean F1 / PR-AUC /
+balanced accuracy; per method, the synthetic rows' energy distance to the real
+minority test rows as a ratio to SMOTE's on the same tables (median, and on how
+many tables closer), and the seconds one fit of the over-sampler takes on each
+table's first training split (median over tables).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+PROJECT = Path(__file__).resolve().parents[1]
+KEDRO = str(Path(sys.executable).parent / "kedro")
+MODES = {"run": [KEDRO, "run"], "grid-2": [KEDRO, "grid", "run", "--workers", "2"],
+         "grid-1": [KEDRO, "grid", "run", "--workers", "1"]}
+
+
+def scratch_configuration(root: Path, modes: list[str]) -> Path:
+    conf = root / "conf"
+    shutil.copytree(PROJECT / "conf" / "base", conf / "base")
+    for mode in modes:
+        env = conf / f"bench_{mode.replace('-', '_')}"
+        shutil.copytree(PROJECT / "conf" / "keel", env)
+        (env / "globals.yml").write_text(yaml.safe_dump({"data_root": str(root / f"data_{mode}")}))
+    return conf
+
+
+def run_modes(modes: list[str], keep: Path | None) -> tuple[dict, Path]:
+    scratch = Path(tempfile.mkdtemp(prefix="keel_benchmark_", dir=keep))
+    conf = scratch_configuration(scratch, modes)
+    seconds = {}
+    for mode in modes:
+        command = [*MODES[mode], "--conf-source", str(conf), "--env", f"bench_{mode.replace('-', '_')}"]
+        print(f"{mode}: {' '.join(command[1:])}", flush=True)
+        started = time.perf_counter()
+        done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True)
+        seconds[mode] = time.perf_counter() - started
+        if done.returncode != 0:
+            sys.exit(f"{mode} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        print(f"  {seconds[mode]:.0f} s ({seconds[mode] / 60:.1f} min)", flush=True)
+    return seconds, scratch
+
+
+def agreement(scratch: Path, modes: list[str]) -> None:
+    f1 = {m: pd.read_csv(scratch / f"data_{m}" / "08_reporting" / "results.csv").query("metric == 'f1'") for m in modes}
+    for mode in modes[1:]:
+        merged = f1[modes[0]].merge(f1[mode], on=["dataset", "method", "classifier"], suffixes=("_a", "_b"))
+        difference = (merged["repeat_mean_a"] - merged["repeat_mean_b"]).abs()
+        print(f"  F1, {mode} vs {modes[0]}: largest difference {difference.max():.4f} over {len(merged)} cells")
+
+
+def summary(data_root: Path) -> None:
+    reporting = data_root / "08_reporting"
+    results = pd.read_csv(reporting / "results.csv")
+    ranks = pd.read_csv(reporting / "method_ranks.csv")
+    friedman = json.loads((reporting / "friedman_test.json").read_text())
+    significance = pd.read_csv(reporting / "significance.csv")
+    quality = pd.read_csv(reporting / "synthetic_quality.csv")
+    from smotified_gan.reporting import win_tie_loss
+
+    for lens in results["classifier"].unique():
+        test = friedman[lens]
+        print(f"\nclassifier {lens}: {test['datasets']} tables; Friedman p {test['p_value']:.3g}, Iman-Davenport p "
+              f"{test['iman_davenport_p']:.3g}, critical difference {test['critical_difference']:.2f}")
+        table = results[(results["classifier"] == lens)].pivot_table(index="method", columns="metric",
+                                                                      values="repeat_mean", aggfunc="mean")
+        table = table[["f1", "pr_auc", "balanced_accuracy"]]
+        table["rank"] = ranks[ranks["classifier"] == lens].set_index("method")["average_rank"]
+        counts = win_tie_loss(significance[significance["classifier"] == lens], test.get("alpha", 0.05))
+        table = table.join(counts.set_index("versus").rename(columns=lambda c: f"{c}s_vs_smote"))
+        print(table.sort_values("rank").round(3).to_string())
+    energy = quality.pivot_table(index="dataset", columns="method", values="energy_distance")
+    auc = quality.pivot_table(index="dataset", columns="method", values="detection_auc")
+    ratio = energy.div(energy["smote"], axis=0)
+    rows = pd.DataFrame({"median energy / SMOTE's": ratio.median(), "tables closer than SMOTE": (ratio < 1).sum(),
+                         "tables measured": ratio.notna().sum(), "median detection AUC": auc.median()})
+    print("\nsynthetic rows against the real minority test rows (pooled over repeats):")
+    print(rows.round(3).to_string())
+    print("\nseconds of one fit per table's first training split (median over tables):")
+    print(fit_seconds(data_root).round(3).to_string())
+
+
+def fit_seconds(data_root: Path) -> pd.Series:
+    """Time each method's over-sampler on each table's first-repeat training set, as the pipeline builds it."""
+    from kedro.config import OmegaConfigLoader
+
+    from smotified_gan.pipelines.grid import Grid
+    from smotified_gan.pipelines.oversampling.nodes import _gan_epochs, build_sampler
+    from smotified_gan.pipelines.oversampling.nodes import _xy as xy
+
+    loader = OmegaConfigLoader(str(PROJECT / "conf"), base_env="base", default_run_env="keel",
+                               merge_strategy={"parameters": "soft"})
+    parameters = dict(loader["parameters"])
+    grid = Grid.from_parameters(parameters)
+    oversampling = parameters["oversampling"]
+    seconds: dict[str, list[float]] = {method: [] for method in grid.methods}
+    for dataset in grid.datasets:
+        train = pd.read_parquet(data_root / "04_feature" / dataset / "train_set.parquet")
+        train = train[train["repeat"] == 0].drop(columns="repeat").reset_index(drop=True)
+        epochs = oversampling["gan_epochs"].get(dataset, oversampling["gan_epochs"].get("rule"))
+        for method, settings in grid.methods.items():
+            sampler = build_sampler(settings, oversampling, _gan_epochs(epochs, settings, oversampling, train))
+            started = time.perf_counter()
+            if sampler is not None:
+                sampler.fit_resample(*xy(train))
+            seconds[method].append(time.perf_counter() - started)
+    return pd.Series({method: float(np.median(values)) for method, values in seconds.items()}, name="seconds")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--modes", nargs="+", choices=list(MODES), default=["run", "grid-2"])
+    parser.add_argument("--keep", type=Path, default=None, help="a folder to keep the scratch data roots in")
+    parser.add_argument("--summary-only", type=Path, default=None, help="a finished keel run's data root")
+    args = parser.parse_args()
+    if args.summary_only:
+        summary(args.summary_only)
+        return
+    seconds, scratch = run_modes(args.modes, args.keep)
+    print(f"\n24 KEEL tables x 8 methods x 2 classifiers ({scratch})")
+    for mode in args.modes:
+        print(f"  {mode:8s} {seconds[mode]:8.0f} s ({seconds[mode] / 60:.1f} min)   "
+              f"{seconds[args.modes[0]] / seconds[mode]:.2f}x the speed of {args.modes[0]}")
+    agreement(scratch, args.modes)
+    summary(scratch / f"data_{args.modes[0]}")
+    if args.keep is None:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
