@@ -117,7 +117,7 @@ def fit_seconds(data_root: Path) -> pd.Series:
     grid = Grid.from_parameters(parameters)
     oversampling = parameters["oversampling"]
     seconds: dict[str, list[float]] = {method: [] for method in grid.methods}
-    for dataset in grid.datasets:
+    for dataset in [d for d in grid.datasets if (data_root / "04_feature" / d / "train_set.parquet").exists()]:
         train = pd.read_parquet(data_root / "04_feature" / dataset / "train_set.parquet")
         train = train[train["repeat"] == 0].drop(columns="repeat").reset_index(drop=True)
         epochs = oversampling["gan_epochs"].get(dataset, oversampling["gan_epochs"].get("rule"))

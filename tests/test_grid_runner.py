@@ -229,3 +229,23 @@ def test_the_plan_skips_what_finished_under_the_same_settings_and_starts_the_lon
     costs = {"ecoli.none": 1.0, "ecoli.gan": 5.0, "yeast.gan": 9.0}
     plan = plan_grid(cells, fingerprints, finished, outputs_exist=lambda cell: cell != "yeast.gan", costs=costs)
     assert [(c.name, c.complete) for c in plan] == [("yeast.gan", False), ("ecoli.gan", False), ("ecoli.none", True)]
+
+
+def test_cell_costs_follow_the_epochs_rules_presets_and_lenses_of_the_keel_environment():
+    """`kedro grid run --env keel` plans with epochs rules, a preset's own epochs and a lens: none of them a KeyError,
+    and the order is the work's: a GAN cell of a large table first, no augmentation on a small one last."""
+    from smotified_gan import settings
+    from smotified_gan.runner.plan import estimated_cost
+
+    project = Path(__file__).resolve().parents[1]
+    arguments = {**settings.CONFIG_LOADER_ARGS, "default_run_env": "keel"}
+    parameters = settings.CONFIG_LOADER_CLASS(str(project / "conf"), **arguments)["parameters"]
+    satimage = {"rows": 6435, "minority_rows": 626}
+    haberman = {"rows": 306, "minority_rows": 81}
+    cost = {(d, m): estimated_cost(parameters, d, m, card)
+            for d, card in (("satimage", satimage), ("haberman", haberman)) for m in parameters["grid"]["methods"]}
+    assert cost[("satimage", "refined")] > cost[("satimage", "smote")] > cost[("haberman", "smote")]
+    assert cost[("haberman", "smotified_gan")] > cost[("haberman", "none")]
+    assert max(cost, key=cost.get)[0] == "satimage" and min(cost, key=cost.get) == ("haberman", "none")
+    without_lens = {**parameters, "training": {**parameters["training"], "lenses": {}}}
+    assert estimated_cost(without_lens, "haberman", "none", haberman) < cost[("haberman", "none")]

@@ -302,7 +302,7 @@ def _plan(grid, parameters, catalog, cell_pipeline, prepare_pipeline, mlflow_cli
     fingerprints = {cell_name(d, m): cell_fingerprint(parameters, cell_pipeline, prepare_pipeline, d, m) for d, m, _ in cells}
     finished = {cell: [r.data.tags.get("grid.config") for r in runs if r.info.status == "FINISHED"]
                 for cell, runs in _cell_runs(mlflow_client, experiment_id, env).items()}
-    costs = {cell_name(d, m): estimated_cost(parameters, d, s, _card(catalog, d)) for d, m, s in cells}
+    costs = {cell_name(d, m): estimated_cost(parameters, d, m, _card(catalog, d)) for d, m, _ in cells}
     return plan_grid(cells, fingerprints, finished, _outputs_exist(catalog, cell_pipeline), costs)
 
 

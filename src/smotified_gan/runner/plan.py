@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from smotified_gan.protocol import cell_name
+from smotified_gan.pipelines.grid import RULE
+from smotified_gan.protocol import cell_name, epochs_for, method_settings
 
 CELL_PIPELINES = ["oversampling", "training", "evaluation"]
 PREPARE_PIPELINES = ["ingestion", "preprocessing"]
@@ -53,23 +54,38 @@ def cell_fingerprint(parameters: dict, cell_pipeline, prepare_pipeline, dataset:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def estimated_cost(parameters: Mapping[str, Any], dataset: str, sampler: str, card: Mapping[str, Any] | None) -> float:
+def estimated_cost(parameters: Mapping[str, Any], dataset: str, method: str, card: Mapping[str, Any] | None) -> float:
     """A rough cost of a cell in classifier-step units, to start the longest cells first.
 
-    Classifier: epochs x mini-batches of the (balanced) training rows, all
-    repeats' runs stacked. GAN: epochs x mini-batches of the minority rows,
-    the repeats stacked, a step about 3 classifier steps (two networks).
+    Classifier: epochs x mini-batches of the (balanced) training rows x runs,
+    plus one such pass per run of each scikit-learn lens. GAN: epochs x
+    mini-batches of the minority rows x 3 (two networks), the method's own
+    epochs (a preset's) or the dataset's, rules resolved as the nodes resolve
+    them (``protocol.epochs_for``).
     """
     rows = float((card or {}).get("rows") or 1000)
     minority = float((card or {}).get("minority_rows") or rows / 10)
     train = 1 - float(parameters["split"]["test_size"])
-    augmented = train * (rows if sampler == "none" else 2 * (rows - minority))
-    classifier = parameters["training"]["classifier_epochs"][dataset] * math.ceil(augmented / 32)
+    sampler, settings = method_settings(parameters["grid"]["methods"][method], parameters["oversampling"])
+    majority = train * (rows - minority)
+    batches = math.ceil((train * rows if sampler == "none" else 2 * majority) / 32)
+    training = parameters["training"]
+    epochs = epochs_for(_for_dataset(training.get("classifier_epochs") or {}, dataset, 100), int(2 * majority), 32)
+    runs = int(training["runs"])
+    lenses = sum(int((lens or {}).get("runs") or runs) if isinstance(lens, Mapping) else runs
+                 for lens in (training.get("lenses") or {}).values())
+    classifier = epochs * batches * runs + batches * lenses
     if sampler not in ("gan", "smotified_gan"):
         return float(classifier)
-    batch = int(parameters["oversampling"]["gan"].get("batch_size", 128))
-    gan = 3 * parameters["oversampling"]["gan_epochs"][dataset] * math.ceil(train * minority / batch)
-    return float(classifier + gan)
+    batch = int((settings.get("gan") or {}).get("batch_size", 128))
+    gan_epochs = settings.get("epochs") or epochs_for(
+        _for_dataset(parameters["oversampling"].get("gan_epochs") or {}, dataset, 100), int(train * minority), batch)
+    return float(classifier + 3 * int(gan_epochs) * math.ceil(train * minority / batch))
+
+
+def _for_dataset(epochs: Mapping[str, Any], dataset: str, default: int) -> int | Mapping[str, Any]:
+    """A dataset's configured epochs, else the rule (``Grid.epochs_parameter`` reads the same)."""
+    return epochs.get(dataset, epochs.get(RULE, default))
 
 
 def plan_grid(cells: Iterable[tuple[str, str, str]], fingerprints: Mapping[str, str],
