@@ -20,20 +20,15 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
 import yaml
+from kedro_modes import MODES, PROJECT, timed_mode
 
-PROJECT = Path(__file__).resolve().parents[1]
-KEDRO = str(Path(sys.executable).parent / "kedro")
 PLACED = ("spambase", "shuttle")  # downloaded datasets added to the packaged grid of conf/base
-MODES = {"run": [KEDRO, "run"], "grid-1": [KEDRO, "grid", "run", "--workers", "1"],
-         "grid-2": [KEDRO, "grid", "run", "--workers", "2"]}
 
 
 def base_config(name: str) -> dict:
@@ -80,16 +75,8 @@ def main() -> None:
         conf = scratch_configuration(root, args.modes, args.repeats)
         seconds, results = {}, {}
         for mode in args.modes:
-            env = f"bench_{mode.replace('-', '_')}"
-            command = [*MODES[mode], "--conf-source", str(conf), "--env", env]
-            print(f"{mode}: {' '.join(command[1:])}", flush=True)
-            started = time.perf_counter()
-            done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True)
-            seconds[mode] = time.perf_counter() - started
-            if done.returncode != 0:
-                sys.exit(f"{mode} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+            seconds[mode] = timed_mode(mode, conf)
             results[mode] = pd.read_csv(root / f"data_{mode}" / "08_reporting" / "results.csv")
-            print(f"  {seconds[mode]:.1f} s ({seconds[mode] / 60:.1f} min)", flush=True)
     print(f"\nthe packaged grid + {', '.join(PLACED)}, {args.repeats} repeat(s) x "
           f"{base_config('parameters_training.yml')['training']['runs']} runs per cell")
     reference = args.modes[0]

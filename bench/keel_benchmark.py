@@ -22,8 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -31,11 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-
-PROJECT = Path(__file__).resolve().parents[1]
-KEDRO = str(Path(sys.executable).parent / "kedro")
-MODES = {"run": [KEDRO, "run"], "grid-2": [KEDRO, "grid", "run", "--workers", "2"],
-         "grid-1": [KEDRO, "grid", "run", "--workers", "1"]}
+from kedro_modes import MODES, PROJECT, timed_mode
 
 
 def scratch_configuration(root: Path, modes: list[str]) -> Path:
@@ -53,14 +47,7 @@ def run_modes(modes: list[str], keep: Path | None) -> tuple[dict, Path]:
     conf = scratch_configuration(scratch, modes)
     seconds = {}
     for mode in modes:
-        command = [*MODES[mode], "--conf-source", str(conf), "--env", f"bench_{mode.replace('-', '_')}"]
-        print(f"{mode}: {' '.join(command[1:])}", flush=True)
-        started = time.perf_counter()
-        done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True)
-        seconds[mode] = time.perf_counter() - started
-        if done.returncode != 0:
-            sys.exit(f"{mode} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-        print(f"  {seconds[mode]:.0f} s ({seconds[mode] / 60:.1f} min)", flush=True)
+        seconds[mode] = timed_mode(mode, conf)
     return seconds, scratch
 
 

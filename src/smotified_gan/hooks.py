@@ -199,9 +199,10 @@ def _recompare(catalog, retrain: dict, version) -> dict:
     from smotified_gan.pipelines.retrain.nodes import compare_on_holdout, decision_rules
 
     champion = load_model_version(retrain["model_name"], version)
-    return compare_on_holdout(catalog.load("production.test_table")["target"].to_numpy(),
-                              catalog.load("production.unlabelled_rows"), catalog.load("production.holdout_predictions"),
-                              champion, decision_rules(retrain), (retrain.get("holdout") or {}).get("key_column"))
+    holdout = catalog.load("production.test_table")
+    return compare_on_holdout(holdout["target"].to_numpy(), catalog.load("production.unlabelled_rows"),
+                              catalog.load("production.holdout_predictions"), champion, decision_rules(retrain),
+                              holdout["row_key"].to_numpy(dtype="uint64"))
 
 
 def _version_tags(catalog) -> dict[str, str]:

@@ -50,3 +50,23 @@ def test_split_by_key_and_the_digest_of_what_was_trained_on():
     keys = row_keys(train)
     assert rows_digest(keys) == rows_digest(np.random.default_rng(0).permutation(keys))
     assert rows_digest(keys) != rows_digest(keys[1:])
+
+
+def test_the_retrain_key_is_read_from_the_raw_rows_even_when_the_model_never_sees_it():
+    """README's set-up: customer_id in drop_columns (not a feature) and the holdout's key_column."""
+    from smotified_gan.data.tables import ROW_KEY, build_labelled_table, feature_columns
+    from smotified_gan.pipelines.retrain.nodes import key_rows
+    from tests.production.own_table import PRODUCTION_PARAMETERS
+
+    spec = PRODUCTION_PARAMETERS["production"]["dataset"]
+    raw = own_table(500, seed=5)
+    table = build_labelled_table(raw, spec, "production")
+    assert "customer_id" not in table.columns
+    keyed = key_rows(raw, table, {"key_column": "customer_id"}, spec)
+    assert (keyed[ROW_KEY].to_numpy() == row_keys(raw, "customer_id")).all()
+    assert feature_columns(keyed) == feature_columns(table)  # the key is never a feature
+    by_values = key_rows(raw, table, {"key_column": None}, spec)
+    assert (by_values[ROW_KEY].to_numpy() == row_keys(table)).all()
+    with pytest.raises(ValueError, match=r"dataset 'production': retrain.holdout.key_column 'account' is not a column "
+                                         r"of the production table; its columns are \['customer_id', 'age'"):
+        key_rows(raw, table, {"key_column": "account"}, spec)

@@ -44,18 +44,29 @@ def radial_error(rows):
     return np.abs(np.hypot(rows[:, 0] - 0.5, rows[:, 1] - 0.5) - 0.3).mean()
 
 
-def test_refined_rows_are_closer_to_held_out_ring_rows_than_smote_rows():
+def refine_known_shape(shape, make_sampler):
+    """40 true rows of ``shape`` among 400 uniform majority rows, refined with ``make_sampler(seed)`` for seeds 0, 1
+    and 2: per seed, the refined rows, the SMOTE rows they start from, and 1,500 held-out true rows."""
     rng = np.random.default_rng(0)
-    X = np.r_[ring(40, rng), rng.uniform(0, 1, (400, 2))]
+    X = np.r_[shape(40, rng), rng.uniform(0, 1, (400, 2))]
     y = np.r_[np.ones(40, int), np.zeros(400, int)]
-    held_out = ring(1500, np.random.default_rng(1))
-    ratios = []
+    held_out = shape(1500, np.random.default_rng(1))
     for seed in (0, 1, 2):
-        sampler = SMOTifiedGAN(random_state=seed, residual=True, architecture="paper", learning_rate=5e-5,
-                               betas=(0.5, 0.999), d_steps=2, epochs=800, batch_size=64, log_every=0)
+        sampler = make_sampler(seed)
         X_res, _ = sampler.fit_resample(X, y)
         refined, smote = X_res[len(X):], sampler.first_phase_rows_[1]
         assert refined.shape == smote.shape == (360, 2)
+        yield seed, refined, smote, held_out
+
+
+def test_refined_rows_are_closer_to_held_out_ring_rows_than_smote_rows():
+    ratios = []
+
+    def make(seed):
+        return SMOTifiedGAN(random_state=seed, residual=True, architecture="paper", learning_rate=5e-5,
+                            betas=(0.5, 0.999), d_steps=2, epochs=800, batch_size=64, log_every=0)
+
+    for seed, refined, smote, held_out in refine_known_shape(ring, make):
         gan_score, smote_score = energy_distance(refined, held_out), energy_distance(smote, held_out)
         assert gan_score < smote_score, f"seed {seed}: SMOTified-GAN {gan_score:.4f} vs SMOTE {smote_score:.4f}"
         ratios.append(gan_score / smote_score)
@@ -75,14 +86,10 @@ def test_the_default_configuration_moves_smote_rows_away_from_the_ring():
     0.084. README.md ("What the defaults do") says the same. If a change to the defaults makes this fail,
     measure again and update both.
     """
-    rng = np.random.default_rng(0)
-    X = np.r_[ring(40, rng), rng.uniform(0, 1, (400, 2))]
-    y = np.r_[np.ones(40, int), np.zeros(400, int)]
-    held_out = ring(1500, np.random.default_rng(1))
-    for seed in (0, 1, 2):
-        sampler = SMOTifiedGAN(random_state=seed, log_every=0, device="cpu")
-        X_res, _ = sampler.fit_resample(X, y)
-        refined, smote = X_res[len(X):], sampler.first_phase_rows_[1]
+    def make(seed):
+        return SMOTifiedGAN(random_state=seed, log_every=0, device="cpu")
+
+    for seed, refined, smote, held_out in refine_known_shape(ring, make):
         assert energy_distance(refined, held_out) > 2 * energy_distance(smote, held_out), f"seed {seed}"
 
 
@@ -109,16 +116,12 @@ def test_recommended_rows_are_closer_to_the_truth_than_the_smote_rows_they_start
     """
     from smotified_gan import RECOMMENDED
 
-    rng = np.random.default_rng(0)
-    X = np.r_[shape(40, rng), rng.uniform(0, 1, (400, 2))]
-    y = np.r_[np.ones(40, int), np.zeros(400, int)]
-    held_out = shape(1500, np.random.default_rng(1))
     ratios = []
-    for seed in (0, 1, 2):
-        sampler = SMOTifiedGAN(**RECOMMENDED, random_state=seed, log_every=0, device="cpu")
-        X_res, _ = sampler.fit_resample(X, y)
-        refined, smote = X_res[len(X):], sampler.first_phase_rows_[1]
-        assert refined.shape == smote.shape == (360, 2)
+
+    def make(seed):
+        return SMOTifiedGAN(**RECOMMENDED, random_state=seed, log_every=0, device="cpu")
+
+    for seed, refined, smote, held_out in refine_known_shape(shape, make):
         refined_score, smote_score = energy_distance(refined, held_out), energy_distance(smote, held_out)
         assert refined_score < smote_score, f"seed {seed}: refined {refined_score:.4f} vs SMOTE {smote_score:.4f}"
         ratios.append(refined_score / smote_score)

@@ -15,9 +15,10 @@ import pandas as pd
 
 from smotified_gan.data.readers import to_numeric_column
 
-LABEL, TARGET, SPLIT, REPEAT = "label", "target", "split", "repeat"
-# ``repeat``: which repeat of the experiment's split a row belongs to (preprocessing adds it)
-RESERVED = (LABEL, TARGET, SPLIT, REPEAT)
+LABEL, TARGET, SPLIT, REPEAT, ROW_KEY = "label", "target", "split", "repeat", "row_key"
+# ``repeat``: which repeat of the experiment's split a row belongs to (preprocessing adds it);
+# ``row_key``: production's holdout key of a row (``production.holdout``), never a feature
+RESERVED = (LABEL, TARGET, SPLIT, REPEAT, ROW_KEY)
 CARD_COLUMNS = ["dataset", "source", "rows", "features", "minority_rows", "minority_pct", "sha256", "status", "notes"]
 
 

@@ -21,15 +21,17 @@ from tests.production.own_table import LABEL, PRODUCTION_PARAMETERS, own_table
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 
-def use_own_table(project: Path, table: pd.DataFrame, batch: pd.DataFrame | None = None) -> None:
+def use_own_table(project: Path, table: pd.DataFrame, batch: pd.DataFrame | None = None,
+                  key_column: str | None = None) -> None:
     """What the README tells a user to do: the CSVs in data/01_raw, two catalog entries, the table's definition."""
     table.to_csv(project / "data" / "01_raw" / "own.csv", index=False)
     (table.drop(columns=LABEL) if batch is None else batch).to_csv(project / "data" / "01_raw" / "batch.csv", index=False)
     (project / "conf" / "prod" / "catalog.yml").write_text(yaml.safe_dump({
         "production.raw": {"type": "smotified_gan.io.TableFileDataset", "filepath": "data/01_raw/own.csv"},
         "production.batch": {"type": "smotified_gan.io.TableFileDataset", "filepath": "data/01_raw/batch.csv"}}))
+    holdout = {"retrain": {"holdout": {"key_column": key_column}}} if key_column else {}
     (project / "conf" / "prod" / "parameters_production.yml").write_text(yaml.safe_dump(
-        {**PRODUCTION_PARAMETERS, "scoring": {"id_column": "customer_id"}}))
+        {**PRODUCTION_PARAMETERS, "scoring": {"id_column": "customer_id"}, **holdout}))
 
 
 @pytest.fixture
@@ -95,22 +97,26 @@ def test_unusual_rows_are_counted_flagged_and_logged_and_a_fail_policy_stops_the
 
 
 def test_a_holdout_row_stays_held_out_as_the_table_grows(own_project):
+    """As the README configures it: the holdout keyed by customer_id, a column the model never sees (drop_columns)."""
     first = own_table(2000, seed=11)
+    use_own_table(own_project, first, key_column="customer_id")
     run(own_project, "retrain")
     data = prod_data(own_project)
     grown = pd.concat([first, own_table(600, seed=21, start_id=2000)], ignore_index=True)
-    use_own_table(own_project, grown)
+    use_own_table(own_project, grown, key_column="customer_id")
     run(own_project, "retrain")
 
     client = client_of(own_project)
     champion = client.get_model_version(NAME, "1")
     trained = pd.read_parquet(client.download_artifacts(champion.run_id, TRAINING_ROWS_ARTIFACT))["row_key"]
-    holdout = pd.read_parquet(data / "03_primary" / "production" / "unlabelled_rows.parquet")
-    assert not set(row_keys(holdout)) & set(trained)  # no row the champion trained on is in the new holdout
-    features = grown.drop(columns=["customer_id", LABEL])
-    held = in_holdout(row_keys(features), 0.2, 2024)
-    first_held = in_holdout(row_keys(first.drop(columns=["customer_id", LABEL])), 0.2, 2024)
+    keys = row_keys(grown, "customer_id")
+    held = in_holdout(keys, 0.2, 2024)
+    assert not set(keys[held]) & set(trained)  # no row the champion trained on is in the new holdout
+    first_held = in_holdout(row_keys(first, "customer_id"), 0.2, 2024)
+    assert set(trained) == set(keys[:len(first)][~first_held])  # v1 trained on every first-table row not held out
     assert (held[:len(first)] == first_held).all() and held[len(first):].any()
+    holdout = pd.read_parquet(data / "03_primary" / "production" / "unlabelled_rows.parquet")
+    assert len(holdout) == int(held.sum()) and "customer_id" not in holdout.columns  # the key is not a feature
     decision = json.loads((data / "08_reporting" / "production" / "champion_decision.json").read_text())
     assert decision["holdout_rows_champion_trained_on"] == 0 and decision["holdout_rows"] == int(held.sum())
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smotified_gan.data.tables import REPEAT, RESERVED, TARGET, feature_columns
+from smotified_gan.data.tables import REPEAT, RESERVED, ROW_KEY, TARGET, DataValidationError, feature_columns
 from smotified_gan.io.champion import ChampionModel
 from smotified_gan.production.calibration import CalibratedClassifier, calibrate
 from smotified_gan.production.contract import InputContract, column_kind, schema_differences
@@ -51,6 +51,21 @@ def check_lineage(table: pd.DataFrame, champion: ChampionModel | None, retrain: 
     return table, {"status": "new", "champion_version": champion.version, "differences": differences}
 
 
+def key_rows(raw: Any, table: pd.DataFrame, holdout: dict[str, Any], spec: dict[str, Any]) -> pd.DataFrame:
+    """The table with each row's holdout key (``row_key``): a digest of ``retrain.holdout.key_column``, read from
+    the raw rows (so the key may be a column the model never sees, e.g. one in ``drop_columns``), or without one
+    of the row's feature values. Ingestion keeps every raw row, in order, so the two line up."""
+    key_column = holdout.get("key_column")
+    raw = raw if isinstance(raw, pd.DataFrame) else raw.frame  # a plain file's frame, or a raw source's RawData
+    if key_column and key_column not in raw.columns:
+        raise DataValidationError(f"dataset '{spec['id']}': retrain.holdout.key_column '{key_column}' is not a column "
+                                  f"of the production table; its columns are {list(map(str, raw.columns))}")
+    if len(raw) != len(table):
+        raise ValueError(f"dataset '{spec['id']}': {len(raw)} raw rows but {len(table)} ingested rows")
+    keys = row_keys(raw.reset_index(drop=True), key_column) if key_column else row_keys(table)
+    return table.assign(**{ROW_KEY: keys})
+
+
 def split_holdout(table: pd.DataFrame, holdout: dict[str, Any], spec: dict[str, Any]
                   ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Training rows, holdout rows (membership by a hash of the row: ``production.holdout``), and the training rows' keys.
@@ -59,7 +74,7 @@ def split_holdout(table: pd.DataFrame, holdout: dict[str, Any], spec: dict[str, 
     travel with the model's run, so a later retrain can check that no holdout
     row of its own was a training row of the champion.
     """
-    keys = row_keys(table, holdout.get("key_column"))
+    keys = table[ROW_KEY].to_numpy(dtype=np.uint64)
     held = in_holdout(keys, float(holdout["test_size"]), int(holdout["seed"]))
     train, test = (table[mask].reset_index(drop=True).assign(**{REPEAT: 0}) for mask in (~held, held))
     if test[TARGET].sum() == 0:
@@ -124,14 +139,14 @@ def decision_rules(retrain: dict[str, Any]) -> DecisionRules:
 
 
 def compare_on_holdout(y: np.ndarray, rows: pd.DataFrame, predictions: pd.DataFrame, champion: ChampionModel | None,
-                       rules: DecisionRules, holdout_key_column: str | None = None) -> dict[str, Any]:
+                       rules: DecisionRules, keys: np.ndarray) -> dict[str, Any]:
     """The decision between the new model (``predictions`` on ``rows``) and ``champion``, on the holdout rows
     neither trained on (rows the champion trained on, after a change of the holdout settings, are left out)."""
     keep = np.ones(len(y), dtype=bool)
     if champion is not None:
         trained = champion.training_row_keys()
         if trained is not None:
-            keep = ~np.isin(row_keys(rows, holdout_key_column), trained)
+            keep = ~np.isin(keys, trained)
     challenger = (predictions["minority_score"].to_numpy()[keep], predictions["predicted_class"].to_numpy()[keep])
     rival = None
     if champion is not None:
@@ -146,7 +161,7 @@ def decide_champion(holdout_predictions: pd.DataFrame, holdout_table: pd.DataFra
     """Reject, keep or promote the new model against the champion on the holdout (``smotified_gan.production.decision``)."""
     rival = None if lineage["status"] == "new" else champion
     decision = compare_on_holdout(holdout_table[TARGET].to_numpy(), holdout_rows, holdout_predictions, rival,
-                                  decision_rules(retrain), (retrain.get("holdout") or {}).get("key_column"))
+                                  decision_rules(retrain), holdout_table[ROW_KEY].to_numpy(dtype=np.uint64))
     decision["lineage"] = lineage["status"]
     log_decision(decision)
     return decision

@@ -29,6 +29,7 @@ from .nodes import (
     check_lineage,
     conform_rows,
     decide_champion,
+    key_rows,
     split_holdout,
     unlabelled_rows,
 )
@@ -53,7 +54,9 @@ def _data() -> Pipeline:
     ns = NAMESPACE
     ingest = Pipeline(ingestion_template(), namespace=ns, parameters={"params:dataset": "params:production.dataset"})
     return ingest + Pipeline([
-        Node(check_lineage, [f"{ns}.table", f"{ns}.previous_champion", "params:retrain"],
+        Node(key_rows, [f"{ns}.raw", f"{ns}.table", "params:retrain.holdout", "params:production.dataset"],
+             f"{ns}.keyed_table", name="key_rows"),
+        Node(check_lineage, [f"{ns}.keyed_table", f"{ns}.previous_champion", "params:retrain"],
              [f"{ns}.admitted_table", f"{ns}.lineage"], name="check_lineage"),
         Node(split_holdout, [f"{ns}.admitted_table", "params:retrain.holdout", "params:production.dataset"],
              [f"{ns}.train_table", f"{ns}.test_table", f"{ns}.training_rows"], name="split_holdout"),
