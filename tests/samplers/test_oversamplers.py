@@ -108,6 +108,27 @@ def test_other_first_phase_samplers():
         SMOTifiedGAN(first_phase="nope", **FAST).fit_resample(X, y)
 
 
+def test_adasyn_on_a_class_apart_makes_smote_rows_and_says_so(caplog, tmp_path):
+    """ADASYN is undefined when no minority row has a majority neighbour (it raises); the first phase then makes
+    SMOTE's rows, the very rows SMOTE makes with the same neighbours and seed, and warns."""
+    from smotified_gan.samplers import make_first_phase
+
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.uniform(0, 0.3, (100, 3)), rng.uniform(0.7, 1.0, (15, 3))]
+    y = np.r_[np.zeros(100, int), np.ones(15, int)]
+    sampler = make_first_phase("adasyn", {1: 100}, 5, 3)
+    with caplog.at_level(logging.WARNING):
+        X_res, y_res = sampler.fit_resample(X, y)
+    assert sampler.fallback_ == "smote" and "ADASYN is undefined here" in caplog.text
+    X_smote, _ = SMOTE(sampling_strategy={1: 100}, k_neighbors=5, random_state=3).fit_resample(X, y)
+    assert np.array_equal(X_res, X_smote) and (y_res == 1).sum() == 100
+    overlapping = make_first_phase("adasyn", {1: 100}, 5, 3)
+    overlapping.fit_resample(np.r_[X[:100], X[:15] + 0.01], y)  # minority among the majority: ADASYN itself
+    assert overlapping.fallback_ is None
+    save_sampler(sampler, tmp_path / "first.pt")
+    assert type(load_sampler(tmp_path / "first.pt")).__name__ == "ADASYNOrSMOTE"
+
+
 def test_save_and_load_round_trip(tmp_path):
     X, y = data(frame=False)
     sampler = SMOTifiedGAN(random_state=0, **FAST)

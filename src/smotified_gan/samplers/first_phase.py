@@ -2,16 +2,47 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 
 import numpy as np
 from imblearn.over_sampling import ADASYN, SMOTE, SVMSMOTE, BorderlineSMOTE, KMeansSMOTE
 
+logger = logging.getLogger(__name__)
+
+
+class ADASYNOrSMOTE(ADASYN):
+    """imbalanced-learn's ADASYN, except where it is undefined: SMOTE with the same neighbours and seed.
+
+    ADASYN weights each minority row by the share of majority rows among its
+    neighbours; when no minority row has a majority neighbour (a class that is
+    perfectly apart, common in small KEEL tables) every weight is 0 and ADASYN
+    raises "Not any neigbours belong to the majority class ... Use SMOTE
+    instead". Uniform weights are then the limit it tends to, which is SMOTE:
+    that is what this sampler does, with a warning, and ``fallback_`` says so
+    (``"smote"``; ``None`` when ADASYN itself ran).
+    """
+
+    def _fit_resample(self, X, y):
+        self.fallback_ = None
+        try:
+            return super()._fit_resample(X, y)
+        except RuntimeError as error:
+            if "Not any neigbours belong to the majority" not in str(error):
+                raise
+        logger.warning("ADASYN is undefined here (no minority row has a majority neighbour among its %s): SMOTE "
+                       "with the same neighbours and seed made the rows instead", self.n_neighbors)
+        self.fallback_ = "smote"
+        smote = SMOTE(sampling_strategy=self.sampling_strategy, k_neighbors=self.n_neighbors,
+                      random_state=self.random_state)
+        return smote.fit_resample(X, y)
+
+
 FIRST_PHASE_SAMPLERS = {
     "smote": SMOTE,
     "borderline_smote": BorderlineSMOTE,
     "svm_smote": SVMSMOTE,
-    "adasyn": ADASYN,
+    "adasyn": ADASYNOrSMOTE,
     "kmeans_smote": KMeansSMOTE,
 }
 
