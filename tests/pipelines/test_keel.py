@@ -40,7 +40,7 @@ def test_a_sliced_keel_run_over_two_tables_completes_with_both_lenses(project_co
     reporting = project_copy / "data" / "keel" / "08_reporting"
     results = pd.read_csv(reporting / "results.csv")
     assert sorted(results["dataset"].unique()) == ["haberman", "new_thyroid1"]
-    assert results["method"].drop_duplicates().tolist() == METHODS
+    assert sorted(results["method"].unique()) == sorted(METHODS)  # (a runtime override of one method moves it)
     assert results["classifier"].drop_duplicates().tolist() == ["network", "gradient_boosting"]
     cards = pd.read_csv(reporting / "data_cards.csv").set_index("dataset")
     assert cards.loc["haberman", ["rows", "features", "minority_rows"]].tolist() == [306, 3, 81]

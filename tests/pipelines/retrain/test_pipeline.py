@@ -258,7 +258,7 @@ def test_two_retrains_at_once_against_one_store_both_finish_with_one_champion(pr
 def test_a_failure_in_the_middle_of_retrain_ends_with_its_own_error(prod_project):
     """Kedro's resume hint on kedro-mlflow's pipeline used to raise over the node's error at the very end."""
     done = subprocess.run([str(prod_project / ".venv" / "bin" / "kedro"), "run", "--pipelines", "retrain", "--env",
-                           "prod", "--params", "retrain.method.first_phase.k_neighbors=400"], cwd=prod_project,
+                           "prod", "--params", "retrain.method.k_neighbors=400"], cwd=prod_project,
                           capture_output=True, text=True, timeout=600, env={**os.environ, "COLUMNS": "200"})
     assert done.returncode != 0
     lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]

@@ -69,6 +69,7 @@ def oversample(train_set: pd.DataFrame, oversampling: dict[str, Any], method: di
     epochs = _gan_epochs(epochs, method, oversampling, repeats[0][1])
     samplers = [build_sampler(method, oversampling, epochs, sampler_seed(oversampling, r)) for r, _ in repeats]
     try:
+        _check_first_phase(samplers, repeats)
         outputs = _fit_resample_all(samplers, [_xy(rows) for _, rows in repeats])
     except ValueError as error:
         raise ValueError(f"{cell['dataset']}.{cell['method']}: {error}") from error
@@ -89,6 +90,18 @@ def _gan_epochs(epochs: int | Mapping[str, Any], method, oversampling: Mapping[s
     """The configured epochs, or the rule's for this table (``protocol.epochs_for``: the minority's training rows)."""
     batch_size = (method_settings(method, oversampling)[1].get("gan") or {}).get("batch_size", 128)
     return epochs_for(epochs, int((train_set[TARGET] == 1).sum()), int(batch_size))
+
+
+def _check_first_phase(samplers: list, repeats: list[tuple]) -> None:
+    """An imbalanced-learn sampler's neighbours against each repeat's minority rows, before it fails inside
+    scikit-learn ("Expected n_neighbors <= n_samples_fit"); the GAN samplers check their own input."""
+    from smotified_gan.samplers.validation import check_minority_size
+
+    k = getattr(samplers[0], "k_neighbors", None)
+    k = getattr(samplers[0], "n_neighbors", None) if k is None else k
+    if isinstance(k, int) and not isinstance(k, bool):
+        for _, rows in repeats:
+            check_minority_size(rows[TARGET].to_numpy(), {1: 1}, k)
 
 
 def _fit_resample_all(samplers: list, datasets: list[tuple]) -> list[tuple]:
