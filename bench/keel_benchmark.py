@@ -92,22 +92,21 @@ def summary(data_root: Path) -> None:
 
 def fit_seconds(data_root: Path) -> pd.Series:
     """Time each method's over-sampler on each table's first-repeat training set, as the pipeline builds it."""
-    from kedro.config import OmegaConfigLoader
-
+    from smotified_gan import settings as project_settings
     from smotified_gan.pipelines.grid import Grid
     from smotified_gan.pipelines.oversampling.nodes import _gan_epochs, build_sampler
     from smotified_gan.pipelines.oversampling.nodes import _xy as xy
+    from smotified_gan.protocol import dataset_epochs
 
-    loader = OmegaConfigLoader(str(PROJECT / "conf"), base_env="base", default_run_env="keel",
-                               merge_strategy={"parameters": "soft"})
-    parameters = dict(loader["parameters"])
+    arguments = {**project_settings.CONFIG_LOADER_ARGS, "default_run_env": "keel"}
+    parameters = dict(project_settings.CONFIG_LOADER_CLASS(str(PROJECT / "conf"), **arguments)["parameters"])
     grid = Grid.from_parameters(parameters)
     oversampling = parameters["oversampling"]
     seconds: dict[str, list[float]] = {method: [] for method in grid.methods}
     for dataset in [d for d in grid.datasets if (data_root / "04_feature" / d / "train_set.parquet").exists()]:
         train = pd.read_parquet(data_root / "04_feature" / dataset / "train_set.parquet")
         train = train[train["repeat"] == 0].drop(columns="repeat").reset_index(drop=True)
-        epochs = oversampling["gan_epochs"].get(dataset, oversampling["gan_epochs"].get("rule"))
+        epochs = dataset_epochs(oversampling["gan_epochs"], dataset)
         for method, settings in grid.methods.items():
             sampler = build_sampler(settings, oversampling, _gan_epochs(epochs, settings, oversampling, train))
             started = time.perf_counter()

@@ -115,6 +115,15 @@ def protocol_line(split: Mapping[str, Any], oversampling: Mapping[str, Any], tra
             f"({describe_seeds(split, oversampling, training)}).")
 
 
+RULE = "rule"  # the entry of an epochs block that serves every dataset without one of its own
+
+
+def dataset_epochs(epochs: Mapping[str, Any], dataset: str, default: int = 100) -> int | Mapping[str, Any]:
+    """A dataset's configured epochs (``oversampling.gan_epochs`` or ``training.classifier_epochs``), else the
+    block's ``rule`` (the entry ``Grid.epochs_parameter`` hands the dataset's nodes), else ``default``."""
+    return epochs.get(dataset, epochs.get(RULE, default))
+
+
 def epochs_for(epochs: int | Mapping[str, Any], rows: int, batch_size: int) -> int:
     """A dataset's epochs: the configured number, or its rule's (``{steps, min, max}``):
     ``clip(round(steps / ceil(rows / batch_size)), min, max)``, about ``steps`` optimiser steps whatever the size.

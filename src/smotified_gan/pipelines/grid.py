@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from smotified_gan.protocol import SAMPLERS
+from smotified_gan.protocol import RULE, SAMPLERS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 
 # the per-dataset epochs of the GANs and of the classifier, and the key of the rule for datasets without an entry
 EPOCHS = (("oversampling", "gan_epochs"), ("training", "classifier_epochs"))
-RULE = "rule"
 
 
 class GridError(ValueError):

@@ -9,8 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from smotified_gan.pipelines.grid import RULE
-from smotified_gan.protocol import cell_name, epochs_for, method_settings
+from smotified_gan.protocol import cell_name, dataset_epochs, epochs_for, method_settings
 
 CELL_PIPELINES = ["oversampling", "training", "evaluation"]
 PREPARE_PIPELINES = ["ingestion", "preprocessing"]
@@ -70,7 +69,7 @@ def estimated_cost(parameters: Mapping[str, Any], dataset: str, method: str, car
     majority = train * (rows - minority)
     batches = math.ceil((train * rows if sampler == "none" else 2 * majority) / 32)
     training = parameters["training"]
-    epochs = epochs_for(_for_dataset(training.get("classifier_epochs") or {}, dataset, 100), int(2 * majority), 32)
+    epochs = epochs_for(dataset_epochs(training.get("classifier_epochs") or {}, dataset), int(2 * majority), 32)
     runs = int(training["runs"])
     lenses = sum(int((lens or {}).get("runs") or runs) if isinstance(lens, Mapping) else runs
                  for lens in (training.get("lenses") or {}).values())
@@ -79,13 +78,8 @@ def estimated_cost(parameters: Mapping[str, Any], dataset: str, method: str, car
         return float(classifier)
     batch = int((settings.get("gan") or {}).get("batch_size", 128))
     gan_epochs = settings.get("epochs") or epochs_for(
-        _for_dataset(parameters["oversampling"].get("gan_epochs") or {}, dataset, 100), int(train * minority), batch)
+        dataset_epochs(parameters["oversampling"].get("gan_epochs") or {}, dataset), int(train * minority), batch)
     return float(classifier + 3 * int(gan_epochs) * math.ceil(train * minority / batch))
-
-
-def _for_dataset(epochs: Mapping[str, Any], dataset: str, default: int) -> int | Mapping[str, Any]:
-    """A dataset's configured epochs, else the rule (``Grid.epochs_parameter`` reads the same)."""
-    return epochs.get(dataset, epochs.get(RULE, default))
 
 
 def plan_grid(cells: Iterable[tuple[str, str, str]], fingerprints: Mapping[str, str],
