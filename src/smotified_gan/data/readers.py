@@ -25,6 +25,12 @@ class RawData:
     origin: str
     sha256: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, raw: RawData | pd.DataFrame, origin: str) -> RawData:
+        """What a raw catalog entry loaded, as ``RawData``: a project raw source's as it is, a plain DataFrame (a
+        user's own file through ``pandas.CSVDataset``) with ``origin`` (or the frame's ``source`` attribute)."""
+        return raw if isinstance(raw, RawData) else cls(frame=raw, origin=raw.attrs.get("source", origin))
+
     def sha256_text(self) -> str:
         """The checksums as one string: the bare hash for one file, ``part=hash;...`` for several."""
         if len(self.sha256) == 1:

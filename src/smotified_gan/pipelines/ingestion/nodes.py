@@ -21,8 +21,7 @@ def ingest_dataset(raw: RawData | pd.DataFrame, spec: dict[str, Any]) -> tuple[p
     ``pandas.CSVDataset`` / ``pandas.ParquetDataset``).
     """
     name = spec["id"]
-    if isinstance(raw, pd.DataFrame):
-        raw = RawData(frame=raw, origin=raw.attrs.get("source", spec["source"]))
+    raw = RawData.of(raw, spec["source"])
     table = build_labelled_table(raw.frame, spec, dataset=name, origin=raw.origin)
     return table, data_card(name, spec["source"], table, sha256=raw.sha256_text(), notes=spec.get("notes", ""))
 

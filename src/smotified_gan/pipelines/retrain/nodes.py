@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from smotified_gan.data.readers import RawData
 from smotified_gan.data.tables import REPEAT, RESERVED, ROW_KEY, TARGET, DataValidationError, feature_columns
 from smotified_gan.io.champion import ChampionModel
 from smotified_gan.production.calibration import CalibratedClassifier, calibrate
@@ -51,12 +52,12 @@ def check_lineage(table: pd.DataFrame, champion: ChampionModel | None, retrain: 
     return table, {"status": "new", "champion_version": champion.version, "differences": differences}
 
 
-def key_rows(raw: Any, table: pd.DataFrame, holdout: dict[str, Any], spec: dict[str, Any]) -> pd.DataFrame:
+def key_rows(raw: RawData | pd.DataFrame, table: pd.DataFrame, holdout: dict[str, Any], spec: dict[str, Any]) -> pd.DataFrame:
     """The table with each row's holdout key (``row_key``): a digest of ``retrain.holdout.key_column``, read from
     the raw rows (so the key may be a column the model never sees, e.g. one in ``drop_columns``), or without one
     of the row's feature values. Ingestion keeps every raw row, in order, so the two line up."""
     key_column = holdout.get("key_column")
-    raw = raw if isinstance(raw, pd.DataFrame) else raw.frame  # a plain file's frame, or a raw source's RawData
+    raw = RawData.of(raw, spec.get("source", "")).frame
     if key_column and key_column not in raw.columns:
         raise DataValidationError(f"dataset '{spec['id']}': retrain.holdout.key_column '{key_column}' is not a column "
                                   f"of the production table; its columns are {list(map(str, raw.columns))}")
