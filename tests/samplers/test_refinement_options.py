@@ -1,4 +1,4 @@
-"""The refinement's own options (not in the paper): identity penalty, discriminator rejection, majority filter."""
+"""The refinement's own options (not in the paper): identity penalty, rejection, majority filter, snapping."""
 
 import numpy as np
 import torch
@@ -67,3 +67,48 @@ def test_the_majority_filter_keeps_rows_the_majority_claims_only_when_others_run
     assert (kept[:, 0] < 0.5).all()  # every row near the minority, none the majority claims
     kept = select_rows(pool, Logit(0.0), real, labels, 1, 40, majority_filter=5, seed=0)
     assert (kept[:, 0] < 0.5).sum() == 30 and (kept[:, 0] > 0.5).sum() == 10
+
+
+def flagged(seed=0):
+    """``blobs`` with a 0/1 flag (the minority holds both values), a code column taking 0, 0.5, 1 (the minority
+    only 0.5) and a column constant over every row."""
+    X, y = blobs(seed)
+    rng = np.random.default_rng(seed + 1)
+    flag = (rng.random(len(y)) < 0.4).astype(float)
+    code = np.where(y == 1, 0.5, rng.choice([0.0, 0.5, 1.0], len(y)))
+    return np.c_[X, flag, code, np.full(len(y), 0.25)], y
+
+
+def test_snapping_puts_every_discrete_value_on_one_the_class_holds_and_leaves_the_others_alone(tmp_path):
+    from smotified_gan.samplers import load_sampler, save_sampler
+
+    X, y = flagged()
+    settings = dict(random_state=0, residual=True, architecture="paper", learning_rate=1e-3, epochs=100, log_every=0,
+                    device="cpu", identity_penalty=3.0)
+    loose = np.asarray(SMOTifiedGAN(**settings).fit_resample(X, y)[0])[len(X):]
+    sampler = SMOTifiedGAN(**settings, snap_discrete=3)
+    rows = np.asarray(sampler.fit_resample(X, y)[0])[len(X):]
+    assert rows.shape == (270, 6)
+    # without snapping the generator moves discrete values (a little) off the values real rows hold
+    assert not np.isin(loose[:, 3], [0.0, 1.0]).all()
+    assert not (loose[:, 4] == 0.5).all() and not (loose[:, 5] == 0.25).all()
+    assert set(np.unique(rows[:, 3])) <= {0.0, 1.0} and len(np.unique(rows[:, 3])) == 2
+    assert np.all(rows[:, 4] == 0.5) and np.all(rows[:, 5] == 0.25)  # the class's only code; the constant
+    np.testing.assert_array_equal(rows[:, :3], loose[:, :3])  # continuous columns: the same rows as without
+    assert sampler.supports_[1].keys() == {3, 4, 5}
+    # the saved sampler snaps what it refines in production
+    save_sampler(sampler, tmp_path / "sampler.pt")
+    again = load_sampler(tmp_path / "sampler.pt").refine(sampler.first_phase_rows_[1], label=1)
+    np.testing.assert_array_equal(again, rows)
+
+
+def test_snap_moves_each_value_to_the_nearest_of_its_columns_values():
+    from smotified_gan.samplers.refine import discrete_supports, snap
+
+    X = np.array([[0.0, 0.1], [1.0, 0.2], [0.0, 0.3], [1.0, 0.4]], dtype=np.float32)
+    supports = discrete_supports(X, np.array([1, 1, 0, 0]), 1, max_values=2)
+    assert list(supports) == [0]
+    rows = np.array([[0.49, 0.15], [0.51, 0.9], [-0.2, 0.0], [1.7, 0.5]], dtype=np.float32)
+    expected = np.array([[0.0, 0.15], [1.0, 0.9], [0.0, 0.0], [1.0, 0.5]], dtype=np.float32)
+    np.testing.assert_array_equal(snap(rows, supports), expected)
+    assert discrete_supports(X, np.array([1, 1, 0, 0]), 1, max_values=0) == {}

@@ -24,7 +24,7 @@ from sklearn.utils._param_validation import Hidden, Interval, StrOptions
 from sklearn_compat.utils.validation import validate_data
 
 from smotified_gan.samplers.gan import GANConfig, generate, make_generator
-from smotified_gan.samplers.refine import RefineProblem, refine_many
+from smotified_gan.samplers.refine import RefineProblem, refine_many, snap
 from smotified_gan.samplers.settings import GANSettings, sampler_settings
 from smotified_gan.samplers.validation import check_resampling_input
 
@@ -142,6 +142,7 @@ class BaseGANOverSampler(BaseOverSampler):
         self.generators_ = {label: t.generator for label, t in trained.items()}
         self.input_dims_ = {label: t.input_dim for label, t in trained.items()}
         self.best_epochs_ = {label: t.best_epoch for label, t in trained.items()}
+        self.supports_ = {label: t.supports for label, t in trained.items()}
         self.history_ = history
         return np.vstack([X, X_new.astype(X.dtype)]), np.concatenate([y, y_new])
 
@@ -159,8 +160,9 @@ class BaseGANOverSampler(BaseOverSampler):
         return self.generators_[label]
 
     def _generate(self, label, inputs: np.ndarray) -> np.ndarray:
-        return generate(self._generator_for(label), np.asarray(inputs, dtype=np.float32), device=self.device,
+        rows = generate(self._generator_for(label), np.asarray(inputs, dtype=np.float32), device=self.device,
                         width=self.n_features_in_)
+        return snap(rows, getattr(self, "supports_", {}).get(label, {}))
 
     def to_bundle(self) -> dict:
         """The fitted sampler as plain values and tensors (what ``samplers.persistence.save_sampler`` writes)."""
@@ -175,6 +177,8 @@ class BaseGANOverSampler(BaseOverSampler):
             "input_dims": [self.input_dims_[label] for label in self.generators_],
             "best_epochs": [self.best_epochs_.get(label) for label in self.generators_],
             "state_dicts": [g.state_dict() for g in self.generators_.values()],
+            "supports": [{int(column): values.tolist() for column, values in self.supports_.get(label, {}).items()}
+                         for label in self.generators_],
         }
 
     @classmethod
@@ -184,13 +188,16 @@ class BaseGANOverSampler(BaseOverSampler):
             raise ValueError(f"{where} holds a {bundle.get('class')}, not a {cls.__name__}")
         sampler = cls(**bundle["params"])
         config = sampler._gan_config()
-        sampler.generators_, sampler.input_dims_, sampler.best_epochs_ = {}, {}, {}
-        for label, width, best, state in zip(bundle["classes"], bundle["input_dims"], bundle["best_epochs"],
-                                             bundle["state_dicts"]):
+        sampler.generators_, sampler.input_dims_, sampler.best_epochs_, sampler.supports_ = {}, {}, {}, {}
+        supports = bundle.get("supports") or [{} for _ in bundle["classes"]]  # bundles saved before snap_discrete
+        for label, width, best, state, support in zip(bundle["classes"], bundle["input_dims"], bundle["best_epochs"],
+                                                      bundle["state_dicts"], supports):
             generator = make_generator(config, width, bundle["n_features_in"], refining=cls._refines_rows)
             generator.load_state_dict(state)
             sampler.generators_[label] = generator.eval()
             sampler.input_dims_[label], sampler.best_epochs_[label] = width, best
+            sampler.supports_[label] = {int(column): np.asarray(values, dtype=np.float32)
+                                        for column, values in support.items()}
         sampler.n_features_in_ = bundle["n_features_in"]
         if bundle["feature_names"]:
             sampler.feature_names_in_ = np.asarray(bundle["feature_names"], dtype=object)

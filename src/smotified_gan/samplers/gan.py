@@ -56,6 +56,7 @@ class TrainedGenerator:
     best_epoch: int | None = None
     seconds: float = 0.0
     discriminator: nn.Module | None = None  # what rejection sampling ranks rows with (not saved with the sampler)
+    supports: dict = field(default_factory=dict)  # discrete column -> the values its generated rows are snapped to
 
 
 @dataclass

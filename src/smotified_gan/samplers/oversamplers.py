@@ -40,6 +40,9 @@ _COMMON_ATTRIBUTES = """
         discriminator probabilities) and ``val_f1`` (with early stopping or the monitor).
     best_epochs_ : dict
         Per class, the epoch of the generator kept by early stopping (None without it).
+    supports_ : dict
+        Per class, discrete column index -> the values its generated rows are snapped to
+        (``snap_discrete``; empty without it).
     n_features_in_, feature_names_in_ :
         As in scikit-learn."""
 
@@ -103,7 +106,7 @@ class SMOTifiedGAN(BaseGANOverSampler):
                  betas=(0.9, 0.999), d_steps=1, early_stopping=False, monitor_validation=False,
                  validation_fraction=0.2, validation_every=10, patience=10, device="auto", log_every=100,
                  generator_input="batch", precision="float32", residual=False, identity_penalty=0.0, rejection=1.0,
-                 majority_filter=0):
+                 majority_filter=0, snap_discrete=0):
         self._store(locals())
 
     def _generator_inputs(self, X, y, random_state) -> dict:

@@ -48,6 +48,7 @@ class _Member:
     seed: int
     validate: object
     n_new: int
+    supports: dict
 
 
 def refine_many(problems: Sequence[RefineProblem], config: GANConfig, keep_best: bool = False
@@ -70,7 +71,9 @@ def refine_many(problems: Sequence[RefineProblem], config: GANConfig, keep_best:
     for group in groups.values():
         results = train_gans([m.real for m in group], [m.source for m in group], config, [m.seed for m in group],
                              [m.validate for m in group], [str(m.label) for m in group], keep_best)
-        trained.update({id(m): result for m, result in zip(group, results)})
+        for member, result in zip(group, results):
+            result.supports = member.supports
+            trained[id(member)] = result
     outputs = []
     for index, problem in enumerate(problems):
         mine = [m for m in members if m.problem == index]
@@ -100,13 +103,39 @@ def _members(index: int, problem: RefineProblem, config: GANConfig) -> list[_Mem
         inputs = source if source is not None else noise(n_new, width, class_seed + 7)
         validate = (None if problem.validation is None
                     else _validation_f1(X, y, *problem.validation, label, inputs, config.device))
-        members.append(_Member(index, label, X[y == label], source, inputs, class_seed, validate, int(n_new)))
+        supports = discrete_supports(X, y, label, config.snap_discrete)
+        members.append(_Member(index, label, X[y == label], source, inputs, class_seed, validate, int(n_new), supports))
     return members
 
 
+def discrete_supports(X: np.ndarray, y: np.ndarray, label, max_values: int) -> dict[int, np.ndarray]:
+    """Per discrete column of ``X`` (at most ``max_values`` distinct values over every row, all classes), the
+    sorted values that class ``label``'s rows take there; ``{}`` when ``max_values`` is 0."""
+    if not max_values:
+        return {}
+    own = X[np.asarray(y) == label]
+    return {column: np.unique(own[:, column]) for column in range(X.shape[1])
+            if len(np.unique(X[:, column])) <= max_values}
+
+
+def snap(rows: np.ndarray, supports: Mapping[int, np.ndarray]) -> np.ndarray:
+    """``rows`` with each value of a column in ``supports`` moved to the nearest of that column's values."""
+    if not supports or not len(rows):
+        return rows
+    rows = np.array(rows, copy=True)
+    for column, values in supports.items():
+        values = np.asarray(values, dtype=rows.dtype)
+        above = np.clip(np.searchsorted(values, rows[:, column]), 0, len(values) - 1)
+        below = np.clip(above - 1, 0, len(values) - 1)
+        nearer_below = np.abs(rows[:, column] - values[below]) <= np.abs(values[above] - rows[:, column])
+        rows[:, column] = np.where(nearer_below, values[below], values[above])
+    return rows
+
+
 def _new_rows(trained, member: _Member, problem: RefineProblem, config: GANConfig) -> np.ndarray:
-    """The member's generated rows; from a larger pool (``rejection``), the ``n_new`` chosen by ``select_rows``."""
-    rows = generate(trained.generator, member.inputs, device=config.device)
+    """The member's generated rows, discrete columns snapped (``snap_discrete``); from a larger pool
+    (``rejection``), the ``n_new`` chosen by ``select_rows``."""
+    rows = snap(generate(trained.generator, member.inputs, device=config.device), member.supports)
     if len(rows) <= member.n_new:
         return rows
     return select_rows(rows, trained.discriminator, np.asarray(problem.X, dtype=np.float32), np.asarray(problem.y),

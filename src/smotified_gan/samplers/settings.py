@@ -25,7 +25,7 @@ ARCHITECTURE_NAMES = ("code", "paper")
 DEVICES = ("auto", "cpu", "cuda")
 CUDA_DEVICES = tuple(f"cuda:{i}" for i in range(16))  # accepted for a machine with several GPUs, not listed in messages
 # the settings one sampler has and the other has not
-OWN_SETTINGS = {"SMOTifiedGAN": ("residual", "identity_penalty", "rejection", "majority_filter"),
+OWN_SETTINGS = {"SMOTifiedGAN": ("residual", "identity_penalty", "rejection", "majority_filter", "snap_discrete"),
                 "GANOverSampler": ("noise_dim",)}
 _Positive = Annotated[int, Field(ge=1)]
 _Layers = list[_Positive] | None
@@ -91,6 +91,10 @@ class GANSettings(BaseModel):
     majority_filter: Annotated[int, Field(ge=0)] = Field(
         0, description="Not in the paper: with k > 0 and ``rejection`` > 1, a refined row whose k nearest real "
         "training rows are mostly of other classes is kept only when too few others remain.")
+    snap_discrete: Annotated[int, Field(ge=0)] = Field(
+        0, description="Not in the paper: with k > 0, a column whose training rows (every class) take at most k "
+        "distinct values (a 0/1 flag, a code, a constant) is discrete, and each refined value in it is moved to the "
+        "nearest value the class's own real rows take there, as a real row would hold it (0: none, the authors').")
 
 
 def sampler_settings(sampler: str) -> list[str]:
