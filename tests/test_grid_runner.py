@@ -157,7 +157,8 @@ def test_other_settings_rerun_the_cells_that_read_them_and_no_other(grid_run):
 
 
 @pytest.mark.integration
-def test_a_cells_fingerprint_changes_with_what_it_reads_and_only_that(grid_project):
+def test_a_cells_fingerprint_changes_with_what_it_reads_and_only_that(grid_project, monkeypatch):
+    from smotified_gan import RECOMMENDED
     from smotified_gan.runner.execute import _project_state
     from smotified_gan.runner.plan import cell_fingerprint
 
@@ -177,6 +178,12 @@ def test_a_cells_fingerprint_changes_with_what_it_reads_and_only_that(grid_proje
     assert {c for c in CELLS if changed[c] != base[c]} == {c for c in CELLS if c.startswith("yeast.")}
     # the split is read by the dataset's preparation: every cell of every dataset
     assert all(a != b for a, b in zip(fingerprints({"split": {"test_size": 0.3}}).values(), base.values(), strict=True))
+    # a preset's arguments are code: a version of the project that changes them makes its cells run again
+    preset = {"grid": {"methods": {"smotified_gan": {"sampler": "smotified_gan", "preset": "recommended"}}}}
+    before = fingerprints(preset)
+    monkeypatch.setitem(RECOMMENDED, "identity_penalty", RECOMMENDED["identity_penalty"] + 1)
+    after = fingerprints(preset)
+    assert {c for c in CELLS if after[c] != before[c]} == {"ecoli.smotified_gan", "yeast.smotified_gan"}
 
 
 def test_kedro_grid_run_parses_params_and_conf_source_as_kedro_run_does(tmp_path):

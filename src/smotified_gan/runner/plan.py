@@ -31,9 +31,10 @@ class CellPlan:
 
 
 def cell_fingerprint(parameters: dict, cell_pipeline, prepare_pipeline, dataset: str, method: str) -> str:
-    """A digest of every parameter the cell's nodes and its dataset's preparation read, so that a cell run under
-    other settings is not taken for complete. Entries keyed by another dataset's id (another dataset's
-    epochs, say) are left out: adding a dataset to the grid does not make the others run again."""
+    """A digest of every parameter the cell's nodes and its dataset's preparation read (a preset's arguments
+    included), so that a cell run under other settings is not taken for complete. Entries keyed by another
+    dataset's id (another dataset's epochs, say) are left out: adding a dataset to the grid does not make the
+    others run again."""
     others = set(parameters.get("datasets") or {}) - {dataset}
 
     def own(value):
@@ -49,6 +50,11 @@ def cell_fingerprint(parameters: dict, cell_pipeline, prepare_pipeline, dataset:
                 for key in name.removeprefix("params:").split("."):
                     value = value[key]
                 read[name] = own(value)
+    spec = parameters["grid"]["methods"][method]
+    if isinstance(spec, Mapping) and spec.get("preset") is not None:
+        # a preset's arguments are code (``smotified_gan.RECOMMENDED``), not parameters: when a new version of the
+        # project changes them, the cells that run the preset must run again
+        read["preset"] = method_settings(spec, parameters["oversampling"])
     text = json.dumps(read, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
