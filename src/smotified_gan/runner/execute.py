@@ -163,6 +163,7 @@ def _dask_client(client, scheduler: str | None, workers: int, threads: int | Non
     if client is not None:
         yield client
         return
+    import dask
     from dask.distributed import Client, LocalCluster
 
     with ExitStack() as stack:
@@ -175,6 +176,10 @@ def _dask_client(client, scheduler: str | None, workers: int, threads: int | Non
             yield stack.enter_context(remote)
             return
         env = {"OMP_NUM_THREADS": str(threads)} if threads else {}
+        # Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536 (memory handed back to the system at once): torch's
+        # many small tensors are then allocated afresh each step, and a GAN cell ran 1.9x slower than in a plain
+        # process (bench/worker_overhead.py). Our workers keep glibc's own setting.
+        stack.enter_context(dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}))
         cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                                    dashboard_address=None, env=env))
         yield stack.enter_context(Client(cluster))
