@@ -163,7 +163,6 @@ def _dask_client(client, scheduler: str | None, workers: int, threads: int | Non
     if client is not None:
         yield client
         return
-    import dask
     from dask.distributed import Client, LocalCluster
 
     with ExitStack() as stack:
@@ -176,13 +175,35 @@ def _dask_client(client, scheduler: str | None, workers: int, threads: int | Non
             yield stack.enter_context(remote)
             return
         env = {"OMP_NUM_THREADS": str(threads)} if threads else {}
-        # Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536 (memory handed back to the system at once): torch's
-        # many small tensors are then allocated afresh each step, and a GAN cell ran 1.9x slower than in a plain
-        # process (bench/worker_overhead.py). Our workers keep glibc's own setting.
-        stack.enter_context(dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}))
+        stack.enter_context(_glibc_trimming())
         cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                                    dashboard_address=None, env=env))
         yield stack.enter_context(Client(cluster))
+
+
+@contextmanager
+def _glibc_trimming():
+    """Local workers started (and restarted) in this context run without ``MALLOC_TRIM_THRESHOLD_``.
+
+    Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536 (freed memory handed back to the system at once): torch's
+    many small tensors are then allocated afresh each step, and a GAN cell ran 1.6-1.9x slower than in a plain
+    process (bench/worker_overhead.py). Dask also leaves the variable in the environment of the process that
+    started a cluster, which later workers would inherit: it is taken out of this process's environment for the
+    cluster's life and put back as it was afterwards.
+    """
+    import dask
+
+    saved = os.environ.pop(TRIM, None)
+    try:
+        with dask.config.set({f"distributed.nanny.pre-spawn-environ.{TRIM}": None}):
+            yield
+    finally:
+        os.environ.pop(TRIM, None)
+        if saved is not None:
+            os.environ[TRIM] = saved
+
+
+TRIM = "MALLOC_TRIM_THRESHOLD_"
 
 
 def worker_threads(workers: int, scheduler: str | None) -> int | None:
