@@ -181,6 +181,9 @@ def _dask_client(client, scheduler: str | None, workers: int, threads: int | Non
         yield stack.enter_context(Client(cluster))
 
 
+TRIM = "MALLOC_TRIM_THRESHOLD_"
+
+
 @contextmanager
 def _glibc_trimming():
     """Local workers started (and restarted) in this context run without ``MALLOC_TRIM_THRESHOLD_``.
@@ -201,9 +204,6 @@ def _glibc_trimming():
         os.environ.pop(TRIM, None)
         if saved is not None:
             os.environ[TRIM] = saved
-
-
-TRIM = "MALLOC_TRIM_THRESHOLD_"
 
 
 def worker_threads(workers: int, scheduler: str | None) -> int | None:
