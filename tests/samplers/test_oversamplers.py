@@ -180,14 +180,14 @@ def test_early_stopping_keeps_the_best_generator_and_stops_after_patience(monkey
     scores = iter([0.2, 0.6, 0.5, 0.4, 0.9])  # the best check is the 2nd; two checks without a gain then stop
     kept = {}
 
-    def scripted_validation(X_fit, y_fit, X_val, y_val, label, inputs, device):
+    def scripted_validation(X_fit, y_fit, X_val, y_val, label, inputs, device, supports):
         def score(generator):
             value = next(scores)
             kept.setdefault(value, {k: v.clone() for k, v in generator.state_dict().items()})
             return value
         return score
 
-    monkeypatch.setattr(refine, "_validation_f1", scripted_validation)
+    monkeypatch.setattr(refine, "validation_f1", scripted_validation)
     X, y = data(n_minor=30, frame=False)
     sampler = SMOTifiedGAN(random_state=0, epochs=60, log_every=0, architecture="paper", early_stopping=True,
                            validation_every=5, patience=2, learning_rate=1e-3)

@@ -112,3 +112,28 @@ def test_snap_moves_each_value_to_the_nearest_of_its_columns_values():
     expected = np.array([[0.0, 0.15], [1.0, 0.9], [0.0, 0.0], [1.0, 0.5]], dtype=np.float32)
     np.testing.assert_array_equal(snap(rows, supports), expected)
     assert discrete_supports(X, np.array([1, 1, 0, 0]), 1, max_values=0) == {}
+
+
+def test_early_stopping_scores_the_snapped_rows_the_sampler_will_return(monkeypatch):
+    import smotified_gan.samplers.refine as refine
+
+    # a 0/1 flag the minority always holds; the generator's rows sit at flag 0, among the majority
+    rng = np.random.default_rng(0)
+    X_fit = np.c_[np.r_[np.zeros(200), np.ones(20)], rng.uniform(0, 1, 220)].astype(np.float32)
+    y_fit = np.r_[np.zeros(200, int), np.ones(20, int)]
+    X_val = np.c_[np.r_[np.zeros(100), np.ones(10)], rng.uniform(0, 1, 110)].astype(np.float32)
+    y_val = np.r_[np.zeros(100, int), np.ones(10, int)]
+    inputs = np.c_[np.zeros(300), rng.uniform(0, 1, 300)].astype(np.float32)
+    supports = refine.discrete_supports(X_fit, y_fit, 1, max_values=2)
+    loose = refine.validation_f1(X_fit, y_fit, X_val, y_val, 1, inputs, "cpu")(torch.nn.Identity())
+    snapped = refine.validation_f1(X_fit, y_fit, X_val, y_val, 1, inputs, "cpu", supports)(torch.nn.Identity())
+    # unsnapped, rows at flag 0 labelled minority make the quick classifier call every row minority
+    assert snapped == 1.0 and loose < 0.3, (snapped, loose)
+    # the sampler hands its supports to the score
+    seen = []
+    real = refine.validation_f1
+    monkeypatch.setattr(refine, "validation_f1", lambda *args: seen.append(args[-1]) or real(*args))
+    X, y = flagged()
+    SMOTifiedGAN(random_state=0, residual=True, architecture="paper", epochs=10, log_every=0, device="cpu",
+                 early_stopping=True, validation_every=5, snap_discrete=3).fit_resample(X, y)
+    assert [sorted(s) for s in seen] == [[3, 4, 5]]

@@ -101,9 +101,9 @@ def _members(index: int, problem: RefineProblem, config: GANConfig) -> list[_Mem
         class_seed = problem.seed + 1000 * class_index
         width = source.shape[1] if source is not None else (config.noise_dim or X.shape[1])
         inputs = source if source is not None else noise(n_new, width, class_seed + 7)
-        validate = (None if problem.validation is None
-                    else _validation_f1(X, y, *problem.validation, label, inputs, config.device))
         supports = discrete_supports(X, y, label, config.snap_discrete)
+        validate = (None if problem.validation is None
+                    else validation_f1(X, y, *problem.validation, label, inputs, config.device, supports))
         members.append(_Member(index, label, X[y == label], source, inputs, class_seed, validate, int(n_new), supports))
     return members
 
@@ -169,11 +169,14 @@ def select_rows(rows: np.ndarray, discriminator, X: np.ndarray, y: np.ndarray, l
     return rows[np.sort(chosen)]
 
 
-def _validation_f1(X_fit, y_fit, X_val, y_val, label, inputs, device):
+def validation_f1(X_fit, y_fit, X_val, y_val, label, inputs, device="auto", supports=None):
+    """The early-stopping score of a class's generator: a logistic regression fitted on the fit rows plus the
+    generator's rows for ``inputs`` (discrete columns snapped to ``supports``, as the rows the sampler will
+    return are), its F1 for ``label`` on the validation rows."""
     positive_val = (y_val == label).astype(int)
 
     def score(generator) -> float:
-        generated = generate(generator, inputs, device=device)
+        generated = snap(generate(generator, inputs, device=device), supports or {})
         X_aug = np.vstack([X_fit, generated])
         y_aug = np.r_[(y_fit == label).astype(int), np.ones(len(generated), dtype=int)]
         model = LogisticRegression(max_iter=300).fit(X_aug, y_aug)

@@ -94,7 +94,8 @@ class GANSettings(BaseModel):
     snap_discrete: Annotated[int, Field(ge=0)] = Field(
         0, description="Not in the paper: with k > 0, a column whose training rows (every class) take at most k "
         "distinct values (a 0/1 flag, a code, a constant) is discrete, and each refined value in it is moved to the "
-        "nearest value the class's own real rows take there, as a real row would hold it (0: none, the authors').")
+        "nearest value the class's own real rows take there, as a real row would hold it; early stopping scores the "
+        "snapped rows (0: none, the authors').")
 
 
 def sampler_settings(sampler: str) -> list[str]:
