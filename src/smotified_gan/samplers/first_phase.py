@@ -7,6 +7,7 @@ from collections import Counter
 
 import numpy as np
 from imblearn.over_sampling import ADASYN, SMOTE, SVMSMOTE, BorderlineSMOTE, KMeansSMOTE
+from threadpoolctl import threadpool_limits
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,19 @@ FIRST_PHASE_SAMPLERS = {
 }
 
 
+def neighbours_on_one_thread() -> threadpool_limits:
+    """A context in which a first-phase sampler's rows depend on its seed only, not on the cores.
+
+    scikit-learn's neighbour search splits its work over OpenMP threads, and
+    rows at equal distance (common where columns are discrete) come back in an
+    order that depends on how many there are: Borderline-SMOTE and ADASYN then
+    made other rows in a one-thread Dask worker than in a two-thread ``kedro
+    run`` (5 of the 24 ``conf/keel`` tables). On one thread the search is the
+    same everywhere; it is a small share of a first phase's time.
+    """
+    return threadpool_limits(limits=1, user_api="openmp")
+
+
 def make_first_phase(name: str, strategy: dict, k_neighbors: int, random_state, **kwargs):
     if name not in FIRST_PHASE_SAMPLERS:
         raise ValueError(f"first_phase must be one of {sorted(FIRST_PHASE_SAMPLERS)}, got {name!r}")
@@ -65,6 +79,7 @@ def first_phase_rows(X: np.ndarray, y: np.ndarray, to_generate: dict, name: str 
     strategy = {label: counts[label] + n for label, n in to_generate.items() if n > 0}
     if not strategy:
         return np.empty((0, X.shape[1]), dtype=X.dtype), np.empty(0, dtype=np.asarray(y).dtype)
-    X_res, y_res = make_first_phase(name, strategy, k_neighbors, random_state, **kwargs).fit_resample(X, y)
+    with neighbours_on_one_thread():
+        X_res, y_res = make_first_phase(name, strategy, k_neighbors, random_state, **kwargs).fit_resample(X, y)
     # imbalanced-learn keeps the original rows first and appends the synthetic ones
     return np.asarray(X_res)[len(X):], np.asarray(y_res)[len(X):]

