@@ -56,7 +56,10 @@ def neighbours_on_one_thread() -> threadpool_limits:
     order that depends on how many there are: Borderline-SMOTE and ADASYN then
     made other rows in a one-thread Dask worker than in a two-thread ``kedro
     run`` (5 of the 24 ``conf/keel`` tables). On one thread the search is the
-    same everywhere; it is a small share of a first phase's time.
+    same everywhere. It costs Borderline-SMOTE and ADASYN, which search every
+    row, time on large tables (1M rows: 32 s against 17 s on two threads;
+    ``bench/first_phase_threads.py``); SMOTE, which searches the minority
+    only, is no slower.
     """
     return threadpool_limits(limits=1, user_api="openmp")
 
