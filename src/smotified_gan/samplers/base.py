@@ -23,8 +23,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Hidden, Interval, StrOptions
 from sklearn_compat.utils.validation import validate_data
 
-from smotified_gan.samplers.gan import GANConfig, generate, make_generator
-from smotified_gan.samplers.refine import RefineProblem, refine_many, snap
+from smotified_gan.samplers.gan import GANConfig, make_generator
+from smotified_gan.samplers.refine import RefineProblem, generated_rows, refine_many
 from smotified_gan.samplers.settings import GANSettings, sampler_settings
 from smotified_gan.samplers.validation import check_resampling_input
 
@@ -160,9 +160,8 @@ class BaseGANOverSampler(BaseOverSampler):
         return self.generators_[label]
 
     def _generate(self, label, inputs: np.ndarray) -> np.ndarray:
-        rows = generate(self._generator_for(label), np.asarray(inputs, dtype=np.float32), device=self.device,
-                        width=self.n_features_in_)
-        return snap(rows, getattr(self, "supports_", {}).get(label, {}))
+        return generated_rows(self._generator_for(label), np.asarray(inputs, dtype=np.float32),
+                              getattr(self, "supports_", {}).get(label), self.device, width=self.n_features_in_)
 
     def to_bundle(self) -> dict:
         """The fitted sampler as plain values and tensors (what ``samplers.persistence.save_sampler`` writes)."""

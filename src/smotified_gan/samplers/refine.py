@@ -132,10 +132,17 @@ def snap(rows: np.ndarray, supports: Mapping[int, np.ndarray]) -> np.ndarray:
     return rows
 
 
+def generated_rows(generator, inputs: np.ndarray, supports: Mapping[int, np.ndarray] | None, device: str = "auto",
+                   width: int | None = None) -> np.ndarray:
+    """The rows a generator makes from ``inputs``, as the sampler returns them: discrete columns snapped to
+    ``supports`` (``snap_discrete``; none when empty)."""
+    return snap(generate(generator, inputs, device=device, width=width), supports or {})
+
+
 def _new_rows(trained, member: _Member, problem: RefineProblem, config: GANConfig) -> np.ndarray:
     """The member's generated rows, discrete columns snapped (``snap_discrete``); from a larger pool
     (``rejection``), the ``n_new`` chosen by ``select_rows``."""
-    rows = snap(generate(trained.generator, member.inputs, device=config.device), member.supports)
+    rows = generated_rows(trained.generator, member.inputs, member.supports, config.device)
     if len(rows) <= member.n_new:
         return rows
     return select_rows(rows, trained.discriminator, np.asarray(problem.X, dtype=np.float32), np.asarray(problem.y),
@@ -176,7 +183,7 @@ def validation_f1(X_fit, y_fit, X_val, y_val, label, inputs, device="auto", supp
     positive_val = (y_val == label).astype(int)
 
     def score(generator) -> float:
-        generated = snap(generate(generator, inputs, device=device), supports or {})
+        generated = generated_rows(generator, inputs, supports, device)
         X_aug = np.vstack([X_fit, generated])
         y_aug = np.r_[(y_fit == label).astype(int), np.ones(len(generated), dtype=int)]
         model = LogisticRegression(max_iter=300).fit(X_aug, y_aug)
