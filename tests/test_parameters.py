@@ -57,14 +57,18 @@ def test_out_of_range_values_say_the_allowed_range(key, value, message):
 
 def test_settings_of_other_blocks_and_methods_are_checked_too():
     params = parameters("prod")
-    params["retrain"]["champion_metric"] = "accuracy"
+    params["retrain"]["decision"] = {"metric": "recall", "confidnce": 0.9}
+    params["retrain"]["champion_metric"] = "f1"
     params["scoring"]["checks"]["drift"] = "ignore"
     params["oversampling"]["gan"]["generator_input"] = "some"
     params["grid"]["methods"]["x"] = {"sampler": "smote", "first_phase": "tomek"}
     params["production"]["dataset"]["minority"] = {"labels": ["positive"], "max": 3}
     found = problems(params)
-    for expected in ("retrain.champion_metric: input should be 'f1', 'precision'", "scoring.checks.drift: input should be "
-                     "'warn' or 'fail'", "oversampling.gan.generator_input: input should be 'batch' or 'all'",
+    for expected in ("retrain.decision.metric: input should be 'f1', 'balanced_accuracy', 'g_mean', 'pr_auc' or 'roc_auc'",
+                     "retrain.decision.confidnce: unknown key; did you mean 'retrain.decision.confidence'?",
+                     "retrain.champion_metric: this key moved to retrain.decision.metric",
+                     "scoring.checks.drift: input should be 'warn' or 'fail'",
+                     "oversampling.gan.generator_input: input should be 'batch' or 'all'",
                      "grid.methods.x.first_phase: input should be 'smote'",
                      "production.dataset.minority: value error, give either 'labels'"):
         assert expected in found, found

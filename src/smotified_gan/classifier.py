@@ -13,6 +13,7 @@ element, so this is the same as training them one after another.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass, field
@@ -21,7 +22,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from smotified_gan.progress import Progress
 from smotified_gan.torch_utils import PRECISIONS, adam, autocast, resolve_device
+
+logger = logging.getLogger(__name__)
 
 LOSSES = ("mae", "bce")
 # bytes of one layer's activations (all runs, one chunk of rows) when scoring: 64 MB
@@ -34,6 +38,8 @@ class ClassifierConfig:
     learning_rate: float = 1e-3
     batch_size: int = 32
     epochs: int = 10
+    # stop after this many optimiser steps, mid-epoch if need be (a large table's step budget); None: whole epochs
+    max_steps: int | None = None
     loss: str = "mae"
     threshold: float = 0.5
     device: str = "auto"
@@ -162,12 +168,18 @@ def train_classifiers(X: np.ndarray, y: np.ndarray, config: ClassifierConfig, se
     X_t, y_t = torch.as_tensor(X, device=device), torch.as_tensor(y, device=device)
     member_sets = torch.as_tensor(sets, dtype=torch.long, device=device)[:, None]
     orders = [torch.Generator().manual_seed(int(seed)) for seed in seeds]
-    history = np.zeros((config.epochs, len(seeds)))
+    batches = math.ceil(X.shape[1] / config.batch_size)
+    steps = min(config.epochs * batches, config.max_steps or config.epochs * batches)
+    history = np.zeros((math.ceil(steps / batches), len(seeds)))
+    progress = Progress(f"Training {len(seeds)} classifier run(s) on {X.shape[1]:,} rows", steps, "steps", logger)
     started = time.perf_counter()
     model.train()
-    for epoch in range(config.epochs):
+    for epoch in range(len(history)):
         permutations = torch.stack([torch.randperm(X.shape[1], generator=g) for g in orders]).to(device)
-        history[epoch] = _train_epoch(model, optimiser, X_t, y_t, member_sets, permutations, config)
+        limit = min(batches, steps - epoch * batches)
+        history[epoch] = _train_epoch(model, optimiser, X_t, y_t, member_sets, permutations[:, :limit * config.batch_size],
+                                      config, lambda step, e=epoch: progress.update(e * batches + step,
+                                                                                    f"epoch {e + 1} of {len(history)}"))
     model.cpu()
     return TrainedClassifiers(model=model, seeds=list(map(int, seeds)), config=config,
                               feature_names=list(feature_names or []), loss_history=history,
@@ -191,13 +203,14 @@ def _training_sets(X, y, seeds: list[int], sets: list[int] | None) -> tuple[np.n
 
 
 def _train_epoch(model: StackedMLP, optimiser, X: torch.Tensor, y: torch.Tensor, member_sets: torch.Tensor,
-                 permutations: torch.Tensor, config: ClassifierConfig) -> np.ndarray:
+                 permutations: torch.Tensor, config: ClassifierConfig, on_step=None) -> np.ndarray:
     """One pass of every run over its own training set (``X[member_sets[i]]``, never copied per run) in its own
-    order (``permutations``, (runs, rows)); the runs' mean losses."""
+    order (``permutations``, (runs, rows): all rows, or the first ones when a step budget ends the epoch early);
+    the runs' mean losses. ``on_step(steps done)`` after each step (progress)."""
     runs, rows = permutations.shape
     pick = member_sets
     totals = torch.zeros(runs, device=X.device)
-    for start in range(0, rows, config.batch_size):
+    for step, start in enumerate(range(0, rows, config.batch_size), start=1):
         index = permutations[:, start:start + config.batch_size]
         with autocast(X.device, config.precision):
             outputs = model(X[pick, index]).float()
@@ -210,6 +223,8 @@ def _train_epoch(model: StackedMLP, optimiser, X: torch.Tensor, y: torch.Tensor,
         per_run.sum().backward()  # runs share no weights: each gets its own gradient
         optimiser.step()
         totals += per_run.detach() * index.shape[1]
+        if on_step is not None:
+            on_step(step)
     return (totals / rows).cpu().numpy()
 
 

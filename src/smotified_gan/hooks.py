@@ -34,8 +34,12 @@ class ParameterHook:
     """Parameters checked against their schema before any work, and torch's threads set from them.
 
     ``after_context_created``: ``smotified_gan.parameters.check_parameters`` on
-    the run's parameters (environment and ``--params`` merged): a typo or an
-    out-of-range value stops the run in its first second. ``before_pipeline_run``:
+    the run's parameters as configured (environment and ``--params`` merged,
+    before Kedro builds the typed blocks the nodes take): a typo or an
+    out-of-range value stops the run in its first second, every problem named.
+    ``before_node_run``: kedro-mlflow logs a node's parameters by flattening
+    dicts, so a typed block (a pydantic model, as Kedro hands it to the node) is
+    shown to it as its dict; the node still gets the model. ``before_pipeline_run``:
     the production pipelines need ``production.dataset`` (``--env prod``);
     torch and the OpenMP/BLAS pools get ``runtime.threads`` threads (default: the
     cores this process may use, ``os.sched_getaffinity``).
@@ -45,7 +49,15 @@ class ParameterHook:
     def after_context_created(self, context) -> None:
         from smotified_gan.parameters import check_parameters
 
-        check_parameters(context.params)
+        check_parameters(context.config_loader["parameters"])
+
+    @hook_impl(tryfirst=True)
+    def before_node_run(self, node, catalog, inputs, is_async, run_id) -> None:
+        from pydantic import BaseModel
+
+        for name, value in inputs.items():  # Kedro hands the hooks a copy of the node's inputs
+            if isinstance(value, BaseModel):
+                inputs[name] = value.model_dump(mode="json", by_alias=True)
 
     @hook_impl(tryfirst=True)
     def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
@@ -89,8 +101,19 @@ class ProjectTrackingUriHook:
         uri = os.environ.get("MLFLOW_TRACKING_URI") or server.get("mlflow_tracking_uri")
         server["mlflow_tracking_uri"] = resolve_tracking_uri(uri, context.project_path)
         mlflow_conf["server"] = server
+        _resolve_artifact_location(mlflow_conf, context.project_path)
         config["mlflow"] = mlflow_conf
         _create_experiment_once(mlflow_conf, context)
+
+
+def _resolve_artifact_location(mlflow_conf: dict, project_path: Path) -> None:
+    """A relative ``artifact_location`` as a file URI under the project root (kedro-mlflow would do it too, logging
+    that it converted a "tracking uri", which this is not)."""
+    experiment = (mlflow_conf.get("tracking") or {}).get("experiment") or {}
+    kwargs = experiment.get("create_experiment_kwargs") or {}
+    location = kwargs.get("artifact_location")
+    if location and "://" not in str(location) and not Path(location).is_absolute():
+        kwargs["artifact_location"] = (Path(project_path).resolve() / location).as_uri()
 
 
 def _create_experiment_once(mlflow_conf: dict, context, attempts: int = 3) -> None:
@@ -105,8 +128,13 @@ def _create_experiment_once(mlflow_conf: dict, context, attempts: int = 3) -> No
     from kedro_mlflow.config.kedro_mlflow_config import KedroMlflowConfig
     from mlflow.exceptions import MlflowException
 
+    from smotified_gan.registry import create_store_once
+
     if mlflow.active_run() or (mlflow_conf.get("tracking") or {}).get("experiment") is None:
         return  # a caller's run (the Dask grid's cells): kedro-mlflow leaves mlflow.yml aside, and so does this
+    uri = mlflow_conf["server"]["mlflow_tracking_uri"]
+    # the store's tables are created by its first client, under the store's lock
+    create_store_once(uri, lambda: mlflow.MlflowClient(uri).search_experiments(max_results=1))
     for attempt in range(attempts):
         try:
             KedroMlflowConfig.model_validate({**mlflow_conf}).setup(context)
@@ -129,14 +157,19 @@ def git_commit(project_path: Path) -> str:
 
 
 class RunTagsHook:
-    """Tag the MLflow run with the git commit, the environment and the protocol's seeds (``protocol.seeds``)."""
+    """Tag the MLflow run with the git commit, the environment, the protocol's seeds (``protocol.seeds``) and its
+    process; mark FAILED the runs of this machine whose process ended without finishing them (``kill -9``)."""
 
     @hook_impl(trylast=True)  # after kedro-mlflow has started the run
     def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
-        if mlflow.active_run() is None:
+        from smotified_gan.registry import end_orphaned_runs, process_identity
+
+        run = mlflow.active_run()
+        if run is None:
             return
+        end_orphaned_runs(mlflow.MlflowClient(), run.info.experiment_id, run.info.run_id)
         tags = {"git_commit": git_commit(Path(run_params.get("project_path") or Path.cwd())),
-                "kedro_env": str(run_params.get("env") or "local")}
+                "kedro_env": str(run_params.get("env") or "local"), **process_identity()}
         blocks = ("params:split", "params:oversampling", "params:training")
         if all(block in catalog for block in blocks):
             from smotified_gan.protocol import describe_seeds
@@ -161,57 +194,107 @@ class GridHook:
 
 
 class ModelRegistryHook:
-    """After ``retrain``: register the model kedro-mlflow logged, and move ``champion`` if the decision says so.
+    """Around ``retrain``: one at a time per checkout and model name; then register the model kedro-mlflow logged,
+    tag it with this run's own evidence, and move ``champion`` if the decision says so.
 
-    A model rejected by the decision (it calls no holdout row minority, or
-    scores below ``retrain.min_metric``) is registered without the alias and
-    the run fails (``ChampionRejected``), so a scheduled job exits non-zero.
+    ``before_pipeline_run`` (first): waits for any other retrain of the same
+    model name in this checkout (``registry.RetrainQueue``), so that no other run
+    rewrites this run's files before kedro-mlflow logs them. ``after_node_run``:
+    keeps the run's evidence (``retrain.pipeline.EVIDENCE``: the decision, the
+    classifier, the contract, the holdout and its predictions) in memory, as the
+    nodes made it. ``after_pipeline_run`` (last): registers, tags, crowns. A model
+    rejected by the decision is registered without the alias and the run fails
+    (``ChampionRejected``), so a scheduled job exits non-zero.
     """
 
     DECISION = "production.champion_decision"
 
     def __init__(self) -> None:
+        self._queue = None
+        self._evidence: dict = {}
         self._run_id: str | None = None
 
-    @hook_impl(trylast=True)  # after kedro-mlflow has started the run
+    @hook_impl(tryfirst=True)  # before kedro-mlflow starts the run
     def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
-        run = mlflow.active_run()
-        self._run_id = run.info.run_id if run is not None and self.DECISION in pipeline.all_outputs() else None
+        from smotified_gan.registry import RetrainQueue
+
+        self._evidence, self._run_id = {}, None
+        if self.DECISION not in pipeline.all_outputs():
+            return
+        name = catalog.load("params:retrain.model_name")
+        project = Path(run_params.get("project_path") or Path.cwd())
+        self._queue = RetrainQueue(project / "data" / f".retrain-{_file_safe(name)}.lock", name)
+        self._queue.acquire()
+
+    @hook_impl
+    def after_node_run(self, node, catalog, inputs, outputs, is_async, run_id) -> None:
+        from smotified_gan.pipelines.retrain.pipeline import EVIDENCE
+
+        if self._queue is None:
+            return
+        self._evidence.update({name: value for name, value in outputs.items() if name in EVIDENCE})
+        if self.DECISION in outputs:
+            self._evidence["params:retrain.decision"] = inputs["params:retrain.decision"]
+            self._run_id = mlflow.active_run().info.run_id if mlflow.active_run() else None
 
     @hook_impl(trylast=True)  # after kedro-mlflow has logged the model
     def after_pipeline_run(self, run_params, pipeline, catalog) -> None:
-        if self._run_id is None:
+        if self._queue is None:
             return
+        try:
+            if self._run_id is not None:
+                self._register(run_params, catalog)
+        finally:
+            self._release()
+
+    @hook_impl
+    def on_pipeline_error(self, error, run_params, pipeline, catalog) -> None:
+        self._release()
+
+    def _release(self) -> None:
+        if self._queue is not None:
+            self._queue.release()
+        self._queue, self._evidence = None, {}
+
+    def _register(self, run_params, catalog) -> None:
         from smotified_gan.registry import lock_file_for, register_and_crown
 
-        run_id, self._run_id = self._run_id, None
-        retrain = catalog.load("params:retrain")
+        evidence, name = self._evidence, catalog.load("params:retrain.model_name")
         fallback = Path(run_params.get("project_path") or Path.cwd()) / "data" / ".model_registry.lock"
         lock = lock_file_for(mlflow.get_tracking_uri(), fallback)
-        register_and_crown(run_id, retrain["model_name"], catalog.load(self.DECISION), lock,
-                           recompare=lambda version: _recompare(catalog, retrain, version),
-                           version_tags=_version_tags(catalog))
+        register_and_crown(self._run_id, name, evidence[self.DECISION], lock,
+                           recompare=lambda version: _recompare(evidence, name, version),
+                           version_tags=_version_tags(evidence))
 
 
-def _recompare(catalog, retrain: dict, version) -> dict:
+def _file_safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def _recompare(evidence: dict, name: str, version) -> dict:
     """The decision of this run's model against a registered version that became champion meanwhile."""
     from smotified_gan.io.champion import load_model_version
-    from smotified_gan.pipelines.retrain.nodes import compare_on_holdout, decision_rules
+    from smotified_gan.pipelines.retrain.nodes import compare_on_holdout
 
-    champion = load_model_version(retrain["model_name"], version)
-    holdout = catalog.load("production.test_table")
-    return compare_on_holdout(holdout["target"].to_numpy(), catalog.load("production.unlabelled_rows"),
-                              catalog.load("production.holdout_predictions"), champion, decision_rules(retrain),
-                              holdout["row_key"].to_numpy(dtype="uint64"))
+    holdout = evidence["production.test_table"]
+    return compare_on_holdout(holdout["target"].to_numpy(), evidence["production.unlabelled_rows"],
+                              evidence["production.holdout_predictions"], load_model_version(name, version),
+                              evidence["params:retrain.decision"], holdout["row_key"].to_numpy(dtype="uint64"))
 
 
-def _version_tags(catalog) -> dict[str, str]:
-    """What a registered version shows in the registry: its calibration, threshold, schema and training rows."""
+def _version_tags(evidence: dict) -> dict[str, str]:
+    """What a registered version shows in the registry, from its own run: calibration, threshold, schema, training
+    rows, holdout recipe and the decision's figures."""
     from smotified_gan.production.contract import InputContract
 
-    classifier = catalog.load("production.classifier")
-    contract = InputContract.from_dict(catalog.load("production.input_contract"))
+    classifier = evidence["production.classifier"]
+    contract = InputContract.from_dict(evidence["production.input_contract"])
+    decision = evidence["production.champion_decision"]
     return {"calibration": classifier.calibration.method, "threshold": f"{classifier.threshold:.6f}",
             "schema_digest": contract.digest(), "columns": ", ".join(f"{c}:{k}" for c, k in contract.kinds().items()),
             "training_rows": str(contract.meta.get("training_rows")),
-            "training_rows_digest": str(contract.meta.get("training_rows_digest"))}
+            "training_rows_digest": str(contract.meta.get("training_rows_digest")),
+            "holdout_recipe": str(contract.meta.get("holdout")),
+            "holdout_rows": str(decision["holdout_rows"]), "holdout_minority_rows": str(decision["holdout_minority_rows"]),
+            "no_skill": f"{decision['no_skill']:.6f}", "no_skill_p_value": f"{decision['no_skill_p_value']:.6g}",
+            "p_value_vs_champion": str(decision["p_value"])}

@@ -11,25 +11,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from sklearn.ensemble import RandomForestClassifier
-from sklearn.metrics import (
-    average_precision_score,
-    balanced_accuracy_score,
-    f1_score,
-    precision_score,
-    recall_score,
-    roc_auc_score,
-)
+from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+from smotified_gan.confusion import confusion_counts, counting_metric, ranking_metric
 
 METRICS = ("train_accuracy", "test_accuracy", "precision", "recall", "f1", "roc_auc", "pr_auc", "g_mean",
            "balanced_accuracy")
 
 
 def g_mean(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Geometric mean of the recall of each class."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    recalls = [np.mean(y_pred[y_true == label] == label) for label in (0, 1) if (y_true == label).any()]
-    return float(np.sqrt(np.prod(recalls))) if len(recalls) == 2 else float("nan")
+    """Geometric mean of the recall of each class (NaN with one class): ``confusion.counting_metric``'s."""
+    return float(counting_metric(*confusion_counts(y_true, y_pred), "g_mean"))
 
 
 def run_metrics(y_test: np.ndarray, test_scores: np.ndarray, y_train: np.ndarray, train_scores: np.ndarray,
@@ -40,62 +33,17 @@ def run_metrics(y_test: np.ndarray, test_scores: np.ndarray, y_train: np.ndarray
 
 def runs_metrics(y_test: np.ndarray, test_scores: np.ndarray, y_train: np.ndarray, train_scores: np.ndarray,
                  threshold: float = 0.5) -> list[dict[str, float]]:
-    """``run_metrics`` of many runs at once: scores are (runs, rows); the counting metrics are vectorised.
-
-    Precision, recall and F1 are 0 where undefined (no minority predicted, or
-    none in the test rows), as scikit-learn's ``zero_division=0``; ROC-AUC and
-    PR-AUC are NaN with one class in the test rows.
-    """
-    y_test, y_train = np.asarray(y_test).astype(int), np.asarray(y_train).astype(int)
-    predicted = np.asarray(test_scores) > threshold
-    positive, negative = y_test == 1, y_test == 0
-    tp = (predicted & positive).sum(axis=1)
-    fp = (predicted & negative).sum(axis=1)
-    fn = (~predicted & positive).sum(axis=1)
-    tn = (~predicted & negative).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        precision = np.where(tp + fp > 0, tp / (tp + fp), 0.0)
-        recall = np.where(tp + fn > 0, tp / (tp + fn), 0.0)
-        f1 = np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
-        specificity = np.where(tn + fp > 0, tn / (tn + fp), np.nan)
-    both_classes = positive.any() and negative.any()
-    recalls = [r for r, present in ((recall, positive.any()), (specificity, negative.any())) if present]
-    balanced = np.mean(recalls, axis=0)
-    g = np.sqrt(recall * specificity) if both_classes else np.full(len(tp), np.nan)
-    train_accuracy = ((np.asarray(train_scores) > threshold).astype(int) == y_train).mean(axis=1)
-    rows = []
-    for run in range(len(tp)):
-        rows.append({
-            "train_accuracy": float(train_accuracy[run]),
-            "test_accuracy": float((tp[run] + tn[run]) / len(y_test)),
-            "precision": float(precision[run]),
-            "recall": float(recall[run]),
-            "f1": float(f1[run]),
-            "roc_auc": float(roc_auc_score(y_test, test_scores[run])) if both_classes else float("nan"),
-            "pr_auc": float(average_precision_score(y_test, test_scores[run])) if both_classes else float("nan"),
-            "g_mean": float(g[run]),
-            "balanced_accuracy": float(balanced[run]),
-        })
-    return rows
-
-
-HOLDOUT_METRICS = ("f1", "precision", "recall", "balanced_accuracy", "g_mean", "pr_auc", "roc_auc")
-
-
-def holdout_metric(y_true: np.ndarray, scores: np.ndarray, predicted: np.ndarray, metric: str = "f1") -> float:
-    """One metric of a model's output on labelled rows: from its classes (f1, ...) or its scores (pr_auc, roc_auc)."""
-    if metric not in HOLDOUT_METRICS:
-        raise ValueError(f"holdout metric must be one of {HOLDOUT_METRICS}, got {metric!r}")
-    y_true, predicted = np.asarray(y_true).astype(int), np.asarray(predicted).astype(int)
-    by_class = {"f1": f1_score, "precision": precision_score, "recall": recall_score}
-    if metric in by_class:
-        return float(by_class[metric](y_true, predicted, zero_division=0))
-    if metric == "balanced_accuracy":
-        return float(balanced_accuracy_score(y_true, predicted))
-    if metric == "g_mean":
-        return g_mean(y_true, predicted)
-    scorer = average_precision_score if metric == "pr_auc" else roc_auc_score
-    return float(scorer(y_true, scores))
+    """``run_metrics`` of many runs at once: scores are (runs, rows), every metric from ``smotified_gan.confusion``
+    (one answer where a metric is undefined: its module docstring)."""
+    test_scores, train_scores = np.asarray(test_scores), np.asarray(train_scores)
+    counts = confusion_counts(y_test, test_scores > threshold)
+    train_counts = confusion_counts(y_train, train_scores > threshold)
+    values = {"train_accuracy": counting_metric(*train_counts, "accuracy"),
+              "test_accuracy": counting_metric(*counts, "accuracy"),
+              **{name: counting_metric(*counts, name) for name in ("precision", "recall", "f1", "g_mean",
+                                                                  "balanced_accuracy")},
+              **{name: ranking_metric(y_test, test_scores, name) for name in ("roc_auc", "pr_auc")}}
+    return [{name: float(values[name][run]) for name in METRICS} for run in range(len(test_scores))]
 
 
 def aggregate_runs(per_run: pd.DataFrame) -> pd.DataFrame:

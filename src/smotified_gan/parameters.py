@@ -16,14 +16,18 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from smotified_gan.production.calibration import CALIBRATIONS, THRESHOLD_METRICS
 from smotified_gan.protocol import PRESETS, SAMPLERS
 from smotified_gan.samplers.settings import FIRST_PHASES, GANSettings
 
 PositiveInt = Annotated[int, Field(ge=1)]
 Fraction = Annotated[float, Field(gt=0, lt=1)]
 Policy = Literal["warn", "fail"]
-HOLDOUT_METRIC = Literal["f1", "precision", "recall", "balanced_accuracy", "g_mean", "pr_auc", "roc_auc"]
-THRESHOLD_METRIC = Literal["f1", "precision", "recall", "balanced_accuracy", "g_mean"]
+# what a champion is decided on: recall and precision alone are left out, since calling every row minority (or
+# one row) maximises them, and a decision must be able to tell a model from no skill
+DECISION_METRICS = ("f1", "balanced_accuracy", "g_mean", "pr_auc", "roc_auc")
+DECISION_METRIC = Literal[DECISION_METRICS]  # type: ignore[valid-type]
+THRESHOLD_METRIC = Literal[THRESHOLD_METRICS]  # type: ignore[valid-type]
 
 
 class ParameterError(ValueError):
@@ -47,6 +51,10 @@ class MinorityRule(Block):
         return self
 
 
+class MajorityRule(Block):
+    labels: list[str | int | float]
+
+
 class Expected(Block):
     rows: PositiveInt | None = None
     features: PositiveInt | None = None
@@ -59,6 +67,10 @@ class DatasetSpec(Block):
     source: str = ""
     label_column: str
     minority: MinorityRule
+    # labels beside the minority's: listed here, or every other label with `other: majority`; without either, a
+    # table may hold one label beside the minority labels (data.tables.check_other_labels)
+    majority: MajorityRule | None = None
+    other: Literal["majority"] | None = None
     categorical: list[str] = []
     drop_columns: list[str] = []
     split_column: str | None = None
@@ -79,10 +91,11 @@ class Split(Block):
 
 
 class EpochsRule(Block):
-    """About ``steps`` optimiser steps whatever the table's size, within [min, max] epochs."""
+    """About ``steps`` optimiser steps whatever the table's size, within [min, max] epochs; ``min: 0`` lets a large
+    table train for fewer steps than one epoch (the classifier stops after ``steps``)."""
 
     steps: PositiveInt
-    min: PositiveInt = 1
+    min: Annotated[int, Field(ge=0)] = 1
     max: PositiveInt = 10_000
 
 
@@ -200,37 +213,66 @@ class RetrainTraining(Block):
     network: ClassifierSettings = ClassifierSettings()
 
 
-class Selection(Block):
+class ThresholdSettings(Block):
+    """How the deployed model's calibration and threshold are fitted: on out-of-fold scores of the training rows
+    (``production.calibration.cross_fitted_calibration``), ``folds`` stratified folds shuffled with ``seed``."""
+
     metric: THRESHOLD_METRIC = "f1"
-    calibration: Literal["platt", "isotonic"] = "platt"
+    calibration: Literal[CALIBRATIONS] = "platt"  # type: ignore[valid-type]
+    folds: Annotated[int, Field(ge=2)] = 5
+    seed: int = 7
+
+
+class DecisionSettings(Block):
+    """How ``retrain`` decides whether its model becomes ``champion`` (``production.decision``); the defaults live
+    here and nowhere else.
+
+    ``metric`` on the holdout; ``confidence``: each one-sided test (against no
+    skill, against the champion) runs at ``1 - confidence``; ``min_improvement``:
+    the gain over the champion must also exceed it; ``min_metric``: a floor on
+    the new model's holdout metric; ``min_holdout_minority``: fewer holdout
+    minority rows and the champion stays (a first model: the no-skill test
+    alone); ``permutations``: Monte Carlo draws where a test is not exact;
+    ``on_lineage_change``: a table whose columns or holdout settings differ from
+    the champion's stops retrain before training (``stop``), or starts a new
+    lineage whose first model is judged on its own (``new_lineage``).
+    """
+
+    metric: DECISION_METRIC = "f1"
+    confidence: Fraction = 0.9
+    min_improvement: Annotated[float, Field(ge=0)] = 0.0
+    min_metric: Annotated[float, Field(ge=0, le=1)] = 0.0
+    min_holdout_minority: Annotated[int, Field(ge=0)] = 30
+    permutations: Annotated[int, Field(ge=100)] = 2000
+    seed: int = 0
+    on_lineage_change: Literal["stop", "new_lineage"] = "stop"
 
 
 class Contract(Block):
     drift_bins: Annotated[int, Field(ge=2)] = 10
 
 
-class Bootstrap(Block):
-    resamples: Annotated[int, Field(ge=100)] = 2000
-    seed: int = 0
-
-
 class Retrain(Block):
     model_name: Annotated[str, Field(min_length=1)]
     method: Method
     gan_epochs: PositiveInt
-    classifier_epochs: PositiveInt
+    classifier_epochs: PositiveInt | EpochsRule
     holdout: Holdout
-    validation: Split
     training: RetrainTraining
-    selection: Selection = Selection()
+    threshold: ThresholdSettings = ThresholdSettings()
     contract: Contract = Contract()
-    on_schema_change: Literal["stop", "new_lineage"] = "stop"
-    champion_metric: HOLDOUT_METRIC = "f1"
-    confidence: Fraction = 0.9
-    min_improvement: float = 0.0
-    min_metric: Annotated[float, Field(ge=0, le=1)] = 0.0
-    min_holdout_minority: Annotated[int, Field(ge=0)] = 30
-    bootstrap: Bootstrap = Bootstrap()
+    decision: DecisionSettings = DecisionSettings()
+
+
+# keys of earlier versions of the retrain block, and where each went (said in the error)
+MOVED = {"retrain.champion_metric": "retrain.decision.metric", "retrain.confidence": "retrain.decision.confidence",
+         "retrain.min_improvement": "retrain.decision.min_improvement",
+         "retrain.min_metric": "retrain.decision.min_metric",
+         "retrain.min_holdout_minority": "retrain.decision.min_holdout_minority",
+         "retrain.bootstrap": "retrain.decision.permutations (a paired permutation test replaced the bootstrap)",
+         "retrain.on_schema_change": "retrain.decision.on_lineage_change",
+         "retrain.selection": "retrain.threshold (metric, calibration)",
+         "retrain.validation": "retrain.threshold.folds (cross-fitting replaced the validation split)"}
 
 
 class Checks(Block):
@@ -325,6 +367,8 @@ def _method_problems(params: dict[str, Any]) -> list[str]:
 def _describe(error: dict, params: dict[str, Any], prefix: str = "") -> str:
     location = ".".join(str(part) for part in error["loc"] if not str(part).startswith("function-"))
     where = f"{prefix}.{location}" if prefix and location else (prefix or location)
+    if error["type"] == "extra_forbidden" and where in MOVED:
+        return f"{where}: this key moved to {MOVED[where]}"
     if error["type"] == "extra_forbidden":
         known = _known_keys(error["loc"][:-1], prefix)
         close = difflib.get_close_matches(str(error["loc"][-1]), known, n=1, cutoff=0.6)

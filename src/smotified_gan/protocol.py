@@ -115,6 +115,9 @@ def protocol_line(split: Mapping[str, Any], oversampling: Mapping[str, Any], tra
             f"({describe_seeds(split, oversampling, training)}).")
 
 
+# a node's epochs: a number, or a rule ({steps, min, max}: ``epochs_for``); one name for it, not a Union, so
+# that Kedro's typed-parameter validation passes it through without a warning
+EpochsSpec = Any
 RULE = "rule"  # the entry of an epochs block that serves every dataset without one of its own
 
 
@@ -135,4 +138,12 @@ def epochs_for(epochs: int | Mapping[str, Any], rows: int, batch_size: int) -> i
     if not isinstance(epochs, Mapping):
         return int(epochs)
     batches = max(1, math.ceil(rows / batch_size))
-    return int(min(max(round(epochs["steps"] / batches), epochs.get("min", 1)), epochs.get("max", 10**9)))
+    return max(1, int(min(max(round(epochs["steps"] / batches), epochs.get("min", 1)), epochs.get("max", 10**9))))
+
+
+def step_limit(epochs: int | Mapping[str, Any], rows: int, batch_size: int) -> int | None:
+    """The optimiser steps a rule with ``min: 0`` stops after when ``steps`` is less than one epoch (a large
+    table: the classifier sees a part of one epoch); None otherwise (whole epochs, ``epochs_for``)."""
+    if not isinstance(epochs, Mapping) or epochs.get("min", 1) != 0:
+        return None
+    return int(epochs["steps"]) if epochs["steps"] < math.ceil(rows / batch_size) else None

@@ -5,7 +5,8 @@ Kedro loads plugin commands, whose import shows one of these) and again from
 ``settings.py`` (for sessions created from Python). It installs warnings
 filters and, because MLflow shows its notice inside
 ``warnings.simplefilter("once")``, which outranks any filter set beforehand,
-also a log filter on ``py.warnings``, where Kedro routes warnings.
+also a log filter on ``py.warnings``, where Kedro routes warnings, and on
+``mlflow.pyfunc``, which logs one of them itself.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ _NOTICES = (
     # the experiment grid reads namespaced outputs ("ecoli.card") from one gathering
     # node, the kedro-viz demo project's pattern, which Kedro nags about
     r"One or more dataset names contain '\.' characters",
+    # Kedro 1.7 reads the fields of the typed parameter blocks it builds through the deprecated instance attribute
+    r"Accessing the 'model_fields' attribute on the instance is deprecated",
     # shown while the tests start MLflow's SQLite store and servers (pydantic, SQLAlchemy, pandas deprecations)
     r"Support for class-based `config` is deprecated",
     r"The ``noload`` loader strategy is deprecated",
@@ -51,6 +54,9 @@ def pytest_filters() -> list[str]:
 def silence_upstream_notices() -> None:
     for message in _NOTICES:
         warnings.filterwarnings("ignore", message=f".*{message}")
-    py_warnings = logging.getLogger("py.warnings")
-    if not any(isinstance(f, UpstreamNoticeFilter) for f in py_warnings.filters):
-        py_warnings.addFilter(UpstreamNoticeFilter())
+    logging.captureWarnings(True)  # warnings go through logging (and the filter below), one line each
+    # py.warnings: where Kedro routes warnings; mlflow.pyfunc logs its CloudPickle notice itself
+    for name in ("py.warnings", "mlflow.pyfunc"):
+        target = logging.getLogger(name)
+        if not any(isinstance(f, UpstreamNoticeFilter) for f in target.filters):
+            target.addFilter(UpstreamNoticeFilter())

@@ -71,3 +71,25 @@ def test_structure_check_reports_every_difference():
 def test_unknown_categorical_column():
     with pytest.raises(DataValidationError, match=r"categorical column\(s\) \['shape'\] not found"):
         build_labelled_table(frame(), {**SPEC, "categorical": ["shape"]}, "toy")
+
+
+THREE_LABELS = ["positive"] * 6 + ["negative", "maybe"]
+
+
+def test_a_third_label_is_an_error_naming_it_and_its_count_unless_said_to_be_majority(caplog):
+    spec = {**SPEC, "expected": {}}
+    with pytest.raises(DataValidationError, match=r"dataset 'toy': label\(s\) outside the minority rule \['positive'\] "
+                                                  r"and not said to be majority: 'maybe' \(1 rows\), 'negative' \(1 rows\)"
+                                                  r".*majority: \{labels: \[...\]\}.*other: majority"):
+        build_labelled_table(frame(Class=THREE_LABELS), spec, "toy")
+    listed = build_labelled_table(frame(Class=THREE_LABELS), {**spec, "majority": {"labels": ["negative", "maybe"]}},
+                                  "toy")
+    assert listed["target"].tolist() == [1] * 6 + [0, 0]
+    with pytest.raises(DataValidationError, match=r"not said to be majority: 'maybe' \(1 rows\)\."):
+        build_labelled_table(frame(Class=THREE_LABELS), {**spec, "majority": {"labels": ["negative"]}}, "toy")
+    with caplog.at_level("INFO"):
+        other = build_labelled_table(frame(Class=THREE_LABELS), {**spec, "other": "majority"}, "toy")
+    assert other["target"].tolist() == [1] * 6 + [0, 0]
+    assert "labels taken as majority (other: majority): 'maybe' (1 rows), 'negative' (1 rows)" in caplog.text
+    # a binary table needs neither: its one other label is the majority
+    assert build_labelled_table(frame(), spec, "toy")["target"].sum() == 6

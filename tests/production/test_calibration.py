@@ -48,3 +48,53 @@ def test_calibration_needs_both_classes():
         fit_calibration(np.arange(5.0), np.zeros(5), "platt")
     with pytest.raises(ValueError, match="calibration must be one of"):
         fit_calibration(np.arange(5.0), np.r_[0, 0, 1, 1, 0], "beta")
+
+
+def test_cross_fitting_scores_every_row_once_by_a_model_that_never_trained_on_it():
+    """A spy for the fit: each fold's model is fitted on rows it then never scores; the calibration and threshold
+    are fitted on those out-of-fold scores only."""
+    from smotified_gan.production.calibration import cross_fitted_calibration
+
+    rng = np.random.default_rng(1)
+    y = (rng.random(300) < 0.15).astype(int)
+    signal = y + rng.normal(0, 0.6, len(y))
+    seen = []
+
+    def fit_and_score(fit_rows, scored_rows):
+        seen.append((set(fit_rows), set(scored_rows)))
+        assert not set(fit_rows) & set(scored_rows)
+        return signal[scored_rows]
+
+    calibration, value, scores = cross_fitted_calibration(y, fit_and_score, folds=4, seed=0)
+    assert len(seen) == 4 and sorted(i for _, scored in seen for i in scored) == list(range(300))
+    assert all(len(fit) + len(scored) == 300 for fit, scored in seen)
+    minority_per_fold = [int(y[list(scored)].sum()) for _, scored in seen]
+    assert max(minority_per_fold) - min(minority_per_fold) <= 1  # stratified
+    np.testing.assert_array_equal(scores, signal)
+    again, value_again = calibrate(signal, y, "platt", "f1")
+    assert calibration == again and value == pytest.approx(value_again)
+
+
+def test_cross_fitting_uses_fewer_folds_than_minority_rows_and_needs_two():
+    from smotified_gan.production.calibration import cross_fitting_folds
+
+    assert cross_fitting_folds(np.r_[np.ones(3), np.zeros(50)], 5) == 3
+    assert cross_fitting_folds(np.r_[np.ones(30), np.zeros(50)], 5) == 5
+    with pytest.raises(ValueError, match="cross-fitting needs at least 2 minority rows"):
+        cross_fitting_folds(np.r_[np.ones(1), np.zeros(50)], 5)
+
+
+def test_the_deployed_model_calibrates_the_mean_score_of_its_runs():
+    from smotified_gan.production.calibration import CalibratedClassifier, Calibration
+
+    class Runs:
+        feature_names = ["x"]
+
+        def scores(self, X, runs=None):
+            return np.stack([X[:, 0], 3 * X[:, 0]])
+
+    model = CalibratedClassifier(Runs(), Calibration("platt", (1.0, -2.0), (), threshold=0.5))
+    X = np.array([[0.5], [1.5]])
+    expected = 1 / (1 + np.exp(-(2 * X[:, 0] - 2)))
+    np.testing.assert_allclose(model.scores(X), expected[None, :])
+    assert model.predict(X).tolist() == [[0, 1]]

@@ -1,69 +1,122 @@
-"""Crown only what is shown to be better: the paired bootstrap decision on a holdout."""
+"""Crown only what beats doing nothing, then only what is shown better: the champion decision on a holdout."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from sklearn.metrics import average_precision_score
 
-from smotified_gan.production.decision import DecisionRules, decide, paired_bootstrap
+from smotified_gan.parameters import DecisionSettings
+from smotified_gan.production.decision import decide, no_skill_test, no_skill_value, paired_permutation_test
 
-RULES = DecisionRules(metric="f1", confidence=0.9, min_improvement=0.0, min_metric=0.05, min_holdout_minority=30,
-                      bootstrap=2000, seed=0)
+SETTINGS = DecisionSettings(min_holdout_minority=30)
 
 
 def holdout(minority: int = 40, majority: int = 400):
     return np.r_[np.ones(minority, int), np.zeros(majority, int)]
 
 
-def calls(y, hits: int, false_alarms: int) -> tuple[np.ndarray, np.ndarray]:
-    """Predictions that find the first ``hits`` minority rows and call ``false_alarms`` majority rows minority."""
+def calls(y, hits: int, false_alarms: int, skip: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Predictions that find ``hits`` minority rows (after the first ``skip``) and call ``false_alarms`` majority
+    rows minority."""
     predicted = np.zeros(len(y), int)
-    predicted[np.flatnonzero(y == 1)[:hits]] = 1
+    predicted[np.flatnonzero(y == 1)[skip:skip + hits]] = 1
     predicted[np.flatnonzero(y == 0)[:false_alarms]] = 1
     return predicted.astype(float), predicted
 
 
 def test_a_model_that_calls_no_row_minority_is_rejected_even_without_a_champion():
     y = holdout()
-    decision = decide(y, calls(y, 0, 0), None, RULES)
+    decision = decide(y, calls(y, 0, 0), None, SETTINGS)
     assert decision.outcome == "reject" and not decision.promote
     assert decision.reason == f"the new model calls none of the {len(y)} holdout rows minority"
 
 
-def test_a_model_below_the_floor_is_rejected():
+def test_the_fifteen_minority_row_table_crowns_nothing():
+    """The issue's case: 2 holdout minority rows of 800, a model that finds neither (holdout F1 0.0)."""
+    y = holdout(minority=2, majority=798)
+    decision = decide(y, calls(y, 0, 12, skip=0), None, SETTINGS)
+    assert decision.challenger == 0.0 and decision.no_skill == pytest.approx(2 * 2 / 800 / (1 + 2 / 800))
+    assert decision.outcome == "reject" and "not shown better than no skill" in decision.reason
+    assert decision.no_skill_p_value > 0.5
+
+
+def test_a_first_model_must_beat_calling_every_row_minority_with_confidence():
+    y = holdout(minority=40, majority=60)  # 40% minority: calling everyone minority scores F1 0.571
+    assert no_skill_value(y, "f1") == pytest.approx(2 * 0.4 / 1.4)
+    weak = decide(y, calls(y, 20, 8), None, SETTINGS)  # F1 0.588: above it, but not shown to be
+    assert weak.challenger > weak.no_skill and weak.outcome == "reject" and weak.no_skill_p_value >= 0.1
+    strong = decide(y, calls(y, 36, 4), None, SETTINGS)
+    assert strong.outcome == "promote" and strong.no_skill_p_value < 0.01 and "no champion yet" in strong.reason
+
+
+def test_a_challenger_catching_two_more_of_five_rows_is_not_crowned():
+    """The bootstrap gave this a lower bound of +0.127; the exact one-sided test on those rows gives p = 0.25."""
+    y = holdout(minority=5, majority=400)
+    challenger, champion = calls(y, 3, 10), calls(y, 1, 10)
+    test = paired_permutation_test(y, challenger, champion, "f1")
+    assert test.p_value == pytest.approx(0.25) and test.difference > 0.1
+    assert (test.discordant_minority, test.discordant_majority) == (2, 0)
+    settings = DecisionSettings(min_holdout_minority=0)
+    assert decide(y, challenger, champion, settings, champion_version=1).outcome == "keep"
+
+
+def test_better_by_one_holdout_row_is_kept_out_and_a_clear_margin_is_crowned():
     y = holdout()
-    decision = decide(y, calls(y, 1, 60), None, RULES)
-    assert decision.outcome == "reject" and "below retrain.min_metric 0.05" in decision.reason
-
-
-def test_better_by_one_holdout_row_is_not_enough():
-    y = holdout()
-    decision = decide(y, calls(y, 21, 10), calls(y, 20, 10), RULES, champion_version=3)
-    assert decision.challenger > decision.champion and decision.champion_version == 3
-    assert decision.outcome == "keep" and decision.lower_bound <= 0
-
-
-def test_better_by_a_clear_margin_is_crowned():
-    y = holdout()
-    decision = decide(y, calls(y, 32, 10), calls(y, 20, 10), RULES)
-    assert decision.outcome == "promote" and decision.lower_bound > 0.1
-    assert not decision.underpowered
-    strict = decide(y, calls(y, 32, 10), calls(y, 20, 10), DecisionRules(**{**RULES.__dict__, "min_improvement": 0.5}))
+    one_more = decide(y, calls(y, 21, 10), calls(y, 20, 10), SETTINGS, champion_version=3)
+    assert one_more.challenger > one_more.champion and one_more.champion_version == 3
+    assert one_more.outcome == "keep" and one_more.p_value >= 0.1
+    clear = decide(y, calls(y, 32, 10), calls(y, 20, 10), SETTINGS)
+    assert clear.outcome == "promote" and clear.p_value < 0.01 and not clear.underpowered
+    strict = decide(y, calls(y, 32, 10), calls(y, 20, 10), DecisionSettings(min_improvement=0.5))
     assert strict.outcome == "keep"
 
 
-def test_a_small_holdout_minority_is_flagged_underpowered():
+def test_below_the_minority_floor_the_champion_stays_whatever_the_difference():
     y = holdout(minority=12)
-    assert decide(y, calls(y, 8, 3), None, RULES).underpowered
+    decision = decide(y, calls(y, 12, 0), calls(y, 2, 30), SETTINGS, champion_version=2)
+    assert decision.underpowered and decision.outcome == "keep" and decision.p_value is None
+    assert "fewer than the 30 a decision needs" in decision.reason
 
 
-def test_the_bootstrap_centres_on_the_observed_difference():
-    y = holdout()
-    a, b = calls(y, 30, 10), calls(y, 20, 10)
-    differences = paired_bootstrap(y, a, b, "f1", 4000, seed=1)
-    observed = 2 * 30 / (2 * 30 + 10 + 10) - 2 * 20 / (2 * 20 + 10 + 20)
-    assert differences.mean() == pytest.approx(observed, abs=0.01)
+def test_the_exact_test_matches_brute_force_enumeration_of_every_swap():
+    rng = np.random.default_rng(3)
+    y = np.r_[np.ones(6, int), np.zeros(8, int)]
+    a, b = rng.random(14) < 0.5, rng.random(14) < 0.5
+    observed = _f1(y, a) - _f1(y, b)
+    swaps = np.array(np.meshgrid(*[[0, 1]] * 14)).reshape(14, -1).T.astype(bool)
+    null = [_f1(y, np.where(s, b, a)) - _f1(y, np.where(s, a, b)) for s in swaps]
+    brute = np.mean(np.asarray(null) >= observed - 1e-12)
+    assert paired_permutation_test(y, (a * 1.0, a), (b * 1.0, b), "f1").p_value == pytest.approx(brute)
+
+
+def _f1(y, called):
+    tp = int((called & (y == 1)).sum())
+    return 2 * tp / (2 * tp + int((called & (y == 0)).sum()) + int((~called & (y == 1)).sum()))
+
+
+@pytest.mark.parametrize("minority", [5, 30, 300])
+def test_equal_models_move_the_champion_in_at_most_one_retrain_in_ten(minority):
+    """Two equally good models (independent draws of one model's calls): crowned at most 1 - confidence of the time."""
+    rng = np.random.default_rng(minority)
+    y = holdout(minority=minority, majority=minority * 14)
+    moved = 0
+    for _ in range(400):
+        a, b = (np.where(y == 1, rng.random(len(y)) < 0.6, rng.random(len(y)) < 0.05) for _ in range(2))
+        moved += paired_permutation_test(y, (a * 1.0, a), (b * 1.0, b), "f1").p_value < 0.1
+    assert moved / 400 <= 0.1 + 2 * np.sqrt(0.1 * 0.9 / 400)  # within two standard errors of 10%
+
+
+def test_ranking_metrics_swap_rank_scores_and_beat_no_skill_by_label_permutation():
     rng = np.random.default_rng(2)
-    scores_a, scores_b = y + rng.normal(0, 0.5, len(y)), y + rng.normal(0, 2.0, len(y))
-    ranked = paired_bootstrap(y, (scores_a, a[1]), (scores_b, b[1]), "pr_auc", 200, seed=1)
-    assert (ranked > 0).mean() > 0.95
+    y = holdout(minority=60, majority=300)
+    sharp, vague = y + rng.normal(0, 0.5, len(y)), y + rng.normal(0, 3.0, len(y))
+    test = paired_permutation_test(y, (sharp, sharp > 0.5), (vague, vague > 0.5), "pr_auc", permutations=500)
+    assert test.difference == pytest.approx(average_precision_score(y, sharp) - average_precision_score(y, vague))
+    assert test.p_value < 0.01
+    backwards = paired_permutation_test(y, (vague, vague > 0.5), (sharp, sharp > 0.5), "pr_auc", permutations=500)
+    assert backwards.p_value > 0.9
+    noise = rng.random(len(y))
+    assert no_skill_value(y, "pr_auc") == pytest.approx(60 / 360)
+    assert no_skill_test(y, (noise, noise > 0.5), "pr_auc", permutations=500).p_value > 0.05
+    assert no_skill_test(y, (sharp, sharp > 0.5), "roc_auc").p_value < 1e-6

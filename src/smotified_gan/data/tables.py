@@ -8,12 +8,15 @@ categorical ones), ``label`` (the original class label, as text) and
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
 from smotified_gan.data.readers import to_numeric_column
+
+logger = logging.getLogger(__name__)
 
 LABEL, TARGET, SPLIT, REPEAT, ROW_KEY = "label", "target", "split", "repeat", "row_key"
 # ``repeat``: which repeat of the experiment's split a row belongs to (preprocessing adds it);
@@ -50,6 +53,33 @@ def minority_mask(labels: pd.Series, rule: Mapping[str, Any], dataset: str, colu
     raise DataValidationError(f"dataset '{dataset}': minority rule must have 'labels' or 'max', got {dict(rule)}")
 
 
+def check_other_labels(labels: pd.Series, minority: pd.Series, spec: Mapping[str, Any], where: str) -> None:
+    """Every label is accounted for: minority (``minority``), majority (``majority.labels``, or every other label
+    with ``other: majority``), or an error naming each unaccounted label and its count.
+
+    Without either, a table may hold one label beside the minority labels (a
+    binary table); a second one is an error: a third class silently taken for
+    the majority changes what the model learns. A ``max`` rule accounts for every
+    label (numbers above it are the majority).
+    """
+    if "max" in spec["minority"]:
+        return
+    text = labels.astype("str").str.strip()
+    others = text[~minority].value_counts().sort_index().sort_values(ascending=False, kind="stable")
+    listed = {str(v).strip() for v in ((spec.get("majority") or {}).get("labels") or [])}
+    if spec.get("other") == "majority":
+        logger.info("%s: labels taken as majority (other: majority): %s", where,
+                    ", ".join(f"'{label}' ({count} rows)" for label, count in others.items()))
+        return
+    unaccounted = others[~others.index.isin(listed)] if listed else (others if len(others) > 1 else others.iloc[:0])
+    if len(unaccounted):
+        raise DataValidationError(
+            f"{where}: label(s) outside the minority rule {list(spec['minority']['labels'])} and not said to be "
+            f"majority: " + ", ".join(f"'{label}' ({count} rows)" for label, count in unaccounted.items())
+            + ". Say which labels are the majority (majority: {labels: [...]}; any other label is then an error), "
+            "or take every other label as majority (other: majority)")
+
+
 def build_labelled_table(frame: pd.DataFrame, spec: Mapping[str, Any], dataset: str,
                          origin: str = "") -> pd.DataFrame:
     """Validate a raw frame against its spec and return the labelled table."""
@@ -67,7 +97,9 @@ def build_labelled_table(frame: pd.DataFrame, spec: Mapping[str, Any], dataset: 
     if labels.isna().any():
         raise DataValidationError(f"{where}: target column '{label_column}' has {int(labels.isna().sum())} missing value(s)")
     table[LABEL] = labels.astype("str").str.strip()
-    table[TARGET] = minority_mask(labels, spec["minority"], where, label_column).astype("int8")
+    minority = minority_mask(labels, spec["minority"], where, label_column)
+    check_other_labels(labels, minority, spec, where)
+    table[TARGET] = minority.astype("int8")
     if split_column:
         table[SPLIT] = frame[split_column].reset_index(drop=True).astype("str")
     check_classes(table, spec, where)

@@ -1,26 +1,38 @@
-"""Scores that mean what they say: a calibration fitted on validation rows, and a decision threshold chosen there.
+"""Scores that mean what they say: a calibration and a decision threshold fitted on rows the model never saw.
 
 The paper's network outputs an unbounded number (a linear unit trained with
 mean absolute error); ``Calibration`` maps it to a probability of the minority
 class, fitted on rows the classifier did not train on:
 
 - ``platt``: a logistic regression on the score (two numbers; steady on the
-  few minority rows a validation split of an imbalanced table holds);
+  few minority rows an imbalanced table holds);
 - ``isotonic``: a monotone step function (no shape assumed; needs more rows).
 
 The threshold on that probability is the one that maximises the chosen
-metric on the same rows. Plain numbers only: a calibration pickles and
-travels inside the registered model.
+metric on the same rows. ``cross_fitted_calibration`` gets those rows by
+cross-fitting: every training row is scored by a model fitted (over-sampler
+included) on the other folds, so the calibration and the threshold see every
+training row's minority cases, none of them scored by a model that trained on
+it; the model then deployed is fitted on all the rows. Production retraining
+and the benchmark's tuned thresholds call this one function. Plain numbers
+only: a calibration pickles and travels inside the registered model.
 """
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from smotified_gan.confusion import confusion_counts, counting_metric
+
 CALIBRATIONS = ("platt", "isotonic")
+# the metrics a threshold may be chosen for (accuracy and specificity would call no row minority)
 THRESHOLD_METRICS = ("f1", "precision", "recall", "balanced_accuracy", "g_mean")
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,37 +77,8 @@ def fit_calibration(scores: np.ndarray, y: np.ndarray, method: str = "platt") ->
 
 
 def metric_at(y: np.ndarray, predicted: np.ndarray, metric: str) -> float:
-    """A counting metric of 0/1 predictions (precision, recall and F1 are 0 where undefined)."""
-    y, predicted = np.asarray(y).astype(bool), np.asarray(predicted).astype(bool)
-    return float(counting_metric(*_counts(y, predicted[None]), metric)[0])
-
-
-def _counts(y: np.ndarray, predicted: np.ndarray) -> tuple[np.ndarray, ...]:
-    """tp, fp, fn, tn per row of ``predicted`` (candidates, rows)."""
-    tp = (predicted & y).sum(axis=1)
-    fp = (predicted & ~y).sum(axis=1)
-    fn = (~predicted & y).sum(axis=1)
-    tn = (~predicted & ~y).sum(axis=1)
-    return tp, fp, fn, tn
-
-
-def counting_metric(tp, fp, fn, tn, metric: str) -> np.ndarray:
-    """A metric from confusion counts (arrays of the same shape)."""
-    tp, fp, fn, tn = (np.asarray(a, dtype=np.float64) for a in (tp, fp, fn, tn))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        recall = np.where(tp + fn > 0, tp / (tp + fn), 0.0)
-        specificity = np.where(tn + fp > 0, tn / (tn + fp), 0.0)
-        values = {
-            "f1": lambda: np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0),
-            "precision": lambda: np.where(tp + fp > 0, tp / (tp + fp), 0.0),
-            "recall": lambda: recall,
-            "balanced_accuracy": lambda: (recall + specificity) / 2,
-            "g_mean": lambda: np.sqrt(recall * specificity),
-        }
-    if metric not in values:
-        raise ValueError(f"a threshold is chosen for one of {THRESHOLD_METRICS}, got {metric!r}")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return values[metric]()
+    """A counting metric of 0/1 predictions (``smotified_gan.confusion``: one answer where it is undefined)."""
+    return float(counting_metric(*confusion_counts(y, predicted), metric))
 
 
 def best_threshold(probabilities: np.ndarray, y: np.ndarray, metric: str = "f1") -> tuple[float, float]:
@@ -103,12 +86,22 @@ def best_threshold(probabilities: np.ndarray, y: np.ndarray, metric: str = "f1")
 
     Ties go to the highest threshold (fewer rows called minority for the same score).
     """
+    if metric not in THRESHOLD_METRICS:
+        raise ValueError(f"a threshold is chosen for one of {THRESHOLD_METRICS}, got {metric!r}")
     p, y = np.asarray(probabilities, dtype=np.float64), np.asarray(y).astype(bool)
     levels = np.unique(p)
     candidates = np.r_[levels[0] - 1e-9, (levels[:-1] + levels[1:]) / 2, levels[-1]]
-    values = counting_metric(*_counts(y, p[None, :] > candidates[:, None]), metric)
-    best = np.flatnonzero(values == values.max())[-1]
+    values = _metric_at_thresholds(p, y, candidates, metric)
+    best = np.flatnonzero(values == np.nanmax(values))[-1]
     return float(candidates[best]), float(values[best])
+
+
+def _metric_at_thresholds(p: np.ndarray, y: np.ndarray, thresholds: np.ndarray, metric: str) -> np.ndarray:
+    """``metric`` when rows with ``p`` above each threshold are called minority: one sort, not rows x thresholds."""
+    minority, majority = np.sort(p[y]), np.sort(p[~y])
+    tp = len(minority) - np.searchsorted(minority, thresholds, side="right")
+    fp = len(majority) - np.searchsorted(majority, thresholds, side="right")
+    return counting_metric(tp, fp, len(minority) - tp, len(majority) - fp, metric)
 
 
 def calibrate(scores: np.ndarray, y: np.ndarray, method: str = "platt", metric: str = "f1"
@@ -119,17 +112,61 @@ def calibrate(scores: np.ndarray, y: np.ndarray, method: str = "platt", metric: 
     return Calibration(calibration.method, calibration.x, calibration.y, threshold), value
 
 
+def out_of_fold_scores(y: np.ndarray, fit_and_score: Callable[[np.ndarray, np.ndarray], np.ndarray], folds: int,
+                       seed: int) -> np.ndarray:
+    """Each row's score from a model that never saw it: ``folds`` stratified folds (shuffled with ``seed``);
+    ``fit_and_score(fit_rows, scored_rows)`` (row indices) fits on the first rows and returns scores of the second."""
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.asarray(y).astype(int)
+    folds = cross_fitting_folds(y, folds)
+    scores = np.full(len(y), np.nan)
+    started = time.perf_counter()
+    for fold, (fit_rows, scored_rows) in enumerate(
+            StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y)):
+        logger.info("Cross-fitting fold %d of %d: fitting on %d rows (%d minority), scoring %d", fold + 1, folds,
+                    len(fit_rows), int(y[fit_rows].sum()), len(scored_rows))
+        scores[scored_rows] = np.asarray(fit_and_score(fit_rows, scored_rows), dtype=np.float64)
+        elapsed = time.perf_counter() - started
+        logger.info("Cross-fitting fold %d of %d done: %.0f s so far, about %.0f s left", fold + 1, folds, elapsed,
+                    elapsed / (fold + 1) * (folds - fold - 1))
+    return scores
+
+
+def cross_fitting_folds(y: np.ndarray, folds: int) -> int:
+    """``folds``, or fewer when the minority class has fewer rows (each fold holds at least one); an error below 2."""
+    minority = int(np.asarray(y).astype(int).sum())
+    if minority < 2:
+        raise ValueError(f"cross-fitting needs at least 2 minority rows in the training rows, got {minority}")
+    if minority < folds:
+        logger.warning("Cross-fitting with %d folds instead of %d: the training rows hold %d minority rows",
+                       minority, folds, minority)
+    return min(int(folds), minority)
+
+
+def cross_fitted_calibration(y: np.ndarray, fit_and_score: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                             folds: int, seed: int, method: str = "platt", metric: str = "f1"
+                             ) -> tuple[Calibration, float, np.ndarray]:
+    """The calibration and ``metric``-best threshold for a model fitted on all of ``y``'s rows, both fitted on
+    out-of-fold scores (``out_of_fold_scores``); the metric there, and the scores."""
+    scores = out_of_fold_scores(y, fit_and_score, folds, seed)
+    calibration, value = calibrate(scores, y, method, metric)
+    logger.info("Cross-fitted %s calibration on %d rows (%d minority): threshold %.4f, out-of-fold %s %.4f", method,
+                len(y), int(np.asarray(y).sum()), calibration.threshold, metric, value)
+    return calibration, value, scores
+
+
 @dataclass
 class CalibratedClassifier:
-    """One trained run and its calibration: what a registered production model scores with.
+    """The trained runs (an ensemble: their mean score) and its calibration: what a registered model scores with.
 
-    ``scores`` are probabilities of the minority class; a row is called
-    minority when its probability is above ``threshold`` (chosen on the
-    validation rows). Same interface as the experiment's stacked classifiers
-    (``feature_names``, ``scores``, ``predict``), so the same scoring node runs both.
+    ``scores`` are probabilities of the minority class, shape (1, rows); a row
+    is called minority when its probability is above ``threshold``. Same
+    interface as the experiment's stacked classifiers (``feature_names``,
+    ``scores``, ``predict``), so the same scoring node runs both.
     """
 
-    classifier: object            # smotified_gan.classifier.TrainedClassifiers holding one run
+    classifier: object            # smotified_gan.classifier.TrainedClassifiers or SklearnRuns: the runs averaged
     calibration: Calibration
 
     @property
@@ -141,7 +178,7 @@ class CalibratedClassifier:
         return self.calibration.threshold
 
     def scores(self, X: np.ndarray, runs: list[int] | None = None) -> np.ndarray:
-        return self.calibration.probabilities(self.classifier.scores(X, runs))
+        return self.calibration.probabilities(self.classifier.scores(X, runs).mean(axis=0))[None, :]
 
     def predict(self, X: np.ndarray, runs: list[int] | None = None) -> np.ndarray:
         return (self.scores(X, runs) > self.threshold).astype(np.int8)

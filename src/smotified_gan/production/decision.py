@@ -1,12 +1,28 @@
-"""Crown only what is shown to be better: the champion decision on a holdout.
+"""Crown only what beats doing nothing, and then only what is shown better: the champion decision on a holdout.
 
-The challenger and the champion score the same holdout rows. A stratified
-paired bootstrap (each resample draws as many minority and majority rows as
-the holdout holds, with replacement, and scores both models on the same
-draw) gives the distribution of ``metric(challenger) - metric(champion)``;
-the champion changes only when its lower confidence bound exceeds the
-required improvement. Before any comparison, a challenger that calls no
-holdout row minority, or scores below the floor, is rejected outright.
+Two one-sided tests, both paired on the same holdout rows, both at
+``1 - confidence``:
+
+- **No skill.** A model must beat the no-skill predictor: for a counting
+  metric, calling every row minority (F1 ``2p / (1 + p)``, ``p`` the holdout's
+  minority share; balanced accuracy 0.5; G-mean 0), by the paired permutation
+  test below; for a ranking metric, a ranking that ignores the features (PR-AUC
+  ``p``, ROC-AUC 0.5), by a label-permutation test (ROC-AUC: Mann-Whitney's).
+  A first model (or a new lineage's) that fails it is rejected: registered
+  without the alias, the job exits non-zero.
+- **Better than the champion.** A paired permutation test (approximate
+  randomisation): under "the two models are equally good" each row's pair of
+  calls is exchangeable, so swapping them row by row draws the null
+  distribution of ``metric(challenger) - metric(champion)``. For a counting
+  metric only the rows where the calls differ move: per class, the challenger's
+  hits among them are Binomial(discordant, 1/2), so the p-value is an exact
+  sum over a two-way binomial grid (the tails beyond 10 standard deviations,
+  under 1e-20, left out). With 5 minority rows and a challenger that catches 2
+  more, p = 0.25, where a bootstrap could not draw the disagreement it had not
+  seen. Ranking metrics swap the two models' rank-scores (Monte Carlo).
+
+Below ``min_holdout_minority`` minority rows a champion is kept without a test
+(too few rows to decide), and the decision says how many a decision needs.
 """
 
 from __future__ import annotations
@@ -14,20 +30,25 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from scipy import stats
 
-from smotified_gan.metrics import holdout_metric
-from smotified_gan.production.calibration import THRESHOLD_METRICS, counting_metric
+from smotified_gan.confusion import COUNTING_METRICS, RANKING_METRICS, counting_metric, metric_value, ranking_metric
+
+# the binomial grid keeps this many standard deviations on each side of its centre (the rest has mass < 1e-20)
+_GRID_SDS = 10.0
+# Monte Carlo: rows x draws per chunk, to bound memory
+_CHUNK_CELLS = 20_000_000
 
 
 @dataclass(frozen=True)
-class DecisionRules:
-    metric: str = "f1"
-    confidence: float = 0.9
-    min_improvement: float = 0.0
-    min_metric: float = 0.0
-    min_holdout_minority: int = 30
-    bootstrap: int = 2000
-    seed: int = 0
+class PairedTest:
+    """A one-sided paired test of ``metric(a) - metric(b)``: the observed difference and its p-value."""
+
+    difference: float
+    p_value: float
+    method: str
+    discordant_minority: int = 0
+    discordant_majority: int = 0
 
 
 @dataclass
@@ -38,15 +59,19 @@ class Decision:
     reason: str
     metric: str
     challenger: float
+    no_skill: float
+    no_skill_p_value: float
+    confidence: float
+    min_improvement: float
+    test: str = ""
     champion: float | None = None
     champion_version: int | None = None
     difference: float | None = None
-    lower_bound: float | None = None
-    confidence: float | None = None
-    min_improvement: float | None = None
+    p_value: float | None = None
     holdout_rows: int = 0
     holdout_minority_rows: int = 0
     challenger_minority_predicted: int = 0
+    min_holdout_minority: int = 0
     underpowered: bool = False
 
     @property
@@ -57,69 +82,151 @@ class Decision:
         return {**asdict(self), "promote": self.promote}
 
 
-def paired_bootstrap(y: np.ndarray, challenger: tuple[np.ndarray, np.ndarray], champion: tuple[np.ndarray, np.ndarray],
-                     metric: str, resamples: int, seed: int) -> np.ndarray:
-    """``resamples`` stratified paired bootstrap values of ``metric(challenger) - metric(champion)``.
+def paired_permutation_test(y: np.ndarray, a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray],
+                            metric: str, permutations: int = 2000, seed: int = 0) -> PairedTest:
+    """One-sided paired permutation test that ``a`` scores higher than ``b`` on ``metric`` (module docstring).
 
-    ``challenger`` and ``champion`` are (scores, 0/1 predictions) on the rows of
-    ``y``. Counting metrics (F1, ...) draw the multinomial counts of each
-    (class, challenger's call, champion's call) cell directly; the ranking
-    metrics (PR-AUC, ROC-AUC) resample rows.
+    ``a`` and ``b`` are (scores, 0/1 calls) on the rows of ``y``. Exact for the
+    counting metrics; ``permutations`` Monte Carlo swaps for the ranking ones.
     """
-    y = np.asarray(y).astype(int)
+    y = np.asarray(y).astype(bool)
+    if metric in COUNTING_METRICS:
+        return _exact_counting_test(y, np.asarray(a[1]).astype(bool), np.asarray(b[1]).astype(bool), metric)
+    if metric not in RANKING_METRICS:
+        raise ValueError(f"metric must be one of {COUNTING_METRICS + RANKING_METRICS}, got {metric!r}")
+    return _swapped_ranking_test(y, _rank_scores(a[0]), _rank_scores(b[0]), metric, permutations, seed)
+
+
+def _exact_counting_test(y: np.ndarray, a: np.ndarray, b: np.ndarray, metric: str) -> PairedTest:
+    """Per class, the challenger's calls on the rows where the two differ are what swapping moves: the count of
+    them that land on the challenger's side is Binomial(discordant, 1/2); sum the null over both classes' grid."""
+    minority, majority = y, ~y
+    both_minority, both_majority = int((a & b & minority).sum()), int((a & b & majority).sum())
+    d1, d0 = int(((a != b) & minority).sum()), int(((a != b) & majority).sum())
+    s1, w1 = _binomial_support(d1)
+    s0, w0 = _binomial_support(d0)
+    m, n0 = int(minority.sum()), int(majority.sum())
+    tp_a, fp_a = both_minority + s1[:, None], both_majority + s0[None, :]
+    tp_b, fp_b = both_minority + d1 - s1[:, None], both_majority + d0 - s0[None, :]
+    null = (counting_metric(tp_a, fp_a, m - tp_a, n0 - fp_a, metric)
+            - counting_metric(tp_b, fp_b, m - tp_b, n0 - fp_b, metric))
+    observed = float(counting_metric(*_counts(y, a), metric) - counting_metric(*_counts(y, b), metric))
+    at_least = np.nan_to_num(null, nan=-np.inf) >= observed - 1e-12
+    p = float(np.sum(w1[:, None] * w0[None, :] * at_least))
+    return PairedTest(observed, min(1.0, p), "exact paired permutation", d1, d0)
+
+
+def _counts(y: np.ndarray, called: np.ndarray) -> tuple[int, int, int, int]:
+    tp, fp = int((called & y).sum()), int((called & ~y).sum())
+    return tp, fp, int(y.sum()) - tp, int((~y).sum()) - fp
+
+
+def _binomial_support(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The values of Binomial(n, 1/2) within ``_GRID_SDS`` standard deviations of n/2, and their probabilities."""
+    half_width = int(np.ceil(_GRID_SDS * np.sqrt(n) / 2))
+    values = np.arange(max(0, n // 2 - half_width), min(n, n // 2 + half_width + 1) + 1)
+    values = values[values <= n]
+    return values, stats.binom.pmf(values, n, 0.5)
+
+
+def _rank_scores(scores: np.ndarray) -> np.ndarray:
+    """Scores as their rank among the rows, in (0, 1]: two models' scores on one scale, their rankings unchanged."""
+    scores = np.asarray(scores, dtype=np.float64)
+    return stats.rankdata(scores) / len(scores)
+
+
+def _swapped_ranking_test(y: np.ndarray, a: np.ndarray, b: np.ndarray, metric: str, permutations: int,
+                          seed: int) -> PairedTest:
+    observed = float(ranking_metric(y, a, metric) - ranking_metric(y, b, metric))
     rng = np.random.default_rng(seed)
-    if metric in THRESHOLD_METRICS:
-        return _counting_bootstrap(y, np.asarray(challenger[1]).astype(int), np.asarray(champion[1]).astype(int),
-                                   metric, resamples, rng)
-    minority, majority = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
-    values = np.empty(resamples)
-    for b in range(resamples):
-        rows = np.r_[rng.choice(minority, len(minority)), rng.choice(majority, len(majority))]
-        values[b] = (holdout_metric(y[rows], challenger[0][rows], challenger[1][rows], metric)
-                     - holdout_metric(y[rows], champion[0][rows], champion[1][rows], metric))
-    return values
+    at_least, done = 0, 0
+    chunk = max(1, _CHUNK_CELLS // max(len(y), 1))
+    while done < permutations:
+        draws = min(chunk, permutations - done)
+        swap = rng.random((draws, len(y))) < 0.5
+        null = ranking_metric(y, np.where(swap, b, a), metric) - ranking_metric(y, np.where(swap, a, b), metric)
+        at_least += int((null >= observed - 1e-12).sum())
+        done += draws
+    return PairedTest(observed, (1 + at_least) / (1 + permutations), f"paired permutation ({permutations} draws)")
 
 
-def _counting_bootstrap(y, a, b, metric, resamples, rng) -> np.ndarray:
-    """Per class, the rows fall in 4 cells by (a's call, b's call); a resample is a multinomial draw of those cells."""
-    totals = {}
-    for label in (1, 0):
-        mine = y == label
-        cells = np.array([np.sum(mine & (a == i) & (b == j)) for i in (0, 1) for j in (0, 1)])
-        draws = rng.multinomial(int(mine.sum()), cells / max(cells.sum(), 1), size=resamples)
-        # columns: (a0 b0), (a0 b1), (a1 b0), (a1 b1)
-        totals[label] = {"a": draws[:, 2] + draws[:, 3], "b": draws[:, 1] + draws[:, 3], "n": int(mine.sum())}
-    pos, neg = totals[1], totals[0]
+def no_skill_value(y: np.ndarray, metric: str) -> float:
+    """The metric of the no-skill predictor on these rows: every row called minority (counting metrics), or a
+    ranking that ignores the features (PR-AUC: the minority share; ROC-AUC: 0.5)."""
+    y = np.asarray(y).astype(bool)
+    if metric == "pr_auc":
+        return float(y.mean())
+    if metric == "roc_auc":
+        return 0.5
+    return float(counting_metric(*_counts(y, np.ones(len(y), dtype=bool)), metric))
 
-    def value(model: str) -> np.ndarray:
-        tp, fp = pos[model], neg[model]
-        return counting_metric(tp, fp, pos["n"] - tp, neg["n"] - fp, metric)
 
-    return value("a") - value("b")
+def no_skill_test(y: np.ndarray, model: tuple[np.ndarray, np.ndarray], metric: str, permutations: int = 2000,
+                  seed: int = 0) -> PairedTest:
+    """One-sided test that ``model`` (scores, calls) beats the no-skill predictor (``no_skill_value``) on ``metric``."""
+    y = np.asarray(y).astype(bool)
+    if metric in COUNTING_METRICS:
+        everyone = np.ones(len(y), dtype=bool)
+        return _exact_counting_test(y, np.asarray(model[1]).astype(bool), everyone, metric)
+    scores = np.asarray(model[0], dtype=np.float64)
+    observed = float(ranking_metric(y, scores, metric)) - no_skill_value(y, metric)
+    if metric == "roc_auc":
+        p = float(stats.mannwhitneyu(scores[y], scores[~y], alternative="greater").pvalue)
+        return PairedTest(observed, p, "Mann-Whitney (label permutation)")
+    rng = np.random.default_rng(seed)
+    chunk = max(1, _CHUNK_CELLS // max(len(y), 1))
+    value, at_least, done = observed + no_skill_value(y, metric), 0, 0
+    while done < permutations:
+        draws = min(chunk, permutations - done)
+        shuffled = np.stack([scores[rng.permutation(len(y))] for _ in range(draws)])
+        at_least += int((ranking_metric(y, shuffled, metric) >= value - 1e-12).sum())
+        done += draws
+    return PairedTest(observed, (1 + at_least) / (1 + permutations), f"label permutation ({permutations} draws)")
 
 
 def decide(y: np.ndarray, challenger: tuple[np.ndarray, np.ndarray], champion: tuple[np.ndarray, np.ndarray] | None,
-           rules: DecisionRules, champion_version: int | None = None) -> Decision:
-    """Reject, keep or promote the challenger by ``rules`` (see the module docstring)."""
+           settings, champion_version: int | None = None) -> Decision:
+    """Reject, keep or promote the challenger (module docstring); ``settings``: ``parameters.DecisionSettings``."""
     y = np.asarray(y).astype(int)
     scores, predicted = np.asarray(challenger[0]), np.asarray(challenger[1]).astype(int)
-    value = holdout_metric(y, scores, predicted, rules.metric)
-    base = {"metric": rules.metric, "challenger": value, "holdout_rows": int(len(y)),
+    alpha, metric = 1 - settings.confidence, settings.metric
+    value = metric_value(y, scores, predicted, metric)
+    skill = no_skill_test(y, (scores, predicted), metric, settings.permutations, settings.seed)
+    base = {"metric": metric, "challenger": value, "no_skill": no_skill_value(y, metric),
+            "no_skill_p_value": skill.p_value, "confidence": settings.confidence,
+            "min_improvement": settings.min_improvement, "holdout_rows": int(len(y)),
             "holdout_minority_rows": int(y.sum()), "challenger_minority_predicted": int(predicted.sum()),
-            "underpowered": bool(y.sum() < rules.min_holdout_minority), "confidence": rules.confidence,
-            "min_improvement": rules.min_improvement}
+            "min_holdout_minority": settings.min_holdout_minority,
+            "underpowered": bool(y.sum() < settings.min_holdout_minority)}
     if predicted.sum() == 0:
         return Decision("reject", f"the new model calls none of the {len(y)} holdout rows minority", **base)
-    if value < rules.min_metric:
-        return Decision("reject", f"holdout {rules.metric} {value:.4f} is below retrain.min_metric {rules.min_metric}",
-                        **base)
+    if value < settings.min_metric:
+        return Decision("reject", f"holdout {metric} {value:.4f} is below retrain.decision.min_metric "
+                                  f"{settings.min_metric}", **base)
+    if not (value > base["no_skill"] and skill.p_value < alpha):
+        return Decision("reject", f"holdout {metric} {value:.4f} is not shown better than no skill "
+                                  f"({_no_skill_name(metric)}: {base['no_skill']:.4f}; {skill.method} p = "
+                                  f"{skill.p_value:.4f}, needs < {alpha:.2f})", test=skill.method, **base)
     if champion is None:
-        return Decision("promote", "no champion yet", **base)
-    champion_value = holdout_metric(y, np.asarray(champion[0]), np.asarray(champion[1]), rules.metric)
-    differences = paired_bootstrap(y, (scores, predicted), champion, rules.metric, rules.bootstrap, rules.seed)
-    lower = float(np.quantile(differences, 1 - rules.confidence))
-    promote = lower > rules.min_improvement
-    reason = (f"the lower {rules.confidence:.0%} bound of the {rules.metric} gain, {lower:+.4f}, "
-              f"{'exceeds' if promote else 'does not exceed'} the required {rules.min_improvement:+.4f}")
-    return Decision("promote" if promote else "keep", reason, champion=champion_value, champion_version=champion_version,
-                    difference=value - champion_value, lower_bound=lower, **base)
+        return Decision("promote", f"no champion yet, and it beats no skill ({_no_skill_name(metric)}: "
+                                   f"{base['no_skill']:.4f}; {skill.method} p = {skill.p_value:.4f})",
+                        test=skill.method, **base)
+    champion_value = metric_value(y, np.asarray(champion[0]), np.asarray(champion[1]), metric)
+    known = {"champion": champion_value, "champion_version": champion_version, "difference": value - champion_value}
+    if base["underpowered"]:
+        return Decision("keep", f"the holdout holds {int(y.sum())} minority rows, fewer than the "
+                                f"{settings.min_holdout_minority} a decision needs "
+                                "(retrain.decision.min_holdout_minority): the champion stays", **known, **base)
+    test = paired_permutation_test(y, (scores, predicted), champion, metric, settings.permutations, settings.seed)
+    promote = test.p_value < alpha and test.difference > settings.min_improvement
+    reason = (f"{metric} {test.difference:+.4f} over the champion, {test.method} p = {test.p_value:.4f} "
+              f"({'<' if test.p_value < alpha else '>='} {alpha:.2f}), required gain {settings.min_improvement:+.4f}"
+              f"{'' if promote else ': not shown better'}")
+    return Decision("promote" if promote else "keep", reason, test=test.method, p_value=test.p_value, **known, **base)
+
+
+def _no_skill_name(metric: str) -> str:
+    return "a ranking that ignores the features" if metric in RANKING_METRICS else "calling every row minority"
+
+
+__all__ = ["Decision", "PairedTest", "decide", "no_skill_test", "no_skill_value", "paired_permutation_test"]

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from smotified_gan.io.champion import TRAINING_ROWS_ARTIFACT
-from smotified_gan.pipelines.retrain.nodes import SchemaChangeError
+from smotified_gan.pipelines.retrain.nodes import LineageChangeError
 from smotified_gan.production.contract import BatchValidationError
 from smotified_gan.production.holdout import in_holdout, row_keys
 from tests.pipelines.retrain.test_pipeline import FAST, NAME, client_of, prod_data, retrain_runs, run
@@ -128,16 +128,16 @@ def test_a_new_table_stops_retrain_before_training_unless_it_starts_a_new_lineag
     classifiers = prod_data(project) / "06_models" / "production" / "classifiers.pkl"
     trained_at = classifiers.stat().st_mtime
     started = time.perf_counter()
-    with pytest.raises(SchemaChangeError, match=r"columns differ from those of the champion smotified_gan_classifier v1: "
+    with pytest.raises(LineageChangeError, match=r"differ from those of the champion smotified_gan_classifier v1: "
                                                 r"columns the champion was trained on are gone: \['Mcg', .*new columns: "
-                                                r"\['age', 'visits', 'income', 'balance', 'region'\].*retrain.on_schema_"
-                                                r"change=new_lineage.*Nothing was trained"):
+                                                r"\['age', 'visits', 'income', 'balance', 'region'\].*retrain.decision.on_"
+                                                r"lineage_change=new_lineage.*Nothing was trained"):
         run(project, "retrain")
     assert time.perf_counter() - started < 30 and classifiers.stat().st_mtime == trained_at
     client = client_of(project)
     assert len(client.search_model_versions(f"name='{NAME}'")) == 1
 
-    run(project, "retrain", {"retrain": {"on_schema_change": "new_lineage"}})
+    run(project, "retrain", {"retrain": {"decision": {"on_lineage_change": "new_lineage"}}})
     champion = client.get_model_version_by_alias(NAME, "champion")
     assert int(champion.version) == 2 and champion.tags["columns"].startswith("age:integer")
     assert retrain_runs(client)[-1].data.tags["champion.decision"] == "promote"

@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 NAME = "smotified_gan_classifier"
 # small enough for a test, large enough that the paper's classifier learns Yeast (holdout F1 > 0)
-FAST = {"retrain": {"gan_epochs": 5, "classifier_epochs": 15, "training": {"runs": 3}},
+FAST = {"retrain": {"gan_epochs": 5, "classifier_epochs": 15, "training": {"runs": 3}, "threshold": {"folds": 3}},
         "oversampling": {"gan": {"architecture": "paper", "log_every": 0, "monitor_validation": False}}}
 
 
@@ -91,7 +91,7 @@ def test_retrain_registers_a_calibrated_champion_and_an_equal_model_leaves_it_in
     assert set(predicted["predicted_class"]) == {0, 1}
     assert predicted["minority_score"].between(0, 1).all()  # a probability, calibrated on the validation rows
 
-    # the same settings again: the same model, not shown better, so the champion stays
+    # the same settings again: the same model; on this table's holdout (9 minority rows) no decision is made
     run(prod_project, "retrain")
     versions = sorted(int(v.version) for v in client.search_model_versions(f"name='{NAME}'"))
     assert versions == [1, 2]
@@ -99,19 +99,20 @@ def test_retrain_registers_a_calibrated_champion_and_an_equal_model_leaves_it_in
     second = retrain_runs(client)[-1]
     assert second.data.tags["champion.decision"] == "keep"
     assert float(second.data.tags["champion.challenger_score"]) == pytest.approx(score, abs=1e-6)
-    assert float(second.data.tags["champion.lower_bound"]) == 0.0
+    assert second.data.tags["champion.p_value"] == "None" and second.data.tags["champion.underpowered"] == "True"
     decision = json.loads((data / "08_reporting" / "production" / "champion_decision.json").read_text())
     assert decision["outcome"] == "keep" and decision["champion_version"] == 1 and decision["promote"] is False
     assert decision["holdout_rows_champion_trained_on"] == 0 and decision["lineage"] == "same"
     holdout = pd.read_parquet(data / "03_primary" / "production" / "test_table.parquet")
     assert (decision["holdout_rows"], decision["holdout_minority_rows"]) == (len(holdout), int(holdout["target"].sum()))
-    assert decision["underpowered"] is (decision["holdout_minority_rows"] < 30)
+    assert decision["underpowered"] is True and decision["holdout_minority_rows"] == 9
+    assert decision["advice"].startswith("a decision needs 30 holdout minority rows")
 
 
 def test_a_model_below_the_floor_is_registered_without_the_alias_and_the_job_fails(prod_project):
     with pytest.raises(ChampionRejected, match=r"smotified_gan_classifier v1 is registered without the 'champion' "
-                                               r"alias: holdout f1 .* is below retrain.min_metric 0.99"):
-        run(prod_project, "retrain", {"retrain": {"min_metric": 0.99}})
+                                               r"alias: holdout f1 .* is below retrain.decision.min_metric 0.99"):
+        run(prod_project, "retrain", {"retrain": {"decision": {"min_metric": 0.99}}})
     client = client_of(prod_project)
     [version] = client.search_model_versions(f"name='{NAME}'")
     assert version.aliases == [] and version.tags["decision"] == "reject"

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from smotified_gan.data.tables import REPEAT, TARGET, feature_columns, split_repeats
-from smotified_gan.protocol import epochs_for, method_settings, sampler_seed
+from smotified_gan.protocol import EpochsSpec, epochs_for, method_settings, sampler_seed
 
 logger = logging.getLogger(__name__)
 HISTORY_COLUMNS = ["epoch", "g_loss", "d_loss", "d_real", "d_fake", "val_f1", "class", REPEAT]
@@ -55,7 +55,7 @@ def build_sampler(method: str | Mapping[str, Any], oversampling: Mapping[str, An
 
 
 def oversample(train_set: pd.DataFrame, oversampling: dict[str, Any], method: dict[str, Any],
-               epochs: int | dict[str, Any], cell: dict[str, str]
+               epochs: EpochsSpec, cell: dict[str, str]
                ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, list]:
     """Every repeat's augmented training set (original rows first), the new rows alone, the first phase's rows
     (SMOTified-GAN's generator input), the GANs' loss history and the fitted samplers: empty where the method

@@ -1,12 +1,18 @@
-"""Retraining nodes the experiment does not have: lineage, a hash holdout, the input contract, calibration, the decision.
+"""Retraining nodes the experiment does not have: lineage, a hash holdout, the input contract, cross-fitted
+calibration, the decision.
 
 The core of each lives in ``smotified_gan.production`` (framework-free); these
-nodes wire it to the catalog and say what they did in the log.
+nodes wire it to the catalog and say what they did in the log. Their
+parameters arrive as the checked pydantic models of ``smotified_gan.parameters``
+(Kedro builds them from the node's type hints); the blocks they share with the
+experiment's nodes (the method, the training settings, the dataset) stay the
+experiment's dicts.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 import numpy as np
@@ -14,109 +20,132 @@ import pandas as pd
 
 from smotified_gan.data.readers import RawData
 from smotified_gan.data.tables import REPEAT, RESERVED, ROW_KEY, TARGET, DataValidationError, feature_columns
-from smotified_gan.io.champion import ChampionModel
-from smotified_gan.production.calibration import CalibratedClassifier, calibrate
+from smotified_gan.io.champion import BrokenChampion, ChampionModel
+from smotified_gan.parameters import Contract, DecisionSettings, Holdout, ThresholdSettings
+from smotified_gan.pipelines.oversampling.nodes import oversample_training_set
+from smotified_gan.pipelines.training.nodes import score_rows, train_classifier_runs
+from smotified_gan.production.calibration import CalibratedClassifier, Calibration, cross_fitted_calibration
 from smotified_gan.production.contract import InputContract, column_kind, schema_differences
-from smotified_gan.production.decision import Decision, DecisionRules, decide
-from smotified_gan.production.holdout import in_holdout, row_keys, rows_digest
+from smotified_gan.production.decision import decide
+from smotified_gan.production.holdout import recipe, recipe_differences, row_keys, rows_digest, split_by_key
+from smotified_gan.protocol import EpochsSpec
 
 logger = logging.getLogger(__name__)
 
 
-class SchemaChangeError(ValueError):
-    """The production table's columns differ from the champion's: a new model lineage, said before any training."""
+class LineageChangeError(ValueError):
+    """The production table's columns or holdout settings differ from the champion's: said before any training."""
 
 
-def check_lineage(table: pd.DataFrame, champion: ChampionModel | None, retrain: dict[str, Any]
-                  ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The table, admitted when its schema is the champion's; a ``SchemaChangeError`` in seconds when it is not.
+def check_lineage(table: pd.DataFrame, champion: ChampionModel | BrokenChampion | None, holdout: Holdout,
+                  decision: DecisionSettings) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The table, admitted when its columns and holdout recipe are the champion's; a ``LineageChangeError`` in
+    seconds, naming what differs, when they are not.
 
-    With ``retrain.on_schema_change: new_lineage`` a changed schema is
-    admitted as a new lineage: its first model is not compared with the old
-    champion, which cannot score it.
+    With ``retrain.decision.on_lineage_change: new_lineage`` a change is
+    admitted as a new lineage: its first model is judged on its own (against
+    no skill), not against the old champion. A champion that cannot be loaded
+    starts a new lineage by itself (retrain is never stuck behind it). The
+    champion's training-row keys are read here, before any training: if they
+    cannot be read, the run stops.
     """
-    kinds = {column: column_kind(table[column]) for column in feature_columns(table)}
     if champion is None:
         return table, {"status": "first", "differences": []}
+    if isinstance(champion, BrokenChampion):
+        return table, {"status": "new", "champion_version": champion.version, "differences": [champion.reason]}
+    kinds = {column: column_kind(table[column]) for column in feature_columns(table)}
     differences = schema_differences(champion.column_kinds(), kinds)
+    now = recipe(table, holdout.key_column, holdout.test_size, holdout.seed)
+    differences += recipe_differences(champion.holdout_recipe(), now)
     if not differences:
+        champion.training_row_keys()  # read now: an unreadable record stops the run before training
+        before = champion.holdout_recipe().get("test_size")
+        if before is not None and before != now["test_size"]:
+            logger.info("retrain.holdout.test_size %s -> %s since %s v%d: holdout rows the champion trained on are "
+                        "left out of the comparison", before, now["test_size"], champion.name, champion.version)
         return table, {"status": "same", "champion_version": champion.version, "differences": []}
-    if retrain.get("on_schema_change", "stop") != "new_lineage":
-        raise SchemaChangeError(
-            f"the production table's columns differ from those of the champion {champion.name} v{champion.version}: "
-            + "; ".join(differences) + ". A new table is a new model lineage: register it under a new name "
-            "(production_model_name in conf/<env>/globals.yml), or run with --params "
-            "retrain.on_schema_change=new_lineage to crown the first model of the new schema. Nothing was trained.")
-    logger.warning("New lineage: the table's columns differ from %s v%d (%s); its first model is judged on its own",
-                   champion.name, champion.version, "; ".join(differences))
+    if decision.on_lineage_change != "new_lineage":
+        raise LineageChangeError(
+            f"the production table or its holdout settings differ from those of the champion {champion.name} "
+            f"v{champion.version}: " + "; ".join(differences) + ". Its holdout could then hold rows the champion "
+            "trained on, unseen. Set them back, register the table under a new name (production_model_name in "
+            "conf/<env>/globals.yml), or run with --params retrain.decision.on_lineage_change=new_lineage to judge "
+            "the new model on its own. Nothing was trained.")
+    logger.warning("New lineage: differs from %s v%d (%s); its first model is judged on its own", champion.name,
+                   champion.version, "; ".join(differences))
     return table, {"status": "new", "champion_version": champion.version, "differences": differences}
 
 
-def key_rows(raw: RawData | pd.DataFrame, table: pd.DataFrame, holdout: dict[str, Any], spec: dict[str, Any]) -> pd.DataFrame:
-    """The table with each row's holdout key (``row_key``): a digest of ``retrain.holdout.key_column``, read from
-    the raw rows (so the key may be a column the model never sees, e.g. one in ``drop_columns``), or without one
-    of the row's feature values. Ingestion keeps every raw row, in order, so the two line up."""
-    key_column = holdout.get("key_column")
+def key_rows(raw: RawData | pd.DataFrame, table: pd.DataFrame, holdout: Holdout, spec: dict[str, Any]) -> pd.DataFrame:
+    """The table with its feature columns in name order and each row's holdout key (``row_key``).
+
+    Name order: a table re-exported with its columns in another order trains
+    the same model (and its input contract, hence every batch, is in that order).
+    The key is a digest of ``retrain.holdout.key_column``, read from the raw
+    rows (so it may be a column the model never sees, e.g. one in
+    ``drop_columns``), or without one of the row's feature values
+    (``production.holdout``). Ingestion keeps every raw row, in order, so the two
+    line up.
+    """
     raw = RawData.of(raw, spec.get("source", "")).frame
-    if key_column and key_column not in raw.columns:
-        raise DataValidationError(f"dataset '{spec['id']}': retrain.holdout.key_column '{key_column}' is not a column "
-                                  f"of the production table; its columns are {list(map(str, raw.columns))}")
+    if holdout.key_column and holdout.key_column not in raw.columns:
+        raise DataValidationError(f"dataset '{spec['id']}': retrain.holdout.key_column '{holdout.key_column}' is not "
+                                  f"a column of the production table; its columns are {list(map(str, raw.columns))}")
     if len(raw) != len(table):
         raise ValueError(f"dataset '{spec['id']}': {len(raw)} raw rows but {len(table)} ingested rows")
-    keys = row_keys(raw.reset_index(drop=True), key_column) if key_column else row_keys(table)
-    return table.assign(**{ROW_KEY: keys})
+    keys = row_keys(raw.reset_index(drop=True), holdout.key_column) if holdout.key_column else row_keys(table)
+    features = sorted(map(str, feature_columns(table)))
+    return table[features + [c for c in table.columns if c not in features]].assign(**{ROW_KEY: keys})
 
 
-def split_holdout(table: pd.DataFrame, holdout: dict[str, Any], spec: dict[str, Any]
+def split_holdout(table: pd.DataFrame, holdout: Holdout, spec: dict[str, Any]
                   ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Training rows, holdout rows (membership by a hash of the row: ``production.holdout``), and the training rows' keys.
-
-    Both tables carry ``repeat`` = 0 (production has one repeat). The keys
-    travel with the model's run, so a later retrain can check that no holdout
-    row of its own was a training row of the champion.
-    """
-    keys = table[ROW_KEY].to_numpy(dtype=np.uint64)
-    held = in_holdout(keys, float(holdout["test_size"]), int(holdout["seed"]))
-    train, test = (table[mask].reset_index(drop=True).assign(**{REPEAT: 0}) for mask in (~held, held))
-    if test[TARGET].sum() == 0:
-        raise ValueError(f"dataset '{spec['id']}': the holdout ({len(test)} rows) holds no minority row: "
-                         "raise retrain.holdout.test_size or add rows")
+    """Training rows, holdout rows (membership by a hash of the row: ``production.holdout.split_by_key``), and the
+    training rows' keys, which travel with the model's run so that a later retrain can check its holdout. Both
+    tables carry ``repeat`` = 0 (production has one repeat of the experiment's protocol)."""
+    train, test = (part.assign(**{REPEAT: 0}) for part in split_by_key(table, holdout.test_size, holdout.seed, spec["id"]))
     logger.info("Holdout by row hash (%s): %d of %d rows, %d minority; training rows %d, %d minority",
-                holdout.get("key_column") or "all feature values", len(test), len(table), int(test[TARGET].sum()),
+                holdout.key_column or "all feature values", len(test), len(table), int(test[TARGET].sum()),
                 len(train), int(train[TARGET].sum()))
-    return train, test, pd.DataFrame({"row_key": keys[~held]})
+    return train, test, pd.DataFrame({ROW_KEY: train[ROW_KEY].to_numpy(dtype=np.uint64)})
 
 
-def build_input_contract(train_table: pd.DataFrame, training_rows: pd.DataFrame, holdout: dict[str, Any],
-                         contract: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
-    """The raw input contract of the model (pandera schema, training distribution) and what it trained on."""
+def build_input_contract(train_table: pd.DataFrame, training_rows: pd.DataFrame, holdout: Holdout,
+                         contract: Contract, spec: dict[str, Any]) -> dict[str, Any]:
+    """The raw input contract of the model (pandera schema, training distribution), what it trained on, and how
+    its holdout was made (``production.holdout.recipe``: compared at the next retrain)."""
     rows = train_table[feature_columns(train_table)]
     meta = {"dataset": spec["id"], "label_column": spec["label_column"], "minority": spec["minority"],
             "dropped_columns": list(spec.get("drop_columns") or []),
-            "training_rows": int(len(training_rows)), "training_rows_digest": rows_digest(training_rows["row_key"].to_numpy()),
-            "holdout": {"key_column": holdout.get("key_column"), "test_size": float(holdout["test_size"]),
-                        "seed": int(holdout["seed"])}}
-    built = InputContract.from_training_rows(rows, bins=int(contract.get("drift_bins", 10)), meta=meta)
+            "training_rows": int(len(training_rows)), "training_rows_digest": rows_digest(training_rows[ROW_KEY].to_numpy()),
+            "holdout": recipe(train_table, holdout.key_column, holdout.test_size, holdout.seed)}
+    built = InputContract.from_training_rows(rows, bins=contract.drift_bins, meta=meta)
     logger.info("Input contract: %s", ", ".join(f"{c} ({k})" for c, k in built.kinds().items()))
     return built.to_dict()
 
 
-def calibrate_best_run(classifiers, validation_set: pd.DataFrame, selection: dict[str, Any]) -> CalibratedClassifier:
-    """Each run calibrated on the validation rows with its best threshold for ``selection.metric``; the best run kept.
+def fit_calibration(train_set: pd.DataFrame, method: dict[str, Any], oversampling: dict[str, Any], gan_epochs: int,
+                    training: dict[str, Any], classifier_epochs: EpochsSpec, threshold: ThresholdSettings
+                    ) -> tuple[Calibration, pd.DataFrame]:
+    """The calibration and threshold of the model trained on all training rows, fitted on out-of-fold scores:
+    each fold's rows scored by the method's over-sampler and classifier fitted on the other folds, by the nodes
+    that train the deployed model (``production.calibration.cross_fitted_calibration``); and those scores."""
+    y = train_set[TARGET].to_numpy()
 
-    ``selection.calibration``: ``platt`` (default) or ``isotonic``.
-    """
-    X = validation_set[classifiers.feature_names].to_numpy()
-    y = validation_set[TARGET].to_numpy()
-    metric, method = selection["metric"], selection.get("calibration", "platt")
-    fitted = [calibrate(scores, y, method, metric) for scores in classifiers.scores(X)]
-    values = [value for _, value in fitted]
-    best = int(np.argmax(values))
-    calibration = fitted[best][0]
-    logger.info("Validation %s per run (%s calibration, best threshold each): %s; keeping run %d (seed %d), "
-                "threshold %.4f", metric, method, ", ".join(f"{v:.3f}" for v in values), best,
-                classifiers.seeds[best], calibration.threshold)
-    return CalibratedClassifier(classifiers.select(best), calibration)
+    def fit_and_score(fit_rows: np.ndarray, scored_rows: np.ndarray) -> np.ndarray:
+        augmented = oversample_training_set(train_set.iloc[fit_rows].reset_index(drop=True), method, oversampling,
+                                            gan_epochs)
+        classifiers = train_classifier_runs(augmented, training, classifier_epochs)
+        return score_rows(classifiers, train_set.iloc[scored_rows].reset_index(drop=True))["minority_score"].to_numpy()
+
+    calibration, _, scores = cross_fitted_calibration(y, fit_and_score, threshold.folds, threshold.seed,
+                                                      threshold.calibration, threshold.metric)
+    return calibration, pd.DataFrame({"out_of_fold_score": scores, TARGET: y})
+
+
+def calibrate_model(classifiers, calibration: Calibration) -> CalibratedClassifier:
+    """The runs trained on all training rows (their mean score) with the cross-fitted calibration and threshold."""
+    return CalibratedClassifier(classifiers, calibration)
 
 
 def unlabelled_rows(table: pd.DataFrame) -> pd.DataFrame:
@@ -130,52 +159,59 @@ def conform_rows(contract: dict[str, Any], rows: pd.DataFrame) -> pd.DataFrame:
     return conformed
 
 
-def decision_rules(retrain: dict[str, Any]) -> DecisionRules:
-    bootstrap = retrain.get("bootstrap") or {}
-    return DecisionRules(metric=retrain["champion_metric"], confidence=float(retrain.get("confidence", 0.9)),
-                         min_improvement=float(retrain.get("min_improvement", 0.0)),
-                         min_metric=float(retrain.get("min_metric", 0.0)),
-                         min_holdout_minority=int(retrain.get("min_holdout_minority", 30)),
-                         bootstrap=int(bootstrap.get("resamples", 2000)), seed=int(bootstrap.get("seed", 0)))
-
-
-def compare_on_holdout(y: np.ndarray, rows: pd.DataFrame, predictions: pd.DataFrame, champion: ChampionModel | None,
-                       rules: DecisionRules, keys: np.ndarray) -> dict[str, Any]:
+def compare_on_holdout(y: np.ndarray, rows: pd.DataFrame, predictions: pd.DataFrame,
+                       champion: ChampionModel | None, settings: DecisionSettings, keys: np.ndarray) -> dict[str, Any]:
     """The decision between the new model (``predictions`` on ``rows``) and ``champion``, on the holdout rows
-    neither trained on (rows the champion trained on, after a change of the holdout settings, are left out)."""
+    neither trained on: rows the champion trained on (after ``test_size`` grew, say) are left out and counted."""
     keep = np.ones(len(y), dtype=bool)
     if champion is not None:
-        trained = champion.training_row_keys()
-        if trained is not None:
-            keep = ~np.isin(keys, trained)
+        keep = ~np.isin(keys, champion.training_row_keys())
+        if (~keep).any():
+            logger.warning("%d holdout rows were training rows of %s v%d: left out of the comparison",
+                           int((~keep).sum()), champion.name, champion.version)
     challenger = (predictions["minority_score"].to_numpy()[keep], predictions["predicted_class"].to_numpy()[keep])
     rival = None
     if champion is not None:
         theirs = champion.predict(rows[keep].reset_index(drop=True))
         rival = (theirs["minority_score"].to_numpy(), theirs["predicted_class"].to_numpy())
-    decision = decide(y[keep], challenger, rival, rules, None if champion is None else champion.version)
+    decision = decide(y[keep], challenger, rival, settings, None if champion is None else champion.version)
     return {**decision.to_dict(), "holdout_rows_champion_trained_on": int((~keep).sum())}
 
 
 def decide_champion(holdout_predictions: pd.DataFrame, holdout_table: pd.DataFrame, holdout_rows: pd.DataFrame,
-                    champion: ChampionModel | None, lineage: dict[str, Any], retrain: dict[str, Any]) -> dict[str, Any]:
+                    champion: ChampionModel | BrokenChampion | None, lineage: dict[str, Any],
+                    decision: DecisionSettings, holdout: Holdout) -> dict[str, Any]:
     """Reject, keep or promote the new model against the champion on the holdout (``smotified_gan.production.decision``)."""
-    rival = None if lineage["status"] == "new" else champion
-    decision = compare_on_holdout(holdout_table[TARGET].to_numpy(), holdout_rows, holdout_predictions, rival,
-                                  decision_rules(retrain), holdout_table[ROW_KEY].to_numpy(dtype=np.uint64))
-    decision["lineage"] = lineage["status"]
-    log_decision(decision)
-    return decision
+    rival = None if lineage["status"] in ("new", "first") else champion
+    verdict = compare_on_holdout(holdout_table[TARGET].to_numpy(), holdout_rows, holdout_predictions, rival, decision,
+                                 holdout_table[ROW_KEY].to_numpy(dtype=np.uint64))
+    verdict["lineage"] = lineage["status"]
+    verdict["advice"] = _rows_needed(verdict, holdout) if verdict["underpowered"] else ""
+    log_decision(verdict)
+    return verdict
+
+
+def _rows_needed(verdict: dict[str, Any], holdout: Holdout) -> str:
+    """How many minority rows a decision needs, and what holdout size would give them on this table."""
+    needed, held = verdict["min_holdout_minority"], verdict["holdout_minority_rows"]
+    table_minority = held / holdout.test_size  # about as many minority rows in the whole table
+    size = needed / table_minority if table_minority else math.inf
+    how = (f"retrain.holdout.test_size {math.ceil(size * 100) / 100:.2f} would hold about that many"
+           if size <= 0.5 else f"the table holds about {table_minority:.0f} minority rows in all: more are needed")
+    return (f"a decision needs {needed} holdout minority rows (retrain.decision.min_holdout_minority), this holdout "
+            f"holds {held}: {how}")
 
 
 def log_decision(decision: dict[str, Any]) -> None:
-    if decision["underpowered"]:
-        logger.warning("The holdout holds %d minority rows, fewer than retrain.min_holdout_minority: this decision is "
-                       "underpowered (a difference of one or two rows decides it)", decision["holdout_minority_rows"])
-    logger.info("Holdout %s: new model %.4f, champion %s -> %s: %s", decision["metric"], decision["challenger"],
-                "none" if decision["champion"] is None else f"v{decision['champion_version']} {decision['champion']:.4f}",
-                decision["outcome"], decision["reason"])
+    """The decision in one line (what a person reads in the job's log), and the advice when it is underpowered."""
+    if decision["advice"]:
+        logger.warning("Underpowered holdout: %s", decision["advice"])
+    champion = "none" if decision["champion"] is None else f"v{decision['champion_version']} {decision['champion']:.4f}"
+    logger.info("Decision: %s. Holdout %s: new model %.4f, champion %s, no skill %.4f (%d holdout rows, %d minority): "
+                "%s", decision["outcome"], decision["metric"], decision["challenger"], champion, decision["no_skill"],
+                decision["holdout_rows"], decision["holdout_minority_rows"], decision["reason"])
 
 
-__all__ = ["Decision", "SchemaChangeError", "build_input_contract", "calibrate_best_run", "check_lineage",
-           "compare_on_holdout", "conform_rows", "decide_champion", "split_holdout", "unlabelled_rows"]
+__all__ = ["LineageChangeError", "build_input_contract", "calibrate_model", "check_lineage",
+           "compare_on_holdout", "conform_rows", "decide_champion", "fit_calibration", "split_holdout",
+           "unlabelled_rows"]

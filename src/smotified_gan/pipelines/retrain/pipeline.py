@@ -1,13 +1,15 @@
 """Retrain the production model with the experiment's own nodes, and package its inference part for MLflow.
 
 Training, under the namespace ``production``: ingestion (the experiment's
-template), the lineage check against the champion (a changed schema stops here,
-before any training), a holdout by row hash, the transformer and scaled sets
-(the preprocessing nodes), the input contract, a validation split, the
-configured method's sampler, the classifier's seeded runs, each calibrated on
-the validation rows (the best kept, with its threshold), then the decision
-against the champion on the holdout. Inference (what MLflow serves): the rows
-held to the input contract, the fitted transformer, the calibrated classifier.
+template), the lineage check against the champion (a changed schema or holdout
+recipe stops here, before any training), a holdout by row hash, the
+transformer and scaled sets (the preprocessing nodes), the input contract, the
+calibration and threshold cross-fitted on the training rows (each fold's
+over-sampler and classifier fitted on the other folds), the configured method's
+sampler and the classifier's seeded runs on all training rows (the experiment's
+nodes; the runs' mean score is the model's), then the decision against the
+champion on the holdout. Inference (what MLflow serves): the rows held to the
+input contract, the fitted transformer, the calibrated classifier.
 kedro-mlflow logs the inference part as one pyfunc model, with the contract,
 transformer and classifier as its artifacts;
 ``smotified_gan.hooks.ModelRegistryHook`` registers it and moves ``champion``.
@@ -20,15 +22,16 @@ from kedro_mlflow.pipeline.pipeline_ml import PipelineML
 
 from smotified_gan.pipelines.ingestion.pipeline import template as ingestion_template
 from smotified_gan.pipelines.oversampling.nodes import oversample_training_set
-from smotified_gan.pipelines.preprocessing.nodes import build_model_inputs, fit_transformer, split_dataset, transform_rows
+from smotified_gan.pipelines.preprocessing.nodes import build_model_inputs, fit_transformer, transform_rows
 from smotified_gan.pipelines.training.nodes import score_rows, train_classifier_runs
 
 from .nodes import (
     build_input_contract,
-    calibrate_best_run,
+    calibrate_model,
     check_lineage,
     conform_rows,
     decide_champion,
+    fit_calibration,
     key_rows,
     split_holdout,
     unlabelled_rows,
@@ -37,6 +40,10 @@ from .nodes import (
 NAMESPACE = "production"
 # what a caller of the MLflow model passes: rows in the raw training schema, without labels
 MODEL_INPUT = f"{NAMESPACE}.unlabelled_rows"
+# what the run's registered version is tagged with, handed over in memory (ModelRegistryHook), never re-read from
+# a file another retrain could have written meanwhile
+EVIDENCE = tuple(f"{NAMESPACE}.{name}" for name in ("champion_decision", "classifier", "input_contract", "test_table",
+                                                      "unlabelled_rows", "holdout_predictions"))
 
 
 def inference_pipeline() -> Pipeline:
@@ -56,8 +63,8 @@ def _data() -> Pipeline:
     return ingest + Pipeline([
         Node(key_rows, [f"{ns}.raw", f"{ns}.table", "params:retrain.holdout", "params:production.dataset"],
              f"{ns}.keyed_table", name="key_rows"),
-        Node(check_lineage, [f"{ns}.keyed_table", f"{ns}.previous_champion", "params:retrain"],
-             [f"{ns}.admitted_table", f"{ns}.lineage"], name="check_lineage"),
+        Node(check_lineage, [f"{ns}.keyed_table", f"{ns}.previous_champion", "params:retrain.holdout",
+                             "params:retrain.decision"], [f"{ns}.admitted_table", f"{ns}.lineage"], name="check_lineage"),
         Node(split_holdout, [f"{ns}.admitted_table", "params:retrain.holdout", "params:production.dataset"],
              [f"{ns}.train_table", f"{ns}.test_table", f"{ns}.training_rows"], name="split_holdout"),
         Node(fit_transformer, [f"{ns}.train_table", "params:production.dataset"], f"{ns}.feature_transformer",
@@ -72,17 +79,17 @@ def _data() -> Pipeline:
 
 def _model() -> Pipeline:
     ns = NAMESPACE
+    fit = [f"{ns}.train_set", "params:retrain.method", "params:oversampling", "params:retrain.gan_epochs"]
     return Pipeline([
-        # the same split node as preprocessing, on the scaled training rows
-        Node(split_dataset, [f"{ns}.train_set", "params:retrain.validation", "params:production.dataset"],
-             [f"{ns}.fit_set", f"{ns}.validation_set"], name="split_dataset", namespace=f"{ns}.validation"),
-        Node(oversample_training_set, [f"{ns}.fit_set", "params:retrain.method", "params:oversampling",
-                                       "params:retrain.gan_epochs"], f"{ns}.augmented_train",
-             name="oversample_training_set", namespace=ns),
+        Node(fit_calibration, [*fit, "params:retrain.training", "params:retrain.classifier_epochs",
+                               "params:retrain.threshold"], [f"{ns}.calibration", f"{ns}.out_of_fold_scores"],
+             name="fit_calibration", namespace=ns),
+        # the experiment's own nodes, on all training rows
+        Node(oversample_training_set, fit, f"{ns}.augmented_train", name="oversample_training_set", namespace=ns),
         Node(train_classifier_runs, [f"{ns}.augmented_train", "params:retrain.training", "params:retrain.classifier_epochs"],
              f"{ns}.classifiers", name="train_classifier_runs", namespace=ns),
-        Node(calibrate_best_run, [f"{ns}.classifiers", f"{ns}.validation_set", "params:retrain.selection"],
-             f"{ns}.classifier", name="calibrate_best_run", namespace=ns),
+        Node(calibrate_model, [f"{ns}.classifiers", f"{ns}.calibration"], f"{ns}.classifier", name="calibrate_model",
+             namespace=ns),
         Node(unlabelled_rows, f"{ns}.test_table", MODEL_INPUT, name="unlabelled_rows", namespace=ns),
     ])
 
@@ -93,7 +100,8 @@ def training_pipeline() -> Pipeline:
     holdout = Pipeline(inference_pipeline(), outputs={f"{ns}.model_output": f"{ns}.holdout_predictions"},
                        namespace=ns, prefix_datasets_with_namespace=False)
     decide = Node(decide_champion, [f"{ns}.holdout_predictions", f"{ns}.test_table", MODEL_INPUT,
-                                    f"{ns}.previous_champion", f"{ns}.lineage", "params:retrain"],
+                                    f"{ns}.previous_champion", f"{ns}.lineage", "params:retrain.decision",
+                                    "params:retrain.holdout"],
                   f"{ns}.champion_decision", name="decide_champion", namespace=ns)
     return Pipeline([_data(), _model(), holdout, decide])
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from smotified_gan.classifier import ClassifierConfig, SklearnRuns, concatenate, train_classifiers, train_sklearn_runs
 from smotified_gan.data.tables import TARGET, feature_columns, split_repeats
-from smotified_gan.protocol import classifier_seeds, epochs_for
+from smotified_gan.protocol import EpochsSpec, classifier_seeds, epochs_for, step_limit
 
 logger = logging.getLogger(__name__)
 # the primary lens's name when it is the paper's network
@@ -41,7 +41,7 @@ def classifier_spec(spec: str | dict[str, Any], training: dict[str, Any]) -> dic
     return dict(training[NETWORK])
 
 
-def train_classifier_runs(augmented_train: pd.DataFrame, training: dict[str, Any], epochs: int | dict[str, Any]):
+def train_classifier_runs(augmented_train: pd.DataFrame, training: dict[str, Any], epochs: EpochsSpec):
     """``training.classifier`` trained ``runs`` times per repeat on that repeat's training set, repeat ``r``'s runs
     seeded ``protocol.classifier_seeds(training, r)``; ``epochs`` (the network's) is a number or its rule.
 
@@ -51,7 +51,7 @@ def train_classifier_runs(augmented_train: pd.DataFrame, training: dict[str, Any
     return _train(augmented_train, classifier_spec(training["classifier"], training), training, epochs)
 
 
-def train_lenses(augmented_train: pd.DataFrame, training: dict[str, Any], epochs: int | dict[str, Any]) -> dict:
+def train_lenses(augmented_train: pd.DataFrame, training: dict[str, Any], epochs: EpochsSpec) -> dict:
     """Every lens of the experiment on the cell's training set: ``training.classifier`` under its ``lens_name``,
     then each of ``training.lenses`` (a lens's ``runs`` may override ``training.runs``)."""
     lenses = {lens_name(training["classifier"]): training["classifier"], **(training.get("lenses") or {})}
@@ -73,9 +73,10 @@ def _train(augmented_train: pd.DataFrame, spec: dict[str, Any], training: dict[s
         logger.info("Trained %d %s runs (%d repeat(s)) in %.1f s", len(trained.seeds), spec["class"], len(repeats),
                     trained.seconds)
         return trained
-    majority = int((repeats[0][1][TARGET] == 0).sum())
-    epochs = epochs_for(epochs, 2 * majority, int(spec.get("batch_size", 32)))
-    config = ClassifierConfig(**{**spec, "epochs": epochs})
+    majority, batch_size = int((repeats[0][1][TARGET] == 0).sum()), int(spec.get("batch_size", 32))
+    config = ClassifierConfig(**{**spec, "epochs": epochs_for(epochs, 2 * majority, batch_size),
+                                 "max_steps": step_limit(epochs, 2 * majority, batch_size)})
+    epochs = config.epochs
     if len({len(rows) for _, rows in repeats}) == 1:
         trained = train_classifiers(np.stack([rows[features].to_numpy() for _, rows in repeats]),
                                     np.stack([rows[TARGET].to_numpy() for _, rows in repeats]), config, seeds, features,
@@ -87,8 +88,9 @@ def _train(augmented_train: pd.DataFrame, spec: dict[str, Any], training: dict[s
         for (r, _), part in zip(repeats, parts):
             part.repeats = [r] * len(part.seeds)
         trained = concatenate(parts)
-    logger.info("Trained %d classifier runs x %d epochs (%d repeat(s), %d rows each) in %.1f s", len(trained.seeds),
-                epochs, len(repeats), len(repeats[0][1]), trained.seconds)
+    logger.info("Trained %d classifier runs x %s (%d repeat(s), %d rows each) in %.1f s", len(trained.seeds),
+                f"{config.max_steps} steps" if config.max_steps else f"{epochs} epochs", len(repeats),
+                len(repeats[0][1]), trained.seconds)
     return trained
 
 

@@ -1,0 +1,29 @@
+"""Progress on long work, said at most every ``every`` seconds: what, how far, how long so far and how long left.
+
+A job's log is read by a person who needs to know the job is alive and when it
+will end; one line every 30 seconds tells them, without a line per step.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+
+class Progress:
+    """``update(done)`` logs ``<what>: <done> of <total> <unit> (<pct>), <elapsed> s so far, about <left> s left``
+    when ``every`` seconds have passed since the last line (never on the first call)."""
+
+    def __init__(self, what: str, total: int, unit: str, logger: logging.Logger, every: float = 30.0) -> None:
+        self.what, self.total, self.unit, self.logger, self.every = what, max(int(total), 1), unit, logger, every
+        self.started = self.last = time.perf_counter()
+
+    def update(self, done: int, detail: str = "") -> None:
+        now = time.perf_counter()
+        if now - self.last < self.every:
+            return
+        self.last = now
+        elapsed = now - self.started
+        left = elapsed / max(done, 1) * (self.total - done)
+        self.logger.info("%s: %d of %d %s (%.0f%%)%s, %.0f s so far, about %.0f s left", self.what, done, self.total,
+                         self.unit, 100 * done / self.total, f", {detail}" if detail else "", elapsed, left)
