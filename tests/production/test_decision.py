@@ -41,6 +41,18 @@ def test_the_fifteen_minority_row_table_crowns_nothing():
     assert decision.no_skill_p_value > 0.5
 
 
+def test_a_lucky_model_that_beats_calling_everyone_minority_but_not_chance_is_rejected():
+    """30 calls that hit 1 of 5 minority rows in 806: F1 0.057 beats calling everyone minority (0.012) on every
+    paired swap, but 30 random calls hit at least one of 5 rows 17% of the time."""
+    y = holdout(minority=5, majority=801)
+    lucky = calls(y, 1, 29)
+    paired = paired_permutation_test(y, lucky, (np.ones(len(y)), np.ones(len(y), int)), "f1")
+    assert paired.p_value < 0.001
+    skill = no_skill_test(y, lucky, "f1")
+    assert skill.p_value == pytest.approx(1 - np.prod([(806 - 30 - i) / (806 - i) for i in range(5)]))
+    assert decide(y, lucky, None, SETTINGS).outcome == "reject"
+
+
 def test_a_first_model_must_beat_calling_every_row_minority_with_confidence():
     y = holdout(minority=40, majority=60)  # 40% minority: calling everyone minority scores F1 0.571
     assert no_skill_value(y, "f1") == pytest.approx(2 * 0.4 / 1.4)

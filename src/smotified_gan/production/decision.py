@@ -6,10 +6,15 @@ Two one-sided tests, both paired on the same holdout rows, both at
 - **No skill.** A model must beat the no-skill predictor: for a counting
   metric, calling every row minority (F1 ``2p / (1 + p)``, ``p`` the holdout's
   minority share; balanced accuracy 0.5; G-mean 0), by the paired permutation
-  test below; for a ranking metric, a ranking that ignores the features (PR-AUC
-  ``p``, ROC-AUC 0.5), by a label-permutation test (ROC-AUC: Mann-Whitney's).
-  A first model (or a new lineage's) that fails it is rejected: registered
-  without the alias, the job exits non-zero.
+  test below, and its calls must carry information about the labels (an exact
+  label-permutation test: given how many rows it calls minority, its hits are
+  hypergeometric under no skill; a model that calls 8 rows at random hits one
+  of 5 minority rows in 806 by luck 5% of the time, and beats calling everyone
+  minority when it does); both p-values must be below ``1 - confidence``. For a
+  ranking metric, a ranking that ignores the features (PR-AUC ``p``, ROC-AUC
+  0.5), by a label-permutation test (ROC-AUC: Mann-Whitney's). A first model
+  (or a new lineage's) that fails it is rejected: registered without the
+  alias, the job exits non-zero.
 - **Better than the champion.** A paired permutation test (approximate
   randomisation): under "the two models are equally good" each row's pair of
   calls is exchangeable, so swapping them row by row draws the null
@@ -166,8 +171,13 @@ def no_skill_test(y: np.ndarray, model: tuple[np.ndarray, np.ndarray], metric: s
     """One-sided test that ``model`` (scores, calls) beats the no-skill predictor (``no_skill_value``) on ``metric``."""
     y = np.asarray(y).astype(bool)
     if metric in COUNTING_METRICS:
-        everyone = np.ones(len(y), dtype=bool)
-        return _exact_counting_test(y, np.asarray(model[1]).astype(bool), everyone, metric)
+        called = np.asarray(model[1]).astype(bool)
+        paired = _exact_counting_test(y, called, np.ones(len(y), dtype=bool), metric)
+        hits = int((called & y).sum())
+        chance = float(stats.hypergeom.sf(hits - 1, len(y), int(y.sum()), int(called.sum())))
+        return PairedTest(paired.difference, max(paired.p_value, chance),
+                          "exact paired permutation and exact label permutation (the larger p)",
+                          paired.discordant_minority, paired.discordant_majority)
     scores = np.asarray(model[0], dtype=np.float64)
     observed = float(ranking_metric(y, scores, metric)) - no_skill_value(y, metric)
     if metric == "roc_auc":

@@ -74,7 +74,7 @@ def test_retrain_registers_a_calibrated_champion_and_an_equal_model_leaves_it_in
     assert float(champion.tags["holdout_f1"]) == pytest.approx(score, abs=1e-6)
     # the registry shows what the model is: its calibration and threshold, its columns, what it trained on
     assert champion.tags["calibration"] == "platt" and 0 < float(champion.tags["threshold"]) < 1
-    assert champion.tags["columns"] == "Mcg:float, Gvh:float, Alm:float, Mit:float, Erl:float, Pox:float, Vac:float, Nuc:float"
+    assert champion.tags["columns"] == "Alm:float, Erl:float, Gvh:float, Mcg:float, Mit:float, Nuc:float, Pox:float, Vac:float"
     keys = pd.read_parquet(prod_data(prod_project) / "03_primary" / "production" / "training_rows.parquet")
     assert int(champion.tags["training_rows"]) == len(keys) > 300
 
@@ -84,7 +84,7 @@ def test_retrain_registers_a_calibrated_champion_and_an_equal_model_leaves_it_in
     expected = pd.read_parquet(data / "07_model_output" / "production" / "holdout_predictions.parquet")
     model = mlflow.pyfunc.load_model(f"models:/{NAME}@champion")
     assert [c.name for c in model.metadata.get_input_schema().inputs] == list(rows.columns) == [
-        "Mcg", "Gvh", "Alm", "Mit", "Erl", "Pox", "Vac", "Nuc"]
+        "Alm", "Erl", "Gvh", "Mcg", "Mit", "Nuc", "Pox", "Vac"]
     predicted = model.predict(rows)
     np.testing.assert_allclose(predicted["minority_score"], expected["minority_score"], atol=1e-6)
     assert predicted["predicted_class"].tolist() == expected["predicted_class"].tolist()
@@ -106,7 +106,7 @@ def test_retrain_registers_a_calibrated_champion_and_an_equal_model_leaves_it_in
     holdout = pd.read_parquet(data / "03_primary" / "production" / "test_table.parquet")
     assert (decision["holdout_rows"], decision["holdout_minority_rows"]) == (len(holdout), int(holdout["target"].sum()))
     assert decision["underpowered"] is True and decision["holdout_minority_rows"] == 9
-    assert decision["advice"].startswith("a decision needs 30 holdout minority rows")
+    assert decision["advice"].startswith("a decision between two models needs 30 holdout minority rows")
 
 
 def test_a_model_below_the_floor_is_registered_without_the_alias_and_the_job_fails(prod_project):
@@ -230,11 +230,10 @@ def test_the_documented_cron_lines_run_as_cron_would(prod_project, tmp_path):
 
 
 def test_two_retrains_at_once_against_one_store_both_finish_with_one_champion(prod_project, tmp_path):
-    """Two deployments (two checkouts, their own data folders) retrain at the same moment into one SQLite store."""
+    """Two deployments (two checkouts, their own data folders) retrain at the same moment into one SQLite store that
+    does not exist yet: both create it, one waits for the other's tables."""
     store = f"sqlite:///{tmp_path / 'shared-store' / 'mlflow.db'}"
     (tmp_path / "shared-store").mkdir()
-    client = MlflowClient(store, registry_uri=store)
-    client.search_experiments()  # the store exists before the jobs start (its first run creates it)
     second = tmp_path / "second-checkout"
     shutil.copytree(prod_project, second, symlinks=True)
     environment = {**os.environ, "DO_NOT_TRACK": "true", "MLFLOW_TRACKING_URI": store}
@@ -242,7 +241,8 @@ def test_two_retrains_at_once_against_one_store_both_finish_with_one_champion(pr
                              cwd=project, env=environment, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True) for project in (prod_project, second)]
     outputs = [job.communicate(timeout=600)[0] for job in jobs]
-    assert [job.returncode for job in jobs] == [0, 0], "\n".join(o[-3000:] for o in outputs)
+    assert [job.returncode for job in jobs] == [0, 0], "\n".join(o[-3000:] for o in outputs)  # the store was empty
+    client = MlflowClient(store, registry_uri=store)
     versions = client.search_model_versions(f"name='{NAME}'")
     assert sorted(int(v.version) for v in versions) == [1, 2]
     aliases = [client.get_model_version(NAME, str(v.version)).aliases for v in versions]

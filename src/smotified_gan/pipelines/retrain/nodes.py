@@ -198,8 +198,8 @@ def _rows_needed(verdict: dict[str, Any], holdout: Holdout) -> str:
     size = needed / table_minority if table_minority else math.inf
     how = (f"retrain.holdout.test_size {math.ceil(size * 100) / 100:.2f} would hold about that many"
            if size <= 0.5 else f"the table holds about {table_minority:.0f} minority rows in all: more are needed")
-    return (f"a decision needs {needed} holdout minority rows (retrain.decision.min_holdout_minority), this holdout "
-            f"holds {held}: {how}")
+    return (f"a decision between two models needs {needed} holdout minority rows (retrain.decision."
+            f"min_holdout_minority), this holdout holds {held}: {how}")
 
 
 def log_decision(decision: dict[str, Any]) -> None:
