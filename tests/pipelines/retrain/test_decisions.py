@@ -21,11 +21,10 @@ from kedro.io import DatasetError
 from mlflow import MlflowClient
 
 from smotified_gan.pipelines.retrain.nodes import LineageChangeError
-from smotified_gan.production.holdout import in_holdout, row_keys
 from smotified_gan.registry import ChampionRejected, create_store_once
 from tests.pipelines.retrain.test_own_table import latest, use_own_table
 from tests.pipelines.retrain.test_pipeline import FAST, NAME, client_of, prod_data, retrain_runs, run
-from tests.production.own_table import COLUMNS, LABEL, own_table
+from tests.production.own_table import LABEL, own_table
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 STUMP = {"class": "sklearn.tree.DecisionTreeClassifier", "max_depth": 1}
