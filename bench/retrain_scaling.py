@@ -1,0 +1,95 @@
+"""What `kedro run --pipelines retrain --env prod` costs on a user's own table of 10k, 100k and 1M rows.
+
+    .venv/bin/python bench/retrain_scaling.py [--rows 10000 100000 1000000]
+
+Each size runs in its own scratch copy of the project, set up as the README
+tells a user (the example table of `tests/production/own_table.py`: two
+integer, two float and one categorical column, 7.5% minority, a plain logistic
+signal), with the default settings: SMOTE, the paper's network (10 runs, a
+budget of about 20,000 optimiser steps), calibration and threshold cross-fitted
+over 5 folds. Printed per size: wall time, the kedro process's peak resident
+memory (``wait4``'s ``ru_maxrss``), the longest silence between two log lines,
+the holdout F1 against no skill (calling every row minority), and the time of
+each stage. Goal at 1M rows: under 10 minutes, under 4 GB, a line at least
+every 30 seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from concurrent_jobs import KEDRO, scratch_project  # noqa: E402
+
+STAMP = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) ")
+STAGES = ("ingest_dataset", "key_rows", "fit_calibration", "oversample_training_set", "train_classifier_runs",
+          "score_rows", "decide_champion")
+
+
+def run(rows: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix=f"retrain-{rows}-") as folder:
+        project = scratch_project(Path(folder), rows)
+        started = time.perf_counter()
+        job = subprocess.Popen([KEDRO, "run", "--pipelines", "retrain", "--env", "prod"], cwd=project,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, "DO_NOT_TRACK": "true"})
+        output = job.stdout.read()
+        _, status, usage = os.wait4(job.pid, 0)
+        seconds = time.perf_counter() - started
+        if status != 0:
+            raise SystemExit(f"retrain on {rows} rows failed:\n{output[-3000:]}")
+        decision = json.loads((project / "data" / "prod" / "08_reporting" / "production" / "champion_decision.json")
+                              .read_text())
+    return {"rows": rows, "seconds": seconds, "peak_gb": usage.ru_maxrss / 2**20, "silence": longest_silence(output),
+            "f1": decision["challenger"], "no_skill": decision["no_skill"], "stages": stage_seconds(output)}
+
+
+def times(output: str) -> list[tuple[datetime.datetime, str]]:
+    found = []
+    for line in output.splitlines():
+        match = STAMP.match(line)
+        if match:
+            found.append((datetime.datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S,%f"), line))
+    return found
+
+
+def longest_silence(output: str) -> float:
+    stamps = [t for t, _ in times(output)]
+    return max((b - a).total_seconds() for a, b in zip(stamps, stamps[1:]))
+
+
+def stage_seconds(output: str) -> dict[str, float]:
+    """Seconds from each stage's 'Running node' line to the next node's."""
+    starts = [(t, line) for t, line in times(output) if "Running node:" in line]
+    found = {}
+    for (t, line), (after, _) in zip(starts, starts[1:]):
+        for stage in STAGES:
+            if f"Running node: {stage}:" in line or f"Running node: production.{stage}:" in line:
+                found[stage] = (after - t).total_seconds()
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    args = parser.parse_args()
+    print("| rows | wall time | peak memory | longest silence | holdout F1 (no skill) | " + " | ".join(STAGES) + " |")
+    print("|---" * (5 + len(STAGES)) + "|")
+    for rows in args.rows:
+        r = run(rows)
+        stages = " | ".join(f"{r['stages'].get(s, float('nan')):.0f} s" for s in STAGES)
+        print(f"| {rows:,} | {r['seconds']:.0f} s | {r['peak_gb']:.2f} GB | {r['silence']:.0f} s | {r['f1']:.3f} "
+              f"({r['no_skill']:.3f}) | {stages} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
