@@ -32,7 +32,7 @@ from concurrent_jobs import KEDRO, scratch_project  # noqa: E402
 
 STAMP = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) ")
 STAGES = ("ingest_dataset", "key_rows", "fit_calibration", "oversample_training_set", "train_classifier_runs",
-          "score_rows", "decide_champion")
+          "score_rows")
 
 
 def run(rows: int) -> dict:
