@@ -228,10 +228,9 @@ class ModelRegistryHook:
 
     @hook_impl
     def after_node_run(self, node, catalog, inputs, outputs, is_async, run_id) -> None:
-        from smotified_gan.pipelines.retrain.pipeline import EVIDENCE
-
         if self._queue is None:
             return
+        from smotified_gan.pipelines.retrain.pipeline import EVIDENCE  # here: other pipelines never import it
         self._evidence.update({name: value for name, value in outputs.items() if name in EVIDENCE})
         if self.DECISION in outputs:
             self._evidence["params:retrain.decision"] = inputs["params:retrain.decision"]

@@ -126,7 +126,12 @@ def out_of_fold_scores(y: np.ndarray, fit_and_score: Callable[[np.ndarray, np.nd
             StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y)):
         logger.info("Cross-fitting fold %d of %d: fitting on %d rows (%d minority), scoring %d", fold + 1, folds,
                     len(fit_rows), int(y[fit_rows].sum()), len(scored_rows))
-        scores[scored_rows] = np.asarray(fit_and_score(fit_rows, scored_rows), dtype=np.float64)
+        try:
+            scores[scored_rows] = np.asarray(fit_and_score(fit_rows, scored_rows), dtype=np.float64)
+        except ValueError as error:
+            raise ValueError(f"cross-fitting fold {fold + 1} of {folds} ({len(fit_rows)} rows to fit on, "
+                             f"{int(y[fit_rows].sum())} minority): {error}; fewer folds leave more rows to fit on "
+                             "(retrain.threshold.folds)") from error
         elapsed = time.perf_counter() - started
         logger.info("Cross-fitting fold %d of %d done: %.0f s so far, about %.0f s left", fold + 1, folds, elapsed,
                     elapsed / (fold + 1) * (folds - fold - 1))

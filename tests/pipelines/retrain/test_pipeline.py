@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 NAME = "smotified_gan_classifier"
 # small enough for a test, large enough that the paper's classifier learns Yeast (holdout F1 > 0)
-FAST = {"retrain": {"gan_epochs": 5, "classifier_epochs": 15, "training": {"runs": 3}, "threshold": {"folds": 3}},
+FAST = {"retrain": {"gan_epochs": 5, "classifier_epochs": 10, "training": {"runs": 2}, "threshold": {"folds": 2}},
         "oversampling": {"gan": {"architecture": "paper", "log_every": 0, "monitor_validation": False}}}
 
 

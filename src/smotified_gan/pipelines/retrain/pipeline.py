@@ -119,6 +119,25 @@ class RetrainPipeline(PipelineML):
         return self.training.from_nodes(*node_names)
 
 
+# what loading the registered model needs (the versions installed when it was trained); said, not inferred:
+# MLflow's inference loads the model in a subprocess (6.4 s of every retrain) and missed torch, kedro and pandera
+MODEL_REQUIREMENTS = ("smotified-gan", "mlflow", "kedro", "kedro-mlflow", "torch", "scikit-learn", "pandas", "numpy",
+                      "scipy", "pandera", "pyarrow", "cloudpickle")
+
+
+def model_requirements() -> list[str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    pinned = []
+    for name in MODEL_REQUIREMENTS:
+        try:
+            pinned.append(f"{name}=={version(name)}")
+        except PackageNotFoundError:
+            pinned.append(name)
+    return pinned
+
+
 def create_pipeline(**kwargs) -> Pipeline:
     return RetrainPipeline(nodes=training_pipeline().tag("retrain").nodes, inference=inference_pipeline(),
-                           input_name=MODEL_INPUT, kpm_kwargs={}, log_model_kwargs={"name": "model", "signature": "auto"})
+                           input_name=MODEL_INPUT, kpm_kwargs={},
+                           log_model_kwargs={"name": "model", "signature": "auto", "pip_requirements": model_requirements()})
