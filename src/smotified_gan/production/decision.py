@@ -88,18 +88,28 @@ class Decision:
 
 
 def paired_permutation_test(y: np.ndarray, a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray],
-                            metric: str, permutations: int = 2000, seed: int = 0) -> PairedTest:
+                            metric: str, permutations: int | None = None, seed: int | None = None) -> PairedTest:
     """One-sided paired permutation test that ``a`` scores higher than ``b`` on ``metric`` (module docstring).
 
     ``a`` and ``b`` are (scores, 0/1 calls) on the rows of ``y``. Exact for the
-    counting metrics; ``permutations`` Monte Carlo swaps for the ranking ones.
+    counting metrics; ``permutations`` Monte Carlo swaps for the ranking ones (None: ``DecisionSettings``'s).
     """
+    permutations, seed = _draws(permutations, seed)
     y = np.asarray(y).astype(bool)
     if metric in COUNTING_METRICS:
         return _exact_counting_test(y, np.asarray(a[1]).astype(bool), np.asarray(b[1]).astype(bool), metric)
     if metric not in RANKING_METRICS:
         raise ValueError(f"metric must be one of {COUNTING_METRICS + RANKING_METRICS}, got {metric!r}")
     return _swapped_ranking_test(y, _rank_scores(a[0]), _rank_scores(b[0]), metric, permutations, seed)
+
+
+def _draws(permutations: int | None, seed: int | None) -> tuple[int, int]:
+    """Monte Carlo draws and seed, by default the decision's (``parameters.DecisionSettings``: said once)."""
+    from smotified_gan.parameters import DecisionSettings
+
+    defaults = DecisionSettings()
+    return (defaults.permutations if permutations is None else permutations,
+            defaults.seed if seed is None else seed)
 
 
 def _exact_counting_test(y: np.ndarray, a: np.ndarray, b: np.ndarray, metric: str) -> PairedTest:
@@ -166,9 +176,10 @@ def no_skill_value(y: np.ndarray, metric: str) -> float:
     return float(counting_metric(*_counts(y, np.ones(len(y), dtype=bool)), metric))
 
 
-def no_skill_test(y: np.ndarray, model: tuple[np.ndarray, np.ndarray], metric: str, permutations: int = 2000,
-                  seed: int = 0) -> PairedTest:
+def no_skill_test(y: np.ndarray, model: tuple[np.ndarray, np.ndarray], metric: str, permutations: int | None = None,
+                  seed: int | None = None) -> PairedTest:
     """One-sided test that ``model`` (scores, calls) beats the no-skill predictor (``no_skill_value``) on ``metric``."""
+    permutations, seed = _draws(permutations, seed)
     y = np.asarray(y).astype(bool)
     if metric in COUNTING_METRICS:
         called = np.asarray(model[1]).astype(bool)
