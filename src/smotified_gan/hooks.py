@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -282,14 +283,20 @@ def _recompare(evidence: dict, name: str, version) -> dict:
 
 
 def _version_tags(evidence: dict) -> dict[str, str]:
-    """What a registered version shows in the registry, from its own run: calibration, threshold, schema, training
-    rows, holdout recipe and the decision's figures."""
+    """What a registered version shows in the registry, from its own run: the candidate it is (with ``auto``, every
+    candidate's cross-fitted score and the reason for the choice), calibration, threshold, schema, training rows,
+    holdout recipe and the decision's figures."""
     from smotified_gan.production.contract import InputContract
 
     classifier = evidence["production.classifier"]
     contract = InputContract.from_dict(evidence["production.input_contract"])
     decision = evidence["production.champion_decision"]
-    return {"calibration": classifier.calibration.method, "threshold": f"{classifier.threshold:.6f}",
+    candidates = evidence["production.candidates"]
+    chosen = candidates[candidates["chosen"]].iloc[0]
+    auto = ({"candidate." + re.sub(r"[^\w\-. /]", "_", row.candidate): row.summary for row in candidates.itertuples()}
+            if len(candidates) > 1 else {})
+    return {"candidate": chosen["candidate"], **({"candidate.choice": chosen["reason"]} if auto else {}), **auto,
+            "calibration": classifier.calibration.method, "threshold": f"{classifier.threshold:.6f}",
             "schema_digest": contract.digest(), "columns": ", ".join(f"{c}:{k}" for c, k in contract.kinds().items()),
             "training_rows": str(contract.meta.get("training_rows")),
             "training_rows_digest": str(contract.meta.get("training_rows_digest")),

@@ -157,6 +157,8 @@ def _classifier(value):
 
 
 Classifier = Annotated[Literal["network"] | SklearnClassifier, BeforeValidator(_classifier)]
+# retrain may leave the classifier to `retrain.auto` (production.selection)
+RetrainClassifier = Annotated[Literal["network", "auto"] | SklearnClassifier, BeforeValidator(_classifier)]
 
 
 class Training(Block):
@@ -209,8 +211,18 @@ class Holdout(Block):
 class RetrainTraining(Block):
     runs: PositiveInt
     seed: int
-    classifier: Classifier = "network"
+    classifier: RetrainClassifier = "network"
     network: ClassifierSettings = ClassifierSettings()
+
+
+class AutoSettings(Block):
+    """``retrain.method: auto`` (or ``retrain.training.classifier: auto``): the candidates, every method crossed
+    with every classifier (a fixed method or classifier stands alone on its side), scored by cross-fitting on the
+    training rows (``production.selection``); ``max_seconds``: the time budget of that scoring (null: none)."""
+
+    methods: Annotated[dict[str, Method], Field(min_length=1)]
+    classifiers: Annotated[dict[str, Classifier], Field(min_length=1)]
+    max_seconds: Annotated[float, Field(gt=0)] | None = None
 
 
 class ThresholdSettings(Block):
@@ -254,7 +266,7 @@ class Contract(Block):
 
 class Retrain(Block):
     model_name: Annotated[str, Field(min_length=1)]
-    method: Method
+    method: Method | Literal["auto"]
     gan_epochs: PositiveInt
     classifier_epochs: PositiveInt | EpochsRule
     holdout: Holdout
@@ -262,6 +274,14 @@ class Retrain(Block):
     threshold: ThresholdSettings = ThresholdSettings()
     contract: Contract = Contract()
     decision: DecisionSettings = DecisionSettings()
+    auto: AutoSettings | None = None
+
+    @model_validator(mode="after")
+    def _auto_has_candidates(self):
+        if (self.method == "auto" or self.training.classifier == "auto") and self.auto is None:
+            raise ValueError("retrain.method or retrain.training.classifier is 'auto', but retrain.auto lists no "
+                             "candidates (methods, classifiers)")
+        return self
 
 
 # keys of earlier versions of the retrain block, and where each went (said in the error)
@@ -348,8 +368,11 @@ def _method_problems(params: dict[str, Any]) -> list[str]:
     """Each method's ``gan`` overrides, checked as the merged settings the sampler will get."""
     oversampling = params.get("oversampling") or {}
     methods = {f"grid.methods.{name}": method for name, method in ((params.get("grid") or {}).get("methods") or {}).items()}
-    if isinstance((params.get("retrain") or {}).get("method"), dict):
-        methods["retrain.method"] = params["retrain"]["method"]
+    retrain = params.get("retrain") or {}
+    if isinstance(retrain.get("method"), dict):
+        methods["retrain.method"] = retrain["method"]
+    methods.update({f"retrain.auto.methods.{name}": method
+                    for name, method in ((retrain.get("auto") or {}).get("methods") or {}).items()})
     problems = []
     for where, method in methods.items():
         overrides = method.get("gan") if isinstance(method, dict) else None

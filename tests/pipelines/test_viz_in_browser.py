@@ -108,7 +108,7 @@ def test_the_pipelines_render_in_chromium(viz_site, tmp_path):
         page.wait_for_timeout(1500)
         expanded = flowchart_labels(page)
         assert {"ingest_dataset", "key_rows", "check_lineage", "split_holdout", "fit_transformer", "build_input_contract",
-                "fit_calibration", "oversample_training_set", "train_classifier_runs", "calibrate_model",
+                "choose_candidate", "oversample_training_set", "train_classifier_runs", "calibrate_model",
                 "conform_rows", "transform_rows", "score_rows", "decide_champion"} <= expanded
         shot = tmp_path / "kedro-viz-retrain.png"
         page.screenshot(path=str(shot))

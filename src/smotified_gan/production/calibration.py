@@ -112,30 +112,59 @@ def calibrate(scores: np.ndarray, y: np.ndarray, method: str = "platt", metric: 
     return Calibration(calibration.method, calibration.x, calibration.y, threshold), value
 
 
-def out_of_fold_scores(y: np.ndarray, fit_and_score: Callable[[np.ndarray, np.ndarray], np.ndarray], folds: int,
-                       seed: int) -> np.ndarray:
-    """Each row's score from a model that never saw it: ``folds`` stratified folds (shuffled with ``seed``);
-    ``fit_and_score(fit_rows, scored_rows)`` (row indices) fits on the first rows and returns scores of the second."""
+def fold_of(y: np.ndarray, folds: int, seed: int) -> np.ndarray:
+    """Each row's fold (0 .. folds - 1): ``folds`` stratified folds shuffled with ``seed`` (fewer when the minority
+    class has fewer rows: ``cross_fitting_folds``). Candidates cross-fitted with one seed share their folds."""
     from sklearn.model_selection import StratifiedKFold
 
     y = np.asarray(y).astype(int)
-    folds = cross_fitting_folds(y, folds)
+    assignment = np.empty(len(y), dtype=np.int64)
+    splitter = StratifiedKFold(n_splits=cross_fitting_folds(y, folds), shuffle=True, random_state=seed)
+    for fold, (_, held) in enumerate(splitter.split(np.zeros(len(y)), y)):
+        assignment[held] = fold
+    return assignment
+
+
+def out_of_fold_scores(y: np.ndarray, fit_and_score: Callable[[np.ndarray, np.ndarray], np.ndarray], folds: int,
+                       seed: int, after_fold: Callable[[int, int, float], None] | None = None) -> np.ndarray:
+    """Each row's score from a model that never saw it (``fold_of``'s folds); ``fit_and_score(fit_rows,
+    scored_rows)`` (row indices) fits on the first rows and returns scores of the second. ``after_fold(done, folds,
+    seconds)`` is called after each fold (a time budget may stop the work there by raising)."""
+    y = np.asarray(y).astype(int)
+    fold = fold_of(y, folds, seed)
+    folds = int(fold.max()) + 1
     scores = np.full(len(y), np.nan)
     started = time.perf_counter()
-    for fold, (fit_rows, scored_rows) in enumerate(
-            StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y)):
-        logger.info("Cross-fitting fold %d of %d: fitting on %d rows (%d minority), scoring %d", fold + 1, folds,
+    for k in range(folds):
+        fit_rows, scored_rows = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+        logger.info("Cross-fitting fold %d of %d: fitting on %d rows (%d minority), scoring %d", k + 1, folds,
                     len(fit_rows), int(y[fit_rows].sum()), len(scored_rows))
         try:
             scores[scored_rows] = np.asarray(fit_and_score(fit_rows, scored_rows), dtype=np.float64)
         except ValueError as error:
-            raise ValueError(f"cross-fitting fold {fold + 1} of {folds} ({len(fit_rows)} rows to fit on, "
+            raise ValueError(f"cross-fitting fold {k + 1} of {folds} ({len(fit_rows)} rows to fit on, "
                              f"{int(y[fit_rows].sum())} minority): {error}; fewer folds leave more rows to fit on "
                              "(retrain.threshold.folds)") from error
         elapsed = time.perf_counter() - started
-        logger.info("Cross-fitting fold %d of %d done: %.0f s so far, about %.0f s left", fold + 1, folds, elapsed,
-                    elapsed / (fold + 1) * (folds - fold - 1))
+        logger.info("Cross-fitting fold %d of %d done: %.0f s so far, about %.0f s left", k + 1, folds, elapsed,
+                    elapsed / (k + 1) * (folds - k - 1))
+        if after_fold is not None:
+            after_fold(k + 1, folds, elapsed)
     return scores
+
+
+def honest_outputs(scores: np.ndarray, y: np.ndarray, fold: np.ndarray, method: str = "platt", metric: str = "f1"
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities and 0/1 calls of out-of-fold ``scores`` in which no row's calibration or threshold was fitted
+    with its own label: each fold's rows go through the calibration and threshold fitted on the other folds'."""
+    y = np.asarray(y).astype(int)
+    probabilities, calls = np.zeros(len(y)), np.zeros(len(y), dtype=np.int64)
+    for k in np.unique(fold):
+        others = fold != k
+        calibration, _ = calibrate(scores[others], y[others], method, metric)
+        probabilities[~others] = calibration.probabilities(scores[~others])
+        calls[~others] = calibration.predict(scores[~others])
+    return probabilities, calls
 
 
 def cross_fitting_folds(y: np.ndarray, folds: int) -> int:

@@ -11,8 +11,10 @@ experiment's dicts.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
+import time
 from typing import Any
 
 import numpy as np
@@ -21,14 +23,18 @@ import pandas as pd
 from smotified_gan.data.readers import RawData
 from smotified_gan.data.tables import REPEAT, RESERVED, ROW_KEY, TARGET, DataValidationError, feature_columns
 from smotified_gan.io.champion import BrokenChampion, ChampionModel
-from smotified_gan.parameters import Contract, DecisionSettings, Holdout, ThresholdSettings
+from smotified_gan.parameters import AutoSettings, Contract, DecisionSettings, Holdout, ThresholdSettings
 from smotified_gan.pipelines.oversampling.nodes import oversample_training_set
-from smotified_gan.pipelines.training.nodes import score_rows, train_classifier_runs
-from smotified_gan.production.calibration import CalibratedClassifier, Calibration, cross_fitted_calibration
+from smotified_gan.pipelines.training.nodes import lens_name, score_rows, train_classifier_runs
+from smotified_gan.production.calibration import CalibratedClassifier, Calibration, calibrate
 from smotified_gan.production.contract import InputContract, column_kind, schema_differences
 from smotified_gan.production.decision import decide
 from smotified_gan.production.holdout import recipe, recipe_differences, row_keys, rows_digest, split_by_key
+from smotified_gan.production.selection import Candidate, Scored, choose, score_candidates
 from smotified_gan.protocol import EpochsSpec
+
+# retrain.method: a method's settings, or "auto"; one name, not a Union, for Kedro's typed-parameter check
+MethodSpec = Any
 
 logger = logging.getLogger(__name__)
 
@@ -124,23 +130,106 @@ def build_input_contract(train_table: pd.DataFrame, training_rows: pd.DataFrame,
     return built.to_dict()
 
 
-def fit_calibration(train_set: pd.DataFrame, method: dict[str, Any], oversampling: dict[str, Any], gan_epochs: int,
-                    training: dict[str, Any], classifier_epochs: EpochsSpec, threshold: ThresholdSettings
-                    ) -> tuple[Calibration, pd.DataFrame]:
-    """The calibration and threshold of the model trained on all training rows, fitted on out-of-fold scores:
-    each fold's rows scored by the method's over-sampler and classifier fitted on the other folds, by the nodes
-    that train the deployed model (``production.calibration.cross_fitted_calibration``); and those scores."""
-    y = train_set[TARGET].to_numpy()
+def choose_candidate(train_set: pd.DataFrame, method: MethodSpec, oversampling: dict[str, Any],
+                     gan_epochs: int, training: dict[str, Any], classifier_epochs: EpochsSpec,
+                     threshold: ThresholdSettings, auto: AutoSettings | None, decision: DecisionSettings
+                     ) -> tuple[dict[str, Any], dict[str, Any], Calibration, pd.DataFrame, pd.DataFrame]:
+    """The method and training settings the deployed model is fitted with, its calibration and threshold, each
+    candidate's evidence, and the winner's out-of-fold scores.
 
-    def fit_and_score(fit_rows: np.ndarray, scored_rows: np.ndarray) -> np.ndarray:
-        augmented = oversample_training_set(train_set.iloc[fit_rows].reset_index(drop=True), method, oversampling,
-                                            gan_epochs)
-        classifiers = train_classifier_runs(augmented, training, classifier_epochs)
+    One candidate (the configured method and classifier), or with ``auto``
+    every candidate of ``retrain.auto`` (``production.selection``): each
+    cross-fitted on the same folds of the training rows by the nodes that train
+    the deployed model, the over-sampler refitted in every fold; the cheapest
+    kept unless a costlier one is shown better by the champion decision's paired
+    test. The winner's calibration and threshold are fitted on its out-of-fold
+    scores (``production.calibration.calibrate``).
+    """
+    candidates = _candidates(method, training, auto)
+    y = train_set[TARGET].to_numpy()
+    fit_and_score, borrowed = _fitter(train_set, oversampling, gan_epochs, training, classifier_epochs)
+    scored = score_candidates(y, candidates, fit_and_score, threshold.folds, threshold.seed, threshold.calibration,
+                              threshold.metric, decision.metric, decision.confidence,
+                              auto.max_seconds if auto is not None and len(candidates) > 1 else None)
+    for result in scored:  # an over-sampler shared by several candidates costs each of them
+        result.seconds += borrowed.get(result.candidate.name, 0.0)
+    winner, reason, comparisons = choose(y, scored, decision.metric, decision.confidence, decision.min_improvement,
+                                         decision.permutations, decision.seed)
+    calibration, value = calibrate(winner.scores, y, threshold.calibration, threshold.metric)
+    logger.info("Calibrated on the out-of-fold scores of %s (%d rows, %d minority): %s calibration, threshold %.4f, "
+                "%s %.4f", winner.candidate.name, len(y), int(y.sum()), calibration.method, calibration.threshold,
+                threshold.metric, value)
+    table = _candidate_table(scored, winner, reason, comparisons, decision.metric)
+    if len(candidates) > 1:
+        for row in table.itertuples():
+            logger.info("Candidate %s: %s", row.candidate, row.summary)
+        logger.info("Choice: %s", reason)
+    chosen = _training_for(training, winner.candidate.classifier)
+    return (dict(winner.candidate.method), chosen, calibration, table,
+            pd.DataFrame({"out_of_fold_score": winner.scores, TARGET: y}))
+
+
+def _candidates(method: dict[str, Any] | str, training: dict[str, Any], auto: AutoSettings | None) -> list[Candidate]:
+    """The configured method and classifier, each side replaced by ``auto``'s list where it says ``auto``."""
+    methods = ({name: m.model_dump(exclude_defaults=True) for name, m in auto.methods.items()} if method == "auto"
+               else {method_label(method): dict(method)})
+    classifier = training["classifier"]
+    classifiers = ({name: _spec(c) for name, c in auto.classifiers.items()} if classifier == "auto"
+                   else {lens_name(classifier): classifier})
+    return [Candidate(f"{m} + {c}", methods[m], classifiers[c]) for m in methods for c in classifiers]
+
+
+def _spec(classifier) -> str | dict[str, Any]:
+    return classifier if isinstance(classifier, str) else classifier.model_dump(by_alias=True, exclude_none=True)
+
+
+def method_label(method: dict[str, Any]) -> str:
+    """A method's name in logs and tags: its ``label``, else its sampler (and preset)."""
+    return method.get("label") or "+".join(str(method[k]) for k in ("sampler", "preset") if method.get(k))
+
+
+def _training_for(training: dict[str, Any], classifier: str | dict[str, Any]) -> dict[str, Any]:
+    return {**training, "classifier": classifier}
+
+
+def _fitter(train_set: pd.DataFrame, oversampling: dict[str, Any], gan_epochs: int, training: dict[str, Any],
+            classifier_epochs: EpochsSpec):
+    """``fit_and_score(candidate, fit_rows, scored_rows)`` with the nodes that train the deployed model; a fold's
+    over-sampled rows are kept for the next candidate with the same method (candidates run grouped by method),
+    and the seconds they took are counted to every candidate that uses them (``borrowed``)."""
+    cache: dict = {}
+    borrowed: dict[str, float] = {}
+
+    def fit_and_score(candidate: Candidate, fit_rows: np.ndarray, scored_rows: np.ndarray) -> np.ndarray:
+        key = (repr(sorted(candidate.method.items())), fit_rows.tobytes())
+        if key not in cache:
+            if cache and next(iter(cache))[0] != key[0]:
+                cache.clear()  # another method: its folds' rows are not needed again
+            started = time.perf_counter()
+            rows = train_set.iloc[fit_rows].reset_index(drop=True)
+            cache[key] = (oversample_training_set(rows, candidate.method, oversampling, gan_epochs),
+                          time.perf_counter() - started)
+        else:
+            borrowed[candidate.name] = borrowed.get(candidate.name, 0.0) + cache[key][1]
+        classifiers = train_classifier_runs(cache[key][0], _training_for(training, candidate.classifier),
+                                            classifier_epochs)
         return score_rows(classifiers, train_set.iloc[scored_rows].reset_index(drop=True))["minority_score"].to_numpy()
 
-    calibration, _, scores = cross_fitted_calibration(y, fit_and_score, threshold.folds, threshold.seed,
-                                                      threshold.calibration, threshold.metric)
-    return calibration, pd.DataFrame({"out_of_fold_score": scores, TARGET: y})
+    return fit_and_score, borrowed
+
+
+def _candidate_table(scored: list[Scored], winner: Scored, reason: str, comparisons: list[dict],
+                     metric: str) -> pd.DataFrame:
+    """One row per candidate: what it is, its cross-fitted metric and interval, its cost, whether it won and why."""
+    tested = {c["candidate"]: c for c in comparisons}
+    return pd.DataFrame([{
+        "candidate": s.candidate.name, "method": json.dumps(s.candidate.method, sort_keys=True),
+        "classifier": lens_name(s.candidate.classifier), "metric": metric, "value": s.value,
+        "low": s.interval[0], "high": s.interval[1], "seconds": round(s.seconds, 2), "skipped": s.skipped,
+        "against": tested.get(s.candidate.name, {}).get("against", ""),
+        "p_value": tested.get(s.candidate.name, {}).get("p_value", np.nan),
+        "chosen": s is winner, "reason": reason if s is winner else "", "summary": s.describe(metric)}
+        for s in scored])
 
 
 def calibrate_model(classifiers, calibration: Calibration) -> CalibratedClassifier:
@@ -213,5 +302,5 @@ def log_decision(decision: dict[str, Any]) -> None:
 
 
 __all__ = ["LineageChangeError", "build_input_contract", "calibrate_model", "check_lineage",
-           "compare_on_holdout", "conform_rows", "decide_champion", "fit_calibration", "split_holdout",
+           "choose_candidate", "compare_on_holdout", "conform_rows", "decide_champion", "split_holdout",
            "unlabelled_rows"]

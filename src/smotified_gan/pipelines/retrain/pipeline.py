@@ -4,11 +4,12 @@ Training, under the namespace ``production``: ingestion (the experiment's
 template), the lineage check against the champion (a changed schema or holdout
 recipe stops here, before any training), a holdout by row hash, the
 transformer and scaled sets (the preprocessing nodes), the input contract, the
-calibration and threshold cross-fitted on the training rows (each fold's
-over-sampler and classifier fitted on the other folds), the configured method's
-sampler and the classifier's seeded runs on all training rows (the experiment's
-nodes; the runs' mean score is the model's), then the decision against the
-champion on the holdout. Inference (what MLflow serves): the rows held to the
+candidate (the configured method and classifier, or with ``auto`` the one
+chosen among ``retrain.auto``'s) with its calibration and threshold, all
+cross-fitted on the training rows (each fold's over-sampler and classifier
+fitted on the other folds), the chosen method's sampler and the classifier's
+seeded runs on all training rows (the experiment's nodes; the runs' mean score
+is the model's), then the decision against the champion on the holdout. Inference (what MLflow serves): the rows held to the
 input contract, the fitted transformer, the calibrated classifier.
 kedro-mlflow logs the inference part as one pyfunc model, with the contract,
 transformer and classifier as its artifacts;
@@ -29,9 +30,9 @@ from .nodes import (
     build_input_contract,
     calibrate_model,
     check_lineage,
+    choose_candidate,
     conform_rows,
     decide_champion,
-    fit_calibration,
     key_rows,
     split_holdout,
     unlabelled_rows,
@@ -43,7 +44,7 @@ MODEL_INPUT = f"{NAMESPACE}.unlabelled_rows"
 # what the run's registered version is tagged with, handed over in memory (ModelRegistryHook), never re-read from
 # a file another retrain could have written meanwhile
 EVIDENCE = tuple(f"{NAMESPACE}.{name}" for name in ("champion_decision", "classifier", "input_contract", "test_table",
-                                                      "unlabelled_rows", "holdout_predictions"))
+                                                      "unlabelled_rows", "holdout_predictions", "candidates"))
 
 
 def inference_pipeline() -> Pipeline:
@@ -79,14 +80,17 @@ def _data() -> Pipeline:
 
 def _model() -> Pipeline:
     ns = NAMESPACE
-    fit = [f"{ns}.train_set", "params:retrain.method", "params:oversampling", "params:retrain.gan_epochs"]
     return Pipeline([
-        Node(fit_calibration, [*fit, "params:retrain.training", "params:retrain.classifier_epochs",
-                               "params:retrain.threshold"], [f"{ns}.calibration", f"{ns}.out_of_fold_scores"],
-             name="fit_calibration", namespace=ns),
+        Node(choose_candidate, [f"{ns}.train_set", "params:retrain.method", "params:oversampling",
+                                "params:retrain.gan_epochs", "params:retrain.training", "params:retrain.classifier_epochs",
+                                "params:retrain.threshold", "params:retrain.auto", "params:retrain.decision"],
+             [f"{ns}.chosen_method", f"{ns}.chosen_training", f"{ns}.calibration", f"{ns}.candidates",
+              f"{ns}.out_of_fold_scores"], name="choose_candidate", namespace=ns),
         # the experiment's own nodes, on all training rows
-        Node(oversample_training_set, fit, f"{ns}.augmented_train", name="oversample_training_set", namespace=ns),
-        Node(train_classifier_runs, [f"{ns}.augmented_train", "params:retrain.training", "params:retrain.classifier_epochs"],
+        Node(oversample_training_set, [f"{ns}.train_set", f"{ns}.chosen_method", "params:oversampling",
+                                       "params:retrain.gan_epochs"], f"{ns}.augmented_train",
+             name="oversample_training_set", namespace=ns),
+        Node(train_classifier_runs, [f"{ns}.augmented_train", f"{ns}.chosen_training", "params:retrain.classifier_epochs"],
              f"{ns}.classifiers", name="train_classifier_runs", namespace=ns),
         Node(calibrate_model, [f"{ns}.classifiers", f"{ns}.calibration"], f"{ns}.classifier", name="calibrate_model",
              namespace=ns),

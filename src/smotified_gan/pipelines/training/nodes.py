@@ -48,7 +48,7 @@ def train_classifier_runs(augmented_train: pd.DataFrame, training: dict[str, Any
     The network's runs of every repeat train as one stack when the repeats' sets have the same size (they do
     after a stratified split).
     """
-    return _train(augmented_train, classifier_spec(training["classifier"], training), training, epochs)
+    return _train(augmented_train, *_settings(training["classifier"], training), epochs)
 
 
 def train_lenses(augmented_train: pd.DataFrame, training: dict[str, Any], epochs: EpochsSpec) -> dict:
@@ -57,10 +57,15 @@ def train_lenses(augmented_train: pd.DataFrame, training: dict[str, Any], epochs
     lenses = {lens_name(training["classifier"]): training["classifier"], **(training.get("lenses") or {})}
     trained = {}
     for name, spec in lenses.items():
-        spec = classifier_spec(spec, training)
-        runs = {**training, "runs": spec.pop("runs", training["runs"])}
-        trained[name] = _train(augmented_train, spec, runs, epochs)
+        trained[name] = _train(augmented_train, *_settings(spec, training), epochs)
     return trained
+
+
+def _settings(spec: str | dict[str, Any], training: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A classifier spec's settings (``classifier_spec``) without its ``runs``, and ``training`` with them (a
+    scikit-learn spec's ``runs`` overrides ``training.runs``)."""
+    spec = classifier_spec(spec, training)
+    return spec, {**training, "runs": spec.pop("runs", None) or training["runs"]}
 
 
 def _train(augmented_train: pd.DataFrame, spec: dict[str, Any], training: dict[str, Any], epochs):
