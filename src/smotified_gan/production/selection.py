@@ -22,7 +22,9 @@ A time budget (``max_seconds``) stops the scoring: candidates run from the
 cheapest kind (no over-sampling, then SMOTE, then the GANs; scikit-learn before
 the network), the first always to the end; once the budget is spent, or a
 candidate's folds so far say it would overrun it, that candidate and all
-costlier ones are skipped, each with the reason.
+costlier ones are skipped, each with the reason. A candidate that cannot run on
+the rows (an over-sampler with more neighbours than a fold's minority rows) is
+skipped with its error; the choice is made among the others.
 """
 
 from __future__ import annotations
@@ -106,6 +108,12 @@ def score_candidates(y: np.ndarray, candidates: list[Candidate],
         except _BudgetSpent as stop:
             results.append(Scored(candidate, seconds=time.perf_counter() - started - spent, skipped=str(stop)))
             stopped = f"a cheaper candidate ({candidate.name}) already ran past the budget of {max_seconds:g} s"
+            continue
+        except ValueError as error:  # this table does not suit it (too few minority rows for its neighbours, say)
+            if len(candidates) == 1:
+                raise
+            logger.warning("Candidate %s cannot run on these rows: %s", candidate.name, error)
+            results.append(Scored(candidate, seconds=time.perf_counter() - started - spent, skipped=f"failed: {error}"))
             continue
         probabilities, calls = honest_outputs(scores, y, fold, calibration, threshold_metric)
         results.append(Scored(candidate, time.perf_counter() - started - spent, scores, probabilities, calls,

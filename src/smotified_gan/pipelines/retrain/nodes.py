@@ -145,28 +145,39 @@ def choose_candidate(train_set: pd.DataFrame, method: MethodSpec, oversampling: 
     test. The winner's calibration and threshold are fitted on its out-of-fold
     scores (``production.calibration.calibrate``).
     """
-    candidates = _candidates(method, training, auto)
     y = train_set[TARGET].to_numpy()
-    fit_and_score, borrowed = _fitter(train_set, oversampling, gan_epochs, training, classifier_epochs)
-    scored = score_candidates(y, candidates, fit_and_score, threshold.folds, threshold.seed, threshold.calibration,
-                              threshold.metric, decision.metric, decision.confidence,
-                              auto.max_seconds if auto is not None and len(candidates) > 1 else None)
-    for result in scored:  # an over-sampler shared by several candidates costs each of them
-        result.seconds += borrowed.get(result.candidate.name, 0.0)
-    winner, reason, comparisons = choose(y, scored, decision.metric, decision.confidence, decision.min_improvement,
-                                         decision.permutations, decision.seed)
+    scored, winner, reason, comparisons = score_and_choose(train_set, method, oversampling, gan_epochs, training,
+                                                           classifier_epochs, threshold, auto, decision)
     calibration, value = calibrate(winner.scores, y, threshold.calibration, threshold.metric)
     logger.info("Calibrated on the out-of-fold scores of %s (%d rows, %d minority): %s calibration, threshold %.4f, "
                 "%s %.4f", winner.candidate.name, len(y), int(y.sum()), calibration.method, calibration.threshold,
                 threshold.metric, value)
     table = _candidate_table(scored, winner, reason, comparisons, decision.metric)
-    if len(candidates) > 1:
+    if len(scored) > 1:
         for row in table.itertuples():
             logger.info("Candidate %s: %s", row.candidate, row.summary)
         logger.info("Choice: %s", reason)
     chosen = _training_for(training, winner.candidate.classifier)
     return (dict(winner.candidate.method), chosen, calibration, table,
             pd.DataFrame({"out_of_fold_score": winner.scores, TARGET: y}))
+
+
+def score_and_choose(train_set: pd.DataFrame, method: MethodSpec, oversampling: dict[str, Any], gan_epochs: int,
+                     training: dict[str, Any], classifier_epochs: EpochsSpec, threshold: ThresholdSettings,
+                     auto: AutoSettings | None, decision: DecisionSettings
+                     ) -> tuple[list[Scored], Scored, str, list[dict[str, Any]]]:
+    """Every candidate's cross-fitted evidence (its cost counting the over-sampled rows it shares) and the choice:
+    ``choose_candidate``'s core, which ``bench/auto_selection.py`` calls too."""
+    candidates = _candidates(method, training, auto)
+    fit_and_score, borrowed = _fitter(train_set, oversampling, gan_epochs, training, classifier_epochs)
+    scored = score_candidates(train_set[TARGET].to_numpy(), candidates, fit_and_score, threshold.folds,
+                              threshold.seed, threshold.calibration, threshold.metric, decision.metric,
+                              decision.confidence, auto.max_seconds if auto is not None and len(candidates) > 1 else None)
+    for result in scored:  # an over-sampler shared by several candidates costs each of them
+        result.seconds += borrowed.get(result.candidate.name, 0.0)
+    winner, reason, comparisons = choose(train_set[TARGET].to_numpy(), scored, decision.metric, decision.confidence,
+                                         decision.min_improvement, decision.permutations, decision.seed)
+    return scored, winner, reason, comparisons
 
 
 def _candidates(method: dict[str, Any] | str, training: dict[str, Any], auto: AutoSettings | None) -> list[Candidate]:
