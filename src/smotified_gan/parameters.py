@@ -216,9 +216,10 @@ class RetrainTraining(Block):
 
 
 class AutoSettings(Block):
-    """``retrain.method: auto`` (or ``retrain.training.classifier: auto``): the candidates, every method crossed
-    with every classifier (a fixed method or classifier stands alone on its side), scored by cross-fitting on the
-    training rows (``production.selection``); ``max_seconds``: the time budget of that scoring (null: none)."""
+    """``retrain.method: auto``: the candidates, every method crossed with every classifier (one classifier listed:
+    the method alone is chosen); ``retrain.training.classifier: auto`` with a fixed method: that method with every
+    classifier. Scored by cross-fitting on the training rows (``production.selection``); ``max_seconds``: the time
+    budget of that scoring (null: none)."""
 
     methods: Annotated[dict[str, Method], Field(min_length=1)]
     classifiers: Annotated[dict[str, Classifier], Field(min_length=1)]

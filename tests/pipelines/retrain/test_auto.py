@@ -37,7 +37,7 @@ def test_auto_chooses_on_training_rows_only_tags_every_candidate_and_keeps_to_it
 
     monkeypatch.setattr(retrain_nodes, "oversample_training_set", spying(retrain_nodes.oversample_training_set, 0))
     monkeypatch.setattr(retrain_nodes, "score_rows", spying(retrain_nodes.score_rows, 1))
-    auto = {"retrain": {"method": "auto", "training": {"classifier": "auto"}}}
+    auto = {"retrain": {"method": "auto"}}  # the README's command: every method crossed with every classifier
     with caplog.at_level("INFO"):
         run(project, "retrain", auto)
     data = prod_data(project)

@@ -180,12 +180,14 @@ def score_and_choose(train_set: pd.DataFrame, method: MethodSpec, oversampling: 
     return scored, winner, reason, comparisons
 
 
-def _candidates(method: dict[str, Any] | str, training: dict[str, Any], auto: AutoSettings | None) -> list[Candidate]:
-    """The configured method and classifier, each side replaced by ``auto``'s list where it says ``auto``."""
+def _candidates(method: MethodSpec, training: dict[str, Any], auto: AutoSettings | None) -> list[Candidate]:
+    """``retrain.method: auto``: every method of ``retrain.auto`` crossed with every classifier of it (to choose the
+    method for one classifier, list that one alone); ``retrain.training.classifier: auto`` with a fixed method: that
+    method with every classifier; else the one configured candidate."""
+    classifier = training["classifier"]
     methods = ({name: m.model_dump(exclude_defaults=True) for name, m in auto.methods.items()} if method == "auto"
                else {method_label(method): dict(method)})
-    classifier = training["classifier"]
-    classifiers = ({name: _spec(c) for name, c in auto.classifiers.items()} if classifier == "auto"
+    classifiers = ({name: _spec(c) for name, c in auto.classifiers.items()} if "auto" in (method, classifier)
                    else {lens_name(classifier): classifier})
     return [Candidate(f"{m} + {c}", methods[m], classifiers[c]) for m in methods for c in classifiers]
 
