@@ -14,14 +14,20 @@ from sklearn.metrics import (
 
 from smotified_gan.metrics import (
     aggregate_runs,
+    compare_across_tables,
     compare_over_repeats,
+    corrected_interval,
     corrected_resampled_t_test,
+    corrected_t_power,
     detection_auc,
+    exact_sign_p,
     friedman_ranks,
     g_mean,
     holm,
     ks_distance,
     run_metrics,
+    verdict,
+    wilcoxon_p,
 )
 
 Y_TEST = np.array([0, 0, 0, 0, 0, 0, 1, 1, 1, 1])
@@ -94,17 +100,94 @@ def test_corrected_resampled_t_test_by_hand():
     assert corrected_resampled_t_test(differences, 0.0)[1] == pytest.approx(naive)
 
 
-def test_the_same_difference_in_every_repeat_is_the_strongest_evidence_not_a_missing_test():
-    """F1 1.0 against 0.0 in every repeat (3-4 test minority rows make it realistic)."""
-    assert corrected_resampled_t_test(np.ones(5), 0.25) == (np.inf, 0.0)
-    assert corrected_resampled_t_test(-np.ones(5), 0.25) == (-np.inf, 0.0)
+def test_the_same_difference_in_every_repeat_gets_the_exact_sign_test_p_not_zero():
+    """F1 1.0 against 0.0 in every repeat (3-4 test minority rows make it realistic): t is infinite, but 5 paired
+    repeats cannot give a p below the exact sign test's 2 / 2**5 = 0.0625."""
+    assert corrected_resampled_t_test(np.ones(5), 0.25) == (np.inf, 0.0625)
+    assert corrected_resampled_t_test(-np.ones(5), 0.25) == (-np.inf, 0.0625)
+    assert corrected_resampled_t_test(np.ones(10), 0.25)[1] == pytest.approx(2 / 2**10)
+    assert exact_sign_p(np.array([1.0, 1.0, 1.0, 0.0, -1.0])) == pytest.approx(stats.binomtest(3, 4).pvalue)
     rows = [{"dataset": d, "method": m, "repeat": r, "run": 0, "f1": value}
             for d, gap in (("a", 1.0), ("b", 0.0)) for r in range(5)
             for m, value in (("ref", 0.2 + gap if d == "a" else 0.5 + 0.01 * r), ("other", 0.2 if d == "a" else 0.5))]
     table = compare_over_repeats(pd.DataFrame(rows), "ref", "f1", {"a": 0.25, "b": 0.25}).set_index("dataset")
-    assert table.loc["a", "t"] == np.inf and table.loc["a", "p_value"] == 0.0
-    assert table.loc["a", "p_holm"] == 0.0 and table.loc["a", "significant"]  # kept in the Holm family
+    assert table.loc["a", "t"] == np.inf and table.loc["a", "p_value"] == 0.0625
+    assert table.loc["a", "p_holm"] == 0.125 and not table.loc["a", "significant"]  # kept in the Holm family
     assert table["p_holm"].notna().all() and table.loc["a", "df"] == 4
+    assert table.loc["a", "ci_low"] == table.loc["a", "ci_high"] == 1.0  # no spread: the interval is the point
+
+
+def test_the_corrected_interval_is_the_interval_the_corrected_t_test_inverts():
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        differences, ratio = rng.normal(0.02, 0.03, 5), 0.25
+        low, high = corrected_interval(differences, ratio)
+        _, p = corrected_resampled_t_test(differences, ratio)
+        assert low < differences.mean() < high
+        assert (p < 0.05) == (low > 0 or high < 0)  # 0 outside the 95% interval exactly when p < 0.05
+    # the plain t interval with a ratio of 0 (one fixed split), wider with the correction
+    differences = np.array([0.01, 0.03, 0.02, 0.05, 0.04])
+    plain = stats.ttest_1samp(differences, 0).confidence_interval(0.95)
+    assert corrected_interval(differences, 0.0) == pytest.approx((plain.low, plain.high))
+    assert np.diff(corrected_interval(differences, 0.25))[0] > plain.high - plain.low
+
+
+def test_the_power_of_the_per_table_test_at_five_repeats_is_low_and_checked_by_simulation():
+    power = corrected_t_power(1.0, 5, 0.25)
+    assert 0.18 < power < 0.25  # one standard deviation of the per-repeat differences: about 1 in 5
+    # Nadeau and Bengio's model: the repeats' differences share a component of variance test/train (their training
+    # sets overlap) beside their own of variance 1; "one standard deviation" is that of the per-repeat differences
+    rng = np.random.default_rng(0)
+    hits = np.mean([corrected_resampled_t_test(1.0 + np.sqrt(0.25) * rng.normal() + rng.normal(0, 1, 5), 0.25)[1]
+                    < 0.05 for _ in range(4000)])
+    assert hits == pytest.approx(power, abs=0.02)
+    assert corrected_t_power(0.0, 5, 0.25) == pytest.approx(0.05)  # no effect: the test's size
+    assert corrected_t_power(3.0, 5, 0.25) > 0.8 > corrected_t_power(2.0, 5, 0.25)
+
+
+def _summary_of(differences: dict[str, np.ndarray], metric: str = "f1") -> pd.DataFrame:
+    """Per-table repeat means: the reference at a level of its own per table, each method shifted by its differences."""
+    levels = np.random.default_rng(1).uniform(0.3, 0.9, len(next(iter(differences.values()))))
+    rows = [{"dataset": f"t{i}", "method": "ref", "metric": metric, "repeat_mean": level}
+            for i, level in enumerate(levels)]
+    rows += [{"dataset": f"t{i}", "method": method, "metric": metric, "repeat_mean": level + shift[i]}
+             for method, shift in differences.items() for i, level in enumerate(levels)]
+    return pd.DataFrame(rows)
+
+
+def test_across_tables_says_better_worse_equivalent_and_not_shown_only_where_built_so():
+    rng = np.random.default_rng(7)
+    tables = 40
+    summary = _summary_of({
+        "better": rng.normal(0.05, 0.02, tables),       # clearly better, by more than the margin
+        "worse": rng.normal(-0.05, 0.02, tables),       # clearly worse
+        "same": rng.normal(0.0, 0.002, tables),         # equal within a margin of 0.01
+        "noisy": rng.normal(0.0, 0.15, tables),         # maybe equal, but too noisy to say
+    })
+    table = compare_across_tables(summary, "ref", "f1", rope=0.01).set_index("method")
+    assert table.loc["better", "verdict"] == "better" and table.loc["worse", "verdict"] == "worse"
+    assert table.loc["same", "verdict"] == "equivalent within +-0.01"
+    assert table.loc["noisy", "verdict"] == "not shown"
+    assert table.loc["better", "p_better"] > 0.95 and table.loc["worse", "p_worse"] > 0.95
+    assert table.loc["same", "p_equivalent"] > 0.95 > table.loc["noisy", "p_equivalent"]
+    assert (table["tables"] == tables).all() and table.loc["better", "wins"] > 35
+    # Holm over the four methods, scipy's Wilcoxon underneath
+    raw = stats.wilcoxon(summary[summary.method == "better"]["repeat_mean"].to_numpy()
+                         - summary[summary.method == "ref"]["repeat_mean"].to_numpy()).pvalue
+    assert table.loc["better", "p_value"] == pytest.approx(raw)
+    assert table["p_holm"].tolist() == pytest.approx(holm(table["p_value"]).tolist())
+    # with 40 tables the Wilcoxon sees a 0.01 shift of tight differences, not of noisy ones
+    assert table.loc["same", "power"] > 0.9 and table.loc["noisy", "power"] < 0.3
+
+
+def test_a_consistent_but_tiny_difference_is_better_within_the_margin_and_few_tables_show_nothing():
+    rng = np.random.default_rng(2)
+    tiny = compare_across_tables(_summary_of({"tiny": rng.normal(0.003, 0.001, 30)}), "ref", "f1", rope=0.01)
+    assert tiny["verdict"].iloc[0] == "better, within +-0.01"
+    few = compare_across_tables(_summary_of({"few": np.array([0.05, 0.04, 0.06])}), "ref", "f1", rope=0.01)
+    assert few["p_value"].iloc[0] == pytest.approx(0.25) and few["verdict"].iloc[0] == "not shown"  # exact, 3 tables
+    assert wilcoxon_p(np.zeros(4)) == 1.0 and np.isnan(wilcoxon_p(np.array([])))
+    assert verdict(0.01, -0.02, 0.0, 0.01) == "worse" and verdict(np.nan, 0.0, np.nan, 0.01) == "not shown"
 
 
 def test_holm_adjustment_by_hand():

@@ -17,7 +17,11 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from smotified_gan.confusion import confusion_counts, counting_metric, ranking_metric
 
 METRICS = ("train_accuracy", "test_accuracy", "precision", "recall", "f1", "roc_auc", "pr_auc", "g_mean",
-           "balanced_accuracy")
+           "balanced_accuracy", "pr_auc_normalized")
+# the metrics that depend on a threshold, each also reported at the tuned one as ``<metric>_tuned``
+THRESHOLD_DEPENDENT = ("test_accuracy", "precision", "recall", "f1", "g_mean", "balanced_accuracy")
+TUNED_METRICS = tuple(f"{metric}_tuned" for metric in THRESHOLD_DEPENDENT)
+ALL_METRICS = METRICS + TUNED_METRICS
 
 
 def g_mean(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -32,18 +36,33 @@ def run_metrics(y_test: np.ndarray, test_scores: np.ndarray, y_train: np.ndarray
 
 
 def runs_metrics(y_test: np.ndarray, test_scores: np.ndarray, y_train: np.ndarray, train_scores: np.ndarray,
-                 threshold: float = 0.5) -> list[dict[str, float]]:
+                 threshold: float = 0.5, tuned_calls: np.ndarray | None = None) -> list[dict[str, float]]:
     """``run_metrics`` of many runs at once: scores are (runs, rows), every metric from ``smotified_gan.confusion``
-    (one answer where a metric is undefined: its module docstring)."""
+    (one answer where a metric is undefined: its module docstring).
+
+    ``pr_auc_normalized``: (AP - p) / (1 - p), p the test rows' minority share (0 = no skill, 1 = perfect), so
+    tables of different minority shares compare. ``tuned_calls`` (runs, rows): the 0/1 calls at each run's tuned
+    threshold, scored as ``<metric>_tuned`` for every threshold-dependent metric.
+    """
     test_scores, train_scores = np.asarray(test_scores), np.asarray(train_scores)
     counts = confusion_counts(y_test, test_scores > threshold)
     train_counts = confusion_counts(y_train, train_scores > threshold)
+    share = float(np.mean(y_test)) if len(y_test) else float("nan")
+    average_precision = ranking_metric(y_test, test_scores, "pr_auc")
     values = {"train_accuracy": counting_metric(*train_counts, "accuracy"),
               "test_accuracy": counting_metric(*counts, "accuracy"),
               **{name: counting_metric(*counts, name) for name in ("precision", "recall", "f1", "g_mean",
                                                                   "balanced_accuracy")},
-              **{name: ranking_metric(y_test, test_scores, name) for name in ("roc_auc", "pr_auc")}}
-    return [{name: float(values[name][run]) for name in METRICS} for run in range(len(test_scores))]
+              "roc_auc": ranking_metric(y_test, test_scores, "roc_auc"), "pr_auc": average_precision,
+              "pr_auc_normalized": (average_precision - share) / (1 - share) if share < 1 else average_precision * np.nan}
+    names = list(METRICS)
+    if tuned_calls is not None:
+        tuned = confusion_counts(y_test, np.asarray(tuned_calls))
+        values.update({f"{name}_tuned": counting_metric(*tuned, "accuracy" if name == "test_accuracy" else name)
+                       for name in THRESHOLD_DEPENDENT})
+        names += list(TUNED_METRICS)
+    return [{name: float(np.broadcast_to(values[name], (len(test_scores),))[run]) for name in names}
+            for run in range(len(test_scores))]
 
 
 def aggregate_runs(per_run: pd.DataFrame) -> pd.DataFrame:
@@ -57,9 +76,10 @@ def aggregate_runs(per_run: pd.DataFrame) -> pd.DataFrame:
     """
     per_run = per_run if "repeat" in per_run.columns else per_run.assign(repeat=0)
     first = per_run[per_run["repeat"] == per_run["repeat"].min()]
-    per_repeat = per_run.groupby("repeat")[list(METRICS)].mean()
+    metrics = [m for m in ALL_METRICS if m in per_run.columns]
+    per_repeat = per_run.groupby("repeat")[metrics].mean()
     rows = []
-    for metric in METRICS:
+    for metric in metrics:
         values = first[metric].to_numpy(dtype=float)
         means = per_repeat[metric].dropna().to_numpy(dtype=float)
         rows.append({"metric": metric, "mean": float(np.nanmean(values)), "std": float(np.nanstd(values)),
@@ -83,7 +103,8 @@ def corrected_resampled_t_test(differences: np.ndarray, test_train_ratio: float)
     (Nadeau & Bengio, Machine Learning 52, 2003), with R - 1 degrees of freedom.
     ``test_train_ratio = 0`` is the plain paired t-test (repeats on one fixed
     split). The same non-zero difference in every repeat has no spread: t is
-    infinite and p is 0 (every repeat agrees), not a missing test.
+    infinite and p is the exact sign test's (``exact_sign_p``: 0.0625 with 5
+    repeats, the least any test on 5 paired repeats can give), never 0.
     """
     differences = np.asarray(differences, dtype=float)
     repeats = len(differences)
@@ -91,9 +112,42 @@ def corrected_resampled_t_test(differences: np.ndarray, test_train_ratio: float)
         return float("nan"), float("nan")
     mean, variance = differences.mean(), differences.var(ddof=1)
     if variance == 0:
-        return (0.0, 1.0) if mean == 0 else (math.copysign(math.inf, mean), 0.0)
+        return (0.0, 1.0) if mean == 0 else (math.copysign(math.inf, mean), exact_sign_p(differences))
     t = mean / np.sqrt((1 / repeats + test_train_ratio) * variance)
     return float(t), float(2 * stats.t.sf(abs(t), repeats - 1))
+
+
+def exact_sign_p(differences: np.ndarray) -> float:
+    """The exact two-sided sign test of paired differences (zeros dropped; scipy's binomial test): 1 without any."""
+    differences = np.asarray(differences, dtype=float)
+    nonzero = differences[differences != 0]
+    if not len(nonzero):
+        return 1.0
+    return float(stats.binomtest(int((nonzero > 0).sum()), len(nonzero), 0.5).pvalue)
+
+
+def corrected_interval(differences: np.ndarray, test_train_ratio: float,
+                       confidence: float = 0.95) -> tuple[float, float]:
+    """The ``confidence`` interval of the mean per-repeat difference with Nadeau and Bengio's corrected variance
+    (the interval the corrected resampled t-test inverts; NaN with fewer than 2 repeats)."""
+    differences = np.asarray(differences, dtype=float)
+    repeats = len(differences)
+    if repeats < 2:
+        return float("nan"), float("nan")
+    half = stats.t.ppf((1 + confidence) / 2, repeats - 1) * np.sqrt(
+        (1 / repeats + test_train_ratio) * differences.var(ddof=1))
+    return float(differences.mean() - half), float(differences.mean() + half)
+
+
+def corrected_t_power(effect: float, repeats: int, test_train_ratio: float, alpha: float = 0.05) -> float:
+    """The power of the two-sided corrected resampled t-test at ``alpha`` against a true mean difference of
+    ``effect`` standard deviations of the per-repeat differences (scipy's noncentral t)."""
+    if repeats < 2:
+        return float("nan")
+    df = repeats - 1
+    noncentrality = effect / math.sqrt(1 / repeats + test_train_ratio)
+    critical = stats.t.ppf(1 - alpha / 2, df)
+    return float(stats.nct.sf(critical, df, noncentrality) + stats.nct.cdf(-critical, df, noncentrality))
 
 
 def holm(p_values) -> np.ndarray:
@@ -118,7 +172,9 @@ def compare_over_repeats(per_run: pd.DataFrame, reference: str, metric: str, tes
     augmentation and are averaged. Corrected resampled t-test per comparison
     (the plain paired t-test for the datasets in ``fixed_split``, which keep
     their own split files in every repeat: their repeats' training sets are the
-    same, not overlapping resamples), Holm-adjusted over all comparisons.
+    same, not overlapping resamples), Holm-adjusted over all comparisons;
+    ``ci_low``/``ci_high``: the corrected 95% interval of ``mean_difference``
+    (reference - method).
     """
     means = repeat_means(per_run, metric)
     rows = []
@@ -130,18 +186,108 @@ def compare_over_repeats(per_run: pd.DataFrame, reference: str, metric: str, tes
         for method in [c for c in table.columns if c != reference]:
             pair = table[[reference, method]].dropna()
             difference = (pair[reference] - pair[method]).to_numpy()
-            t, p = corrected_resampled_t_test(difference, 0.0 if fixed else test_train_ratio[dataset])
+            ratio = 0.0 if fixed else test_train_ratio[dataset]
+            t, p = corrected_resampled_t_test(difference, ratio)
+            low, high = corrected_interval(difference, ratio)
             rows.append({"dataset": dataset, "method": reference, "versus": method, "metric": metric,
                          "mean_difference": float(difference.mean()) if len(difference) else float("nan"),
+                         "ci_low": low, "ci_high": high,
                          "std_difference": float(difference.std(ddof=1)) if len(difference) > 1 else float("nan"),
                          "repeats": len(difference), "df": max(len(difference) - 1, 0),
                          "test": "paired t (fixed split)" if fixed else "corrected resampled t", "t": t, "p_value": p})
-    columns = ["dataset", "method", "versus", "metric", "mean_difference", "std_difference", "repeats", "df", "test",
-               "t", "p_value"]
+    columns = ["dataset", "method", "versus", "metric", "mean_difference", "ci_low", "ci_high", "std_difference",
+               "repeats", "df", "test", "t", "p_value"]
     table = pd.DataFrame(rows, columns=columns)
     table["p_holm"] = holm(table["p_value"]) if len(table) else []
     table["significant"] = table["p_holm"] < alpha
     return table
+
+
+def compare_across_tables(summary: pd.DataFrame, reference: str, metric: str, rope: float, alpha: float = 0.05,
+                          value: str = "repeat_mean", confidence: float = 0.95, seed: int = 0,
+                          samples: int = 20000) -> pd.DataFrame:
+    """Each method against ``reference`` over the tables, on each table's ``value`` of ``metric``.
+
+    Per method (``difference`` = method - reference, one per table where both
+    ran): scipy's Wilcoxon signed-rank test (two-sided, zero differences
+    dropped), Holm-adjusted over the methods; baycomp's Bayesian signed-rank
+    test (Benavoli et al., JMLR 18, 2017) with a region of practical
+    equivalence of +-``rope``: ``p_better``, ``p_equivalent``, ``p_worse``
+    (posterior probabilities that the method is better than the reference by
+    more than ``rope``, within it, worse by more than it); ``power``: the
+    Wilcoxon's power to detect a shift of ``rope`` at ``alpha`` with these many
+    tables (``wilcoxon_power``, the observed differences re-centred).
+    ``verdict`` (``verdict``): better / worse (Holm p < ``alpha``), equivalent
+    within +-rope (P(equivalent) >= ``confidence``), or not shown.
+    """
+    import baycomp
+
+    table = summary[summary["metric"] == metric].pivot_table(index="dataset", columns="method", values=value)
+    rows = []
+    for method in [c for c in table.columns if c != reference] if reference in table.columns else []:
+        pair = table[[reference, method]].dropna()
+        difference = (pair[method] - pair[reference]).to_numpy(dtype=float)
+        row = {"method": method, "versus": reference, "metric": metric, "value": value, "tables": len(difference),
+               "mean_difference": float(difference.mean()) if len(difference) else float("nan"),
+               "median_difference": float(np.median(difference)) if len(difference) else float("nan"),
+               "wins": int((difference > 0).sum()), "losses": int((difference < 0).sum()),
+               "p_value": wilcoxon_p(difference), "rope": rope}
+        if len(difference) >= 2:
+            with np.errstate(all="ignore"):
+                better, equivalent, worse = baycomp.SignedRankTest.probs(
+                    pair[method].to_numpy(float), pair[reference].to_numpy(float), rope, nsamples=samples,
+                    random_state=seed)
+        else:
+            better = equivalent = worse = float("nan")
+        row.update(p_better=float(better), p_equivalent=float(equivalent), p_worse=float(worse),
+                   power=wilcoxon_power(difference, rope, alpha, seed=seed))
+        rows.append(row)
+    columns = ["method", "versus", "metric", "value", "tables", "mean_difference", "median_difference", "wins",
+               "losses", "p_value", "p_holm", "rope", "p_better", "p_equivalent", "p_worse", "power", "verdict"]
+    frame = pd.DataFrame(rows, columns=[c for c in columns if c not in ("p_holm", "verdict")])
+    frame["p_holm"] = holm(frame["p_value"]) if len(frame) else []
+    frame["verdict"] = [verdict(r.p_holm, r.median_difference, r.p_equivalent, r.rope, alpha, confidence)
+                        for r in frame.itertuples()]
+    return frame[columns]
+
+
+def wilcoxon_p(differences: np.ndarray) -> float:
+    """scipy's two-sided Wilcoxon signed-rank p of paired differences (zeros dropped; exact for few tables):
+    1 when every difference is 0, NaN with none."""
+    differences = np.asarray(differences, dtype=float)
+    differences = differences[np.isfinite(differences)]
+    if not len(differences):
+        return float("nan")
+    if not (differences != 0).any():
+        return 1.0
+    return float(stats.wilcoxon(differences, zero_method="wilcox").pvalue)
+
+
+def wilcoxon_power(differences: np.ndarray, shift: float, alpha: float = 0.05, draws: int = 400,
+                   seed: int = 0) -> float:
+    """The Wilcoxon signed-rank test's power at ``alpha`` to detect a true shift of ``shift`` with this many tables:
+    the observed differences re-centred on ``shift`` and resampled (``draws`` times)."""
+    differences = np.asarray(differences, dtype=float)
+    differences = differences[np.isfinite(differences)]
+    if len(differences) < 2 or shift <= 0:
+        return float("nan")
+    rng = np.random.default_rng(seed)
+    centred = differences - np.median(differences) + shift
+    hits = sum(wilcoxon_p(rng.choice(centred, len(centred))) < alpha for _ in range(draws))
+    return hits / draws
+
+
+def verdict(p_holm: float, median_difference: float, p_equivalent: float, rope: float, alpha: float = 0.05,
+            confidence: float = 0.95) -> str:
+    """The word a comparison earns: ``better`` / ``worse`` (its Holm-adjusted test below ``alpha``; ``, within
+    +-rope`` when the Bayesian test also puts it inside the margin), ``equivalent within +-rope`` (P(equivalent)
+    >= ``confidence``) or ``not shown``."""
+    margin = f"+-{rope:g}"
+    equivalent = np.isfinite(p_equivalent) and p_equivalent >= confidence
+    if np.isfinite(p_holm) and p_holm < alpha and median_difference != 0:
+        word = "better" if median_difference > 0 else "worse"
+        return f"{word}, within {margin}" if equivalent else word
+    return f"equivalent within {margin}" if equivalent else "not shown"
 
 
 # Nemenyi's critical values q_alpha (alpha = 0.05) for k = 2..10 methods (Demsar, JMLR 7, 2006, Table 5a)

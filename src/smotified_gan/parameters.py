@@ -161,6 +161,25 @@ Classifier = Annotated[Literal["network"] | SklearnClassifier, BeforeValidator(_
 RetrainClassifier = Annotated[Literal["network", "auto"] | SklearnClassifier, BeforeValidator(_classifier)]
 
 
+class TunedThreshold(Block):
+    """The experiment's tuned decision thresholds (``tune_thresholds``): per lens and repeat, a calibration and the
+    ``metric``-best threshold fitted on out-of-fold scores of the repeat's training rows, ``folds`` stratified
+    folds seeded ``seed + repeat``, the over-sampler refitted on each, ``runs`` classifier runs per fold.
+    ``folds: 0``: the fixed threshold only."""
+
+    metric: THRESHOLD_METRIC = "f1"
+    calibration: Literal[CALIBRATIONS] = "platt"  # type: ignore[valid-type]
+    folds: Annotated[int, Field(ge=0)] = 3
+    runs: PositiveInt = 1
+    seed: int = 7
+
+    @model_validator(mode="after")
+    def _folds(self):
+        if self.folds == 1:
+            raise ValueError("folds must be 0 (no tuned threshold) or at least 2")
+        return self
+
+
 class Training(Block):
     runs: PositiveInt
     seed: int
@@ -168,6 +187,7 @@ class Training(Block):
     network: ClassifierSettings = ClassifierSettings()
     lenses: dict[str, Classifier] = {}
     classifier_epochs: Epochs = {}
+    threshold: TunedThreshold = TunedThreshold()
 
 
 class Quality(Block):
@@ -187,11 +207,29 @@ class PaperClaim(Block):
     value: float
 
 
+class AcrossTables(Block):
+    """Every method against the reference over the tables: a margin of practical equivalence per metric."""
+
+    margins: dict[str, Annotated[float, Field(gt=0)]] = {"f1": 0.01}
+    confidence: Annotated[float, Field(gt=0.5, lt=1)] = 0.95
+    seed: int = 0
+
+    @model_validator(mode="after")
+    def _known_metrics(self):
+        from smotified_gan.metrics import METRICS
+
+        unknown = sorted(set(self.margins) - set(METRICS))
+        if unknown:
+            raise ValueError(f"margins for unknown metric(s) {unknown}; metrics: {list(METRICS)}")
+        return self
+
+
 class Reporting(Block):
     layout: Literal["paper", "compact"] = "paper"
     reference_method: str
     test_metric: str = "f1"
     alpha: Fraction = 0.05
+    across_tables: AcrossTables = AcrossTables()
     paper_claims: list[PaperClaim] = []
 
 

@@ -17,6 +17,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from sklearn.metrics import average_precision_score, precision_recall_curve  # noqa: E402
 
+from smotified_gan.metrics import corrected_t_power, exact_sign_p  # noqa: E402
+
 TABLE3_METRICS = ("train_accuracy", "test_accuracy", "f1", "precision", "recall", "pr_auc")
 REPEAT_METRICS = ("f1", "precision", "recall", "pr_auc", "balanced_accuracy")
 
@@ -80,9 +82,9 @@ def collapse_flags(run_metrics: pd.DataFrame) -> pd.DataFrame:
 
 def win_tie_loss(significance: pd.DataFrame, alpha: float) -> pd.DataFrame:
     """Per method against the reference (``significance.method``): datasets where it is better (win), worse (loss)
-    or not shown to differ (tie) by the per-dataset test at ``alpha`` (not Holm-adjusted: one count per dataset)."""
+    or not shown to differ (tie) by the per-dataset test, Holm-adjusted over every comparison, at ``alpha``."""
     better = significance["mean_difference"] < 0  # the difference is reference - method
-    shown = significance["p_value"] < alpha
+    shown = significance["p_holm"] < alpha
     return (significance.assign(win=shown & better, loss=shown & ~better, tie=~shown)
             .groupby("versus", sort=False)[["win", "tie", "loss"]].sum().astype(int).reset_index())
 
@@ -93,7 +95,8 @@ def _fmt(value: float, digits: int = 3) -> str:
 
 def results_markdown(results: pd.DataFrame, comparison: pd.DataFrame, significance: pd.DataFrame,
                      ranks: pd.DataFrame, friedman: dict, quality: pd.DataFrame, data: pd.DataFrame,
-                     collapses: pd.DataFrame, names: Methods, protocol: str, layout: str = "paper") -> str:
+                     collapses: pd.DataFrame, names: Methods, protocol: str, layout: str = "paper",
+                     method_comparison: pd.DataFrame | None = None) -> str:
     """``results.md``: the protocol, the data each number stands on, the results, the tests, the quality.
 
     ``paper``: TABLE 3 and the per-dataset tests in full, through the primary
@@ -103,20 +106,30 @@ def results_markdown(results: pd.DataFrame, comparison: pd.DataFrame, significan
     """
     repeats = int(results["repeats"].max()) if len(results) else 0
     views = _lens_views(results, significance, ranks, friedman)
+    across = method_comparison if method_comparison is not None else pd.DataFrame()
     primary = views[0]
     sections = [["# SMOTified-GAN: results", "", protocol, ""], _data_section(data)]
     if layout == "compact":
         for view in views:
             sections += [_compact_section(view, repeats, names), _ranks_section(view["ranks"], view["friedman"], names,
                                                                                   view["title"]),
-                         _win_tie_loss_section(view, names)]
+                         _win_tie_loss_section(view, names), _across_tables_section(view, across, names)]
     else:
         sections += [_table3_section(primary["results"], names), _repeats_section(primary["results"], data, repeats, names),
                      _paper_section(comparison, names),
-                     _significance_section(primary["significance"], repeats, primary["friedman"], names),
-                     *[_ranks_section(view["ranks"], view["friedman"], names, view["title"]) for view in views]]
+                     _significance_section(primary["significance"], repeats, primary["friedman"], names,
+                                           _test_train_ratio(data)),
+                     *[_ranks_section(view["ranks"], view["friedman"], names, view["title"])
+                       + _across_tables_section(view, across, names) for view in views]]
     sections += [_collapse_section(collapses, names), _quality_section(quality, names)]
     return "\n".join(line for section in sections for line in section) + "\n"
+
+
+def _test_train_ratio(data: pd.DataFrame) -> float:
+    """The median test/train row ratio over the tables (0.25 for an 80/20 split)."""
+    if not len(data) or "train_rows" not in data:
+        return 0.25
+    return float(np.median(data["test_rows"] / data["train_rows"]))
 
 
 def _lens_views(results: pd.DataFrame, significance: pd.DataFrame, ranks: pd.DataFrame, friedman: dict) -> list[dict]:
@@ -162,12 +175,38 @@ def _win_tie_loss_section(view: dict, names: Methods) -> list[str]:
     reference = names.label(significance["method"].iloc[0])
     counts = win_tie_loss(significance, alpha)
     lines = ["", f"## Against {reference}{view['title']}: datasets won, tied, lost", "",
-             f"Per dataset, the corrected resampled t-test on the per-repeat mean F1 at {alpha:g} (unadjusted: one test "
-             f"per dataset and method; significance.csv holds every p-value, Holm-adjusted too). A win: better than "
-             f"{reference} and shown; a loss: worse and shown; a tie: not shown to differ.", "",
+             f"Per dataset, the corrected resampled t-test on the per-repeat mean F1, Holm-adjusted over all "
+             f"{int(significance['p_value'].notna().sum())} comparisons, at {alpha:g} (significance.csv: every p-value "
+             f"and each difference's corrected 95% interval). A win: better than {reference} and shown; a loss: worse "
+             f"and shown; a tie: not shown to differ, which is not *equal* (the across-tables section says what is "
+             f"equivalent).", "",
              "| method | wins | ties | losses |", "|---|---|---|---|"]
     return lines + [f"| {names.label(r.versus)} | {r.win} | {r.tie} | {r.loss} |"
                     for r in counts.set_index("versus").loc[names.sort(counts["versus"])].reset_index().itertuples()]
+
+
+def _across_tables_section(view: dict, across: pd.DataFrame, names: Methods) -> list[str]:
+    """Every method against the reference over the tables, per metric: the verdict and the statistics behind it."""
+    frame = _of_lens(across, view["lens"]) if len(across) and view["lens"] is not None else across
+    if not len(frame):
+        return []
+    reference = names.label(frame["versus"].iloc[0])
+    alpha = view["friedman"].get("alpha", 0.05)
+    lines = ["", f"## Against {reference} across tables{view['title']}: better, worse, equivalent", "",
+             "Per metric, each method's per-table mean over repeats minus the reference's. *better*/*worse*: Wilcoxon "
+             f"signed-rank over the tables, Holm-adjusted over the methods, at {alpha:g}; *equivalent within +-m*: "
+             "the Bayesian signed-rank test (baycomp; Benavoli et al. 2017) puts the difference inside the margin m "
+             "with the stated probability; *not shown*: neither. *power*: the Wilcoxon's chance, with these tables, "
+             "to detect a true shift of m. Means are descriptive (tables of very different minority shares).", "",
+             "| metric | method | tables | mean / median difference | wins / losses | p (Holm) | "
+             "P(better / equivalent / worse) | power at m | verdict |", "|---|---|---|---|---|---|---|---|---|"]
+    for metric, group in frame.groupby("metric", sort=False):
+        rows = group.set_index("method").loc[names.sort(group["method"])].reset_index()
+        lines += [f"| {metric} | {names.label(r.method)} | {r.tables} | {r.mean_difference:+.3f} / "
+                  f"{r.median_difference:+.3f} | {r.wins} / {r.losses} | {_fmt(r.p_holm)} | {_fmt(r.p_better, 2)} / "
+                  f"{_fmt(r.p_equivalent, 2)} / {_fmt(r.p_worse, 2)} | {_fmt(r.power, 2)} | {r.verdict} |"
+                  for r in rows.itertuples()]
+    return lines
 
 
 def _data_section(data: pd.DataFrame) -> list[str]:
@@ -241,7 +280,22 @@ def _paper_section(comparison: pd.DataFrame, names: Methods) -> list[str]:
                     for row in comparison.itertuples()]
 
 
-def _significance_section(significance: pd.DataFrame, repeats: int, friedman: dict, names: Methods) -> list[str]:
+def _power_sentence(repeats: int, ratio: float, alpha: float) -> str:
+    """What the per-table test can see: its power at one standard deviation of the per-repeat differences, and the
+    effect it detects with 80% power (``metrics.corrected_t_power``)."""
+    if repeats < 2:
+        return ""
+    effects = np.linspace(0.05, 20, 800)
+    power = np.array([corrected_t_power(e, repeats, ratio, alpha) for e in effects])
+    eighty = effects[np.argmax(power >= 0.8)] if (power >= 0.8).any() else float("nan")
+    return (f"With {repeats} repeats (test/train {ratio:.2f}) the test's power at {alpha:g}, unadjusted, is "
+            f"{corrected_t_power(1.0, repeats, ratio, alpha):.0%} against a true difference of one standard deviation "
+            f"of the per-repeat differences; 80% needs {_fmt(eighty, 1)} of them: *not significant* means *not shown*, "
+            f"not *equal*.")
+
+
+def _significance_section(significance: pd.DataFrame, repeats: int, friedman: dict, names: Methods,
+                          ratio: float = 0.25) -> list[str]:
     alpha = friedman.get("alpha", 0.05)
     reference = significance["method"].iloc[0] if len(significance) else ""
     lines = ["", f"## {names.label(reference)} vs each method, per dataset", ""]
@@ -255,8 +309,9 @@ def _significance_section(significance: pd.DataFrame, repeats: int, friedman: di
                   "which widens the variance for the overlap of the repeats' training sets; the plain paired t-test for "
                   "a dataset that keeps one split in every repeat. p-values Holm-adjusted over all "
                   f"{int(significance['p_value'].notna().sum())} comparisons. The same non-zero difference in every "
-                  "repeat has no spread: its t is infinite and its p 0, and it stays in the family. With "
-                  f"{repeats} repeats the test has little power: *not significant* means *not shown*, not *equal*.", ""]
+                  "repeat has no spread: its t is infinite and its p the exact sign test's "
+                  f"({_fmt(exact_sign_p(np.ones(repeats)), 4)} with {repeats} repeats), and it stays in the family. "
+                  + _power_sentence(repeats, ratio, alpha), ""]
     lines += [f"| dataset | versus | mean F1 difference (± std over repeats) | test | df | t | p | p (Holm) | "
               f"significant at {alpha:g} |", "|---|---|---|---|---|---|---|---|---|"]
     for row in significance.itertuples():

@@ -5,6 +5,7 @@ from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 from sklearn.metrics import f1_score
 
+from smotified_gan.metrics import METRICS
 from smotified_gan.pipelines.evaluation.nodes import assess_synthetic_rows, evaluate_runs, summarise_runs
 from smotified_gan.pipelines.evaluation.pipeline import create_pipeline
 from smotified_gan.pipelines.grid import Grid
@@ -59,7 +60,7 @@ def test_every_lens_is_evaluated_and_summarised_apart():
     assert per_run.groupby("classifier", sort=False).size().to_dict() == {"network": 3, "gradient_boosting": 1}
     assert set(scores["classifier"]) == {"network", "gradient_boosting"}
     summary, metrics = summarise_runs(per_run, CELL)
-    assert summary.groupby("classifier").size().to_dict() == {"gradient_boosting": 9, "network": 9}
+    assert summary.groupby("classifier").size().to_dict() == {"gradient_boosting": len(METRICS), "network": len(METRICS)}
     gb = summary[(summary["classifier"] == "gradient_boosting") & (summary["metric"] == "f1")]["mean"].item()
     assert metrics["gradient_boosting.f1_mean"]["value"] == pytest.approx(gb) and "f1_mean" in metrics
 
@@ -108,7 +109,10 @@ def test_a_tiny_test_minority_is_pooled_over_the_repeats():
 def test_evaluation_slice_for_one_cell(trained):
     pipeline = create_pipeline(Grid(datasets=("toy",), methods={"smote": {"sampler": "smote"}}))
     synthetic = augmented(seed=4).assign(target=1)
+    thresholds = pd.DataFrame([{"classifier": "network", "repeat": 0, "kind": "platt", "x": "[10.0, -5.0]", "y": "[]",
+                                "threshold": 0.3, "metric": "f1", "out_of_fold": 0.9, "rows": 200, "minority_rows": 80}])
     catalog = DataCatalog({"toy.smote.classifiers": MemoryDataset(trained),
+                           "toy.smote.thresholds": MemoryDataset(thresholds),
                            "toy.smote.augmented_train": MemoryDataset(augmented()),
                            "toy.smote.synthetic_rows": MemoryDataset(synthetic),
                            "toy.test_set": MemoryDataset(augmented(seed=2)),
@@ -121,3 +125,11 @@ def test_evaluation_slice_for_one_cell(trained):
     assert "f1_mean" in catalog.load("toy.smote.mlflow_metrics")
     assert catalog.load("toy.smote.synthetic_quality")["synthetic_rows"] == 200
     assert set(catalog.load("toy.smote.summary")["classifier"]) == {"network"}
+    # the tuned metrics: each run's scores through the cell's calibration, called minority above 0.3
+    test = augmented(seed=2)
+    runs = evaluate_runs(trained, augmented(), test, CELL, thresholds)[0]
+    scores = trained.scores(test[["a", "b", "c"]].to_numpy(np.float32))
+    calls = 1 / (1 + np.exp(-(10.0 * scores - 5.0))) > 0.3
+    assert runs["f1_tuned"].tolist() == pytest.approx([f1_score(test["target"], c) for c in calls])
+    assert runs["f1"].tolist() == pytest.approx([f1_score(test["target"], s > 0.5) for s in scores])
+    assert (runs["tuned_threshold"] == 0.3).all()

@@ -154,11 +154,11 @@ def test_one_repeat_reports_no_test_rather_than_a_meaningless_one():
 
 
 def test_the_compact_layout_reads_every_lens_apart_with_win_tie_loss_against_the_reference():
-    from smotified_gan.pipelines.reporting.nodes import figure_critical_difference, write_results_markdown
+    from smotified_gan.pipelines.reporting.nodes import compare_methods, figure_critical_difference, write_results_markdown
 
     methods = {"smote": {"sampler": "smote", "label": "SMOTE"}, "better": {"sampler": "smote", "label": "Better"},
                "same": {"sampler": "smote", "label": "Same"}}
-    shifts = {"smote": 0.0, "better": 0.15, "same": 0.0}
+    shifts = {"smote": 0.0, "better": 0.3, "same": 0.0}  # 0.3: shown on every table even after Holm over 12 tests
     datasets = [f"t{i}" for i in range(6)]
     frames = []
     for lens, scale in (("network", 1.0), ("gradient_boosting", -1.0)):  # the second lens sees the opposite
@@ -175,13 +175,21 @@ def test_the_compact_layout_reads_every_lens_apart_with_win_tie_loss_against_the
     tests, ranks, friedman = significance_tests(runs, results, data, reporting)
     quality = pd.DataFrame(columns=["dataset", "method", "detection_auc", "ks_distance", "synthetic_rows",
                                     "real_test_rows", "note"])
+    across = compare_methods(results, reporting)
     markdown = write_results_markdown(results, paper_comparison(results, reporting), tests, ranks, friedman, quality,
                                       data, runs, {"repeats": 5, "test_size": 0.2, "seed": 42}, {"random_state": 7},
-                                      {"runs": 6, "seed": 100}, {"methods": methods}, reporting)
+                                      {"runs": 6, "seed": 100}, {"methods": methods}, reporting, across)
+    # across tables: 6 tables cannot pass Wilcoxon + Holm over 2 methods (the exact p is at least 2/64, x 2)
+    network_across = across[(across["classifier"] == "network")].set_index("method")
+    assert network_across.loc["better", "p_value"] == pytest.approx(2 / 64) and network_across.loc["better", "wins"] == 6
+    assert network_across.loc["better", "p_holm"] == pytest.approx(4 / 64)
+    assert network_across.loc["better", "verdict"] == "not shown" and network_across.loc["better", "p_better"] > 0.9
+    assert "## Against SMOTE across tables (classifier: gradient_boosting)" in markdown
+    assert "| f1 | Better | 6 | +0.2" in markdown and "| f1 | Better | 6 | -0.3" in markdown
     assert "## Results (classifier: network)" in markdown and "## Results (classifier: gradient_boosting)" in markdown
     assert "**F1**" in markdown and "**PR-AUC**" in markdown and "**balanced accuracy**" in markdown
     assert "TABLE 3" not in markdown  # the compact layout leaves the paper's verbose table out
-    sections = markdown.split("## Against SMOTE")
+    sections = markdown.split("## Against SMOTE (classifier")
     assert len(sections) == 3
     network, boosting = sections[1], sections[2]
     assert "| Better | 6 | 0 | 0 |" in network and "| Better | 0 | 0 | 6 |" in boosting  # won everywhere, lost everywhere

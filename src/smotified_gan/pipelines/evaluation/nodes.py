@@ -9,7 +9,7 @@ import pandas as pd
 
 from smotified_gan.data.tables import REPEAT, TARGET, feature_columns, split_repeats
 from smotified_gan.metrics import aggregate_runs, detection_auc, energy_distance, ks_distance, runs_metrics
-from smotified_gan.pipelines.training.nodes import NETWORK
+from smotified_gan.pipelines.training.nodes import NETWORK, calibration_of
 
 
 def _xy(frame: pd.DataFrame, features: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -20,7 +20,7 @@ def _xy(frame: pd.DataFrame, features: list[str]) -> tuple[np.ndarray, np.ndarra
 
 
 def evaluate_runs(classifiers, augmented_train: pd.DataFrame, test_set: pd.DataFrame,
-                  cell: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+                  cell: dict[str, str], thresholds: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every metric of every run of every lens on its own repeat's test rows, and the test scores for the
     precision-recall curves.
 
@@ -31,19 +31,27 @@ def evaluate_runs(classifiers, augmented_train: pd.DataFrame, test_set: pd.DataF
     classifier collapsed to a constant output). Scores: one row per test row of
     each repeat, one column per run of that repeat. Both carry the cell's
     ``dataset`` and ``method``.
+
+    Every threshold-dependent metric twice: at the classifier's fixed
+    threshold (0.5) and, as ``<metric>_tuned``, through the calibration and
+    threshold ``tune_thresholds`` fitted for that lens and repeat on its
+    training rows (``tuned_threshold``: that probability threshold); without
+    ``thresholds``, the fixed one only.
     """
     lenses = classifiers if isinstance(classifiers, dict) else {NETWORK: classifiers}
     trains, tests = dict(split_repeats(augmented_train)), split_repeats(test_set)
     rows, score_frames = [], []
     for lens, runs in lenses.items():
-        lens_rows, lens_scores = _evaluate_lens(runs, trains, tests, {**cell, "classifier": lens})
+        lens_rows, lens_scores = _evaluate_lens(runs, trains, tests, {**cell, "classifier": lens}, thresholds)
         rows += lens_rows
         score_frames += lens_scores
     return pd.DataFrame(rows), pd.concat(score_frames, ignore_index=True)
 
 
-def _evaluate_lens(classifiers, trains: dict, tests: list, labels: dict[str, str]) -> tuple[list[dict], list]:
+def _evaluate_lens(classifiers, trains: dict, tests: list, labels: dict[str, str],
+                   thresholds: pd.DataFrame | None) -> tuple[list[dict], list]:
     rows, score_frames = [], []
+    tuned = thresholds is not None and len(thresholds) > 0
     for repeat, test in tests:
         runs = classifiers.runs_of(repeat)
         if not runs:
@@ -51,9 +59,16 @@ def _evaluate_lens(classifiers, trains: dict, tests: list, labels: dict[str, str
         X_train, y_train = _xy(trains[repeat], classifiers.feature_names)
         X_test, y_test = _xy(test, classifiers.feature_names)
         train_scores, test_scores = classifiers.scores(X_train, runs), classifiers.scores(X_test, runs)
-        metrics = runs_metrics(y_test, test_scores, y_train, train_scores, classifiers.threshold)
+        calibration = calibration_of(thresholds, labels["classifier"], repeat) if tuned else None
+        if tuned and calibration is None:
+            raise ValueError(f"{labels['dataset']}.{labels['method']}: no tuned threshold for {labels['classifier']}, "
+                             f"repeat {repeat}: re-run the cell's tune_thresholds")
+        calls = calibration.predict(test_scores) if calibration is not None else None
+        metrics = runs_metrics(y_test, test_scores, y_train, train_scores, classifiers.threshold, calls)
         for index, run in enumerate(runs):
+            extra = {"tuned_threshold": calibration.threshold} if calibration is not None else {}
             rows.append({**labels, "repeat": repeat, "run": index, "seed": classifiers.seeds[run], **metrics[index],
+                         **extra,
                          "score_std": float(np.std(test_scores[index])),
                          "predicted_minority": int((test_scores[index] > classifiers.threshold).sum()),
                          "test_rows": len(y_test), "test_minority_rows": int(y_test.sum())})

@@ -13,7 +13,8 @@ from .nodes import assess_synthetic_rows, evaluate_runs, summarise_runs
 
 def template() -> Pipeline:
     return Pipeline([
-        Node(evaluate_runs, ["classifiers", "augmented_train", "test_set", "cell"], ["run_metrics", "test_scores"],
+        Node(evaluate_runs, ["classifiers", "augmented_train", "test_set", "cell", "thresholds"],
+             ["run_metrics", "test_scores"],
              name="evaluate_runs"),
         Node(summarise_runs, ["run_metrics", "cell"], ["summary", "mlflow_metrics"], name="summarise_runs"),
         Node(assess_synthetic_rows, ["synthetic_rows", "test_set", "params:quality", "cell"], "synthetic_quality",

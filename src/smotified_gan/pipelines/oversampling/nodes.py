@@ -80,6 +80,46 @@ def oversample(train_set: pd.DataFrame, oversampling: dict[str, Any], method: di
             _histories(samplers, repeats, cell), fitted)
 
 
+# a threshold fold set's id in the ``repeat`` column: repeat r's fold k is r * FOLD_SETS + k
+FOLD_SETS = 100
+HELD_OUT = "held_out"
+
+
+def oversample_folds(train_set: pd.DataFrame, oversampling: dict[str, Any], method: dict[str, Any],
+                     epochs: EpochsSpec, training: dict[str, Any], cell: dict[str, str]) -> pd.DataFrame:
+    """The rows a cell's decision thresholds are tuned on, never a test row: each repeat's training rows cut into
+    ``training.threshold.folds`` stratified folds (``production.calibration.fold_of``, seeded ``threshold.seed +
+    repeat``, the folds production cross-fits on); per fold, the method's over-sampler refitted on the other folds
+    (``oversample``: the GANs of all folds in one stack) and the fold's own rows, unaugmented, marked ``held_out``.
+
+    The ``repeat`` column holds the fold set's id (``repeat * FOLD_SETS + fold``). No ``training.threshold`` (or
+    ``folds: 0``): no rows, and the cell is scored at the fixed threshold only.
+    """
+    from smotified_gan.production.calibration import fold_of
+
+    tuning = training.get("threshold") or {}
+    features = feature_columns(train_set)
+    if not tuning.get("folds"):
+        return pd.DataFrame({c: pd.Series(dtype="float32") for c in features}).assign(
+            **{TARGET: pd.Series(dtype="int8"), REPEAT: pd.Series(dtype="int16"), HELD_OUT: pd.Series(dtype=bool)})
+    fits, held = [], []
+    for repeat, rows in split_repeats(train_set):
+        rows = rows[[*features, TARGET]]
+        try:
+            fold = fold_of(rows[TARGET].to_numpy(), int(tuning["folds"]), int(tuning.get("seed", 7)) + repeat)
+        except ValueError as error:
+            raise ValueError(f"{cell['dataset']}.{cell['method']}: repeat {repeat}'s decision threshold: {error}") from error
+        for k in range(int(fold.max()) + 1):
+            fits.append(rows[fold != k].assign(**{REPEAT: repeat * FOLD_SETS + k}))
+            held.append(rows[fold == k].assign(**{REPEAT: repeat * FOLD_SETS + k}))
+    logger.info("Threshold folds: %d fold sets over %d repeat(s), the over-sampler refitted on each",
+                len(fits), len(split_repeats(train_set)))
+    augmented = oversample(_with_repeat(fits), oversampling, method, epochs, cell)[0]
+    return pd.concat([augmented.assign(**{HELD_OUT: False}),
+                      _with_repeat(held).astype({c: "float32" for c in features}).assign(**{HELD_OUT: True})],
+                     ignore_index=True)
+
+
 def oversample_training_set(train_set: pd.DataFrame, method: dict[str, Any], oversampling: dict[str, Any],
                             epochs: int) -> pd.DataFrame:
     """The augmented training set of the method named in parameters (production retraining)."""

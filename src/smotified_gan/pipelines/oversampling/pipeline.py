@@ -8,7 +8,7 @@ from smotified_gan.grid_registry import current_grid
 from smotified_gan.pipelines.grid import Grid
 from smotified_gan.protocol import cell_name
 
-from .nodes import oversample
+from .nodes import oversample, oversample_folds
 
 
 def template() -> Pipeline:
@@ -16,6 +16,8 @@ def template() -> Pipeline:
     return Pipeline([
         Node(oversample, ["train_set", "params:oversampling", "params:method", "params:gan_epochs", "cell"],
              ["augmented_train", "synthetic_rows", "first_phase_rows", "gan_history", "sampler"], name="oversample"),
+        Node(oversample_folds, ["train_set", "params:oversampling", "params:method", "params:gan_epochs",
+                                "params:training", "cell"], "threshold_folds", name="oversample_threshold_folds"),
     ])
 
 
@@ -23,7 +25,7 @@ def cell(dataset: str, method: str, epochs: str) -> Pipeline:
     """The template under the namespace ``<dataset>.<method>``, reading ``<dataset>.train_set`` and ``epochs``."""
     # Kedro prefixes parameters with the namespace unless they are mapped here
     return Pipeline(template(), namespace=cell_name(dataset, method), inputs={"train_set": f"{dataset}.train_set"},
-                    parameters={"params:oversampling": "params:oversampling",
+                    parameters={"params:oversampling": "params:oversampling", "params:training": "params:training",
                                 "params:method": f"params:grid.methods.{method}", "params:gan_epochs": epochs},
                     tags=[dataset, method])
 

@@ -14,7 +14,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from smotified_gan.metrics import compare_over_repeats, friedman_ranks
+from smotified_gan.metrics import compare_across_tables, compare_over_repeats, friedman_ranks
 from smotified_gan.pipelines.training.nodes import NETWORK
 from smotified_gan.protocol import protocol_line
 from smotified_gan.reporting import (
@@ -97,6 +97,24 @@ def test_significance(run_metrics: pd.DataFrame, results: pd.DataFrame, data: pd
     return pd.concat(tests, ignore_index=True), pd.concat(ranks, ignore_index=True), friedman
 
 
+def compare_methods(results: pd.DataFrame, reporting: dict[str, Any]) -> pd.DataFrame:
+    """Per lens and per metric of ``reporting.across_tables.metrics``: every method against the reference over the
+    tables (``metrics.compare_across_tables``: Wilcoxon with Holm, baycomp's signed-rank test with the metric's
+    margin of practical equivalence, the power, the verdict)."""
+    settings = reporting.get("across_tables") or {}
+    margins = settings.get("margins") or {"f1": 0.01}
+    alpha, confidence = reporting.get("alpha", 0.05), settings.get("confidence", 0.95)
+    frames = []
+    for lens in lenses(results):
+        for metric, margin in margins.items():
+            if metric not in set(results["metric"]):
+                continue
+            frames.append(compare_across_tables(_lens(results, lens), reporting["reference_method"], metric, margin,
+                                                alpha, confidence=confidence,
+                                                seed=settings.get("seed", 0)).assign(classifier=lens))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
 def paper_comparison(results: pd.DataFrame, reporting: dict[str, Any]) -> pd.DataFrame:
     """The numbers the paper's text states, next to ours (through the primary classifier)."""
     return compare_with_paper(_lens(results, lenses(results)[0]), reporting["paper_claims"])
@@ -105,12 +123,14 @@ def paper_comparison(results: pd.DataFrame, reporting: dict[str, Any]) -> pd.Dat
 def write_results_markdown(results: pd.DataFrame, comparison: pd.DataFrame, significance: pd.DataFrame,
                            ranks: pd.DataFrame, friedman: dict[str, Any], quality: pd.DataFrame, data: pd.DataFrame,
                            run_metrics: pd.DataFrame, split: dict[str, Any], oversampling: dict[str, Any],
-                           training: dict[str, Any], grid: dict[str, Any], reporting: dict[str, Any]) -> str:
-    """``results.md``: the protocol, the data, the results (TABLE 3 or a compact table per lens), collapses, the tests,
-    the ranks and the quality (``reporting.layout``: ``paper`` or ``compact``)."""
+                           training: dict[str, Any], grid: dict[str, Any], reporting: dict[str, Any],
+                           method_comparison: pd.DataFrame | None = None) -> str:
+    """``results.md``: the protocol, the data, the results (TABLE 3 or a compact table per lens), collapses, the tests
+    (per table and across tables), the ranks and the quality (``reporting.layout``: ``paper`` or ``compact``)."""
     return results_markdown(results, comparison, significance, ranks, friedman, quality, data,
                             collapse_flags(run_metrics), Methods(grid["methods"]),
-                            protocol_line(split, oversampling, training), reporting.get("layout", "paper"))
+                            protocol_line(split, oversampling, training), reporting.get("layout", "paper"),
+                            method_comparison)
 
 
 def figure_f1(results: pd.DataFrame, grid: dict[str, Any]) -> plt.Figure:

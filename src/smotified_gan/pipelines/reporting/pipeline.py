@@ -9,6 +9,7 @@ from smotified_gan.pipelines.grid import Grid
 from smotified_gan.protocol import cell_name
 
 from .nodes import (
+    compare_methods,
     compile_quality,
     compile_results,
     compile_run_metrics,
@@ -38,10 +39,12 @@ def create_pipeline(grid: Grid | None = None, **kwargs) -> Pipeline:
              "data_description", name="describe_data"),
         Node(test_significance, ["run_metrics", "results", "data_description", "params:reporting"],
              ["significance", "method_ranks", "friedman_test"], name="test_significance"),
+        Node(compare_methods, ["results", "params:reporting"], "method_comparison", name="compare_methods"),
         Node(paper_comparison, ["results", "params:reporting"], "paper_comparison", name="paper_comparison"),
         Node(write_results_markdown, ["results", "paper_comparison", "significance", "method_ranks", "friedman_test",
                                       "synthetic_quality", "data_description", "run_metrics", "params:split",
-                                      "params:oversampling", "params:training", "params:grid", "params:reporting"],
+                                      "params:oversampling", "params:training", "params:grid", "params:reporting",
+                                      "method_comparison"],
              "results_markdown",
              name="write_results_markdown"),
         Node(figure_f1, ["results", "params:grid"], "figure4_f1", name="figure_f1"),

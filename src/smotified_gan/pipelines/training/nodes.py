@@ -54,11 +54,69 @@ def train_classifier_runs(augmented_train: pd.DataFrame, training: dict[str, Any
 def train_lenses(augmented_train: pd.DataFrame, training: dict[str, Any], epochs: EpochsSpec) -> dict:
     """Every lens of the experiment on the cell's training set: ``training.classifier`` under its ``lens_name``,
     then each of ``training.lenses`` (a lens's ``runs`` may override ``training.runs``)."""
-    lenses = {lens_name(training["classifier"]): training["classifier"], **(training.get("lenses") or {})}
     trained = {}
-    for name, spec in lenses.items():
+    for name, spec in _lenses(training).items():
         trained[name] = _train(augmented_train, *_settings(spec, training), epochs)
     return trained
+
+
+def tune_thresholds(threshold_folds: pd.DataFrame, training: dict[str, Any], epochs: EpochsSpec) -> pd.DataFrame:
+    """Per lens and repeat: the calibration and decision threshold its runs are scored with (``evaluate_runs``'s
+    ``*_tuned`` metrics), fitted on rows no classifier scored with it trained on.
+
+    ``threshold_folds`` (``oversample_folds``): per fold of a repeat's training rows, the over-sampled other folds
+    and the fold's own rows. Each lens is trained ``training.threshold.runs`` times on each fold set's over-sampled
+    rows and scores its held-out rows (the runs' mean); the repeat's out-of-fold scores then get their calibration
+    and the ``threshold.metric``-best threshold from ``production.calibration.calibrate``, the function retrain's
+    threshold comes from. One row per (classifier, repeat), the calibration in ``kind``/``x``/``y``/``threshold``
+    (``calibration_of`` reads it back); no rows without threshold folds.
+    """
+    import json
+
+    from smotified_gan.pipelines.oversampling.nodes import FOLD_SETS, HELD_OUT
+    from smotified_gan.production.calibration import calibrate
+
+    columns = ["classifier", "repeat", "kind", "x", "y", "threshold", "metric", "out_of_fold", "rows", "minority_rows"]
+    if not len(threshold_folds):
+        return pd.DataFrame(columns=columns)
+    tuning = training["threshold"]
+    held_out = threshold_folds[HELD_OUT].to_numpy(dtype=bool)
+    fit_rows, scored = threshold_folds[~held_out].drop(columns=HELD_OUT), threshold_folds[held_out].drop(columns=HELD_OUT)
+    rows = []
+    for name, spec in _lenses(training).items():
+        spec, settings = _settings(spec, training)
+        trained = _train(fit_rows, spec, {**settings, "runs": int(tuning.get("runs", 1))}, epochs)
+        by_repeat: dict[int, list] = {}
+        for fold_set, part in split_repeats(scored):
+            scores = trained.scores(part[trained.feature_names].to_numpy(np.float32), trained.runs_of(fold_set))
+            by_repeat.setdefault(fold_set // FOLD_SETS, []).append((scores.mean(axis=0), part[TARGET].to_numpy()))
+        for repeat, parts in sorted(by_repeat.items()):
+            scores, y = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+            calibration, value = calibrate(scores, y, tuning.get("calibration", "platt"), tuning.get("metric", "f1"))
+            rows.append({"classifier": name, "repeat": repeat, "kind": calibration.method,
+                         "x": json.dumps(calibration.x), "y": json.dumps(calibration.y),
+                         "threshold": calibration.threshold, "metric": tuning.get("metric", "f1"), "out_of_fold": value,
+                         "rows": len(y), "minority_rows": int(y.sum())})
+        logger.info("Tuned %s's decision threshold on %d repeat(s) of out-of-fold scores", name, len(by_repeat))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def calibration_of(thresholds: pd.DataFrame, classifier: str, repeat: int):
+    """The ``Calibration`` ``tune_thresholds`` fitted for a lens's repeat (None when it fitted none)."""
+    import json
+
+    from smotified_gan.production.calibration import Calibration
+
+    match = thresholds[(thresholds["classifier"] == classifier) & (thresholds["repeat"] == repeat)]
+    if not len(match):
+        return None
+    row = match.iloc[0]
+    return Calibration(row["kind"], tuple(json.loads(row["x"])), tuple(json.loads(row["y"])), float(row["threshold"]))
+
+
+def _lenses(training: dict[str, Any]) -> dict[str, Any]:
+    """Every lens of the experiment: ``training.classifier`` under its ``lens_name``, then ``training.lenses``."""
+    return {lens_name(training["classifier"]): training["classifier"], **(training.get("lenses") or {})}
 
 
 def _settings(spec: str | dict[str, Any], training: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -8,13 +8,15 @@ from smotified_gan.grid_registry import current_grid
 from smotified_gan.pipelines.grid import Grid
 from smotified_gan.protocol import cell_name
 
-from .nodes import train_lenses
+from .nodes import train_lenses, tune_thresholds
 
 
 def cell(dataset: str, method: str, epochs: str) -> Pipeline:
-    node = Node(train_lenses, ["augmented_train", "params:training", "params:classifier_epochs"], "classifiers",
-                name="train_lenses")
-    return Pipeline([node], namespace=cell_name(dataset, method), tags=[dataset, method],
+    nodes = [Node(train_lenses, ["augmented_train", "params:training", "params:classifier_epochs"], "classifiers",
+                  name="train_lenses"),
+             Node(tune_thresholds, ["threshold_folds", "params:training", "params:classifier_epochs"], "thresholds",
+                  name="tune_thresholds")]
+    return Pipeline(nodes, namespace=cell_name(dataset, method), tags=[dataset, method],
                     parameters={"params:training": "params:training", "params:classifier_epochs": epochs})
 
 

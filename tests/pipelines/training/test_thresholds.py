@@ -1,0 +1,119 @@
+"""The experiment's tuned thresholds: fitted on training rows its classifiers never trained on, never a test row,
+with the function production's threshold comes from."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import smotified_gan.production.calibration as calibration_module
+from smotified_gan.parameters import DecisionSettings, ThresholdSettings
+from smotified_gan.pipelines.evaluation.nodes import evaluate_runs
+from smotified_gan.pipelines.oversampling.nodes import FOLD_SETS, HELD_OUT, oversample_folds
+from smotified_gan.pipelines.training import nodes as training_nodes
+from smotified_gan.pipelines.training.nodes import train_lenses, tune_thresholds
+from tests.pipelines.training.test_nodes import TRAINING
+
+OVERSAMPLING = {"sampling_strategy": "auto", "random_state": 42, "first_phase": "smote", "k_neighbors": 3,
+                "first_phase_kwargs": {}, "gan": {}}
+CELL = {"dataset": "toy", "method": "smote"}
+TUNED = {**TRAINING, "threshold": {"folds": 3, "runs": 1, "metric": "f1", "calibration": "platt", "seed": 7},
+         "lenses": {"gradient_boosting": {"class": "sklearn.ensemble.HistGradientBoostingClassifier", "runs": 1,
+                                          "max_iter": 20}}}
+
+
+def table(n: int, seed: int, repeats: int = 2) -> pd.DataFrame:
+    """Rows with a row id in column ``c`` (unique over every table built here), 15% minority."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for repeat in range(repeats):
+        frame = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)}).astype("float32")
+        frame["c"] = (seed * 10_000 + repeat * 1_000 + np.arange(n)).astype("float32")
+        frame["target"] = (frame["a"] + 0.5 * rng.normal(size=n) > 1.1).astype("int8")
+        frames.append(frame.assign(repeat=np.int16(repeat)))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_the_tuned_threshold_never_sees_a_test_row_or_a_row_its_classifier_trained_on(monkeypatch):
+    train, test = table(240, seed=1), table(80, seed=2)
+    folds = oversample_folds(train, OVERSAMPLING, {"sampler": "smote"}, 1, TUNED, CELL)
+    assert set(folds["c"]).isdisjoint(test["c"])  # not a single test row, held out or fitted on
+
+    fitted, calibrated = [], []
+    real_train = training_nodes._train
+
+    def spy_train(rows, spec, settings, epochs):
+        fitted.append(rows.copy())
+        return real_train(rows, spec, settings, epochs)
+
+    real_calibrate = calibration_module.calibrate
+
+    def spy_calibrate(scores, y, method="platt", metric="f1"):
+        calibrated.append((np.asarray(scores).copy(), np.asarray(y).copy()))
+        return real_calibrate(scores, y, method, metric)
+
+    monkeypatch.setattr(training_nodes, "_train", spy_train)
+    monkeypatch.setattr(calibration_module, "calibrate", spy_calibrate)
+    thresholds = tune_thresholds(folds, TUNED, 5)
+    assert len(fitted) == 2 and len(calibrated) == 2 * 2  # two lenses fitted once on all fold sets; per lens x repeat
+    held = folds[folds[HELD_OUT]]
+    for rows in fitted:
+        assert HELD_OUT not in rows.columns
+        for fold_set, part in rows.groupby("repeat"):
+            # the classifier of fold set f never trained on the rows it scored for the threshold: its real rows
+            # (first, then SMOTE's, whose interpolated ids are no row's) are the other folds' rows exactly
+            scored = held.loc[held["repeat"] == fold_set, "c"]
+            repeat_rows = train.loc[train["repeat"] == fold_set // FOLD_SETS, "c"]
+            real = part["c"].iloc[:len(repeat_rows) - len(scored)]
+            assert sorted(real) == sorted(set(repeat_rows) - set(scored))
+            assert set(real).isdisjoint(test["c"])
+    for repeat in (0, 1):
+        ids = held.loc[held["repeat"] // FOLD_SETS == repeat, "c"]
+        original = train.loc[train["repeat"] == repeat, "c"]
+        assert sorted(ids) == sorted(original)  # every training row scored exactly once, out of fold
+    # the scores calibrated are those held-out rows' (their count and labels), never a test row's
+    assert [len(y) for _, y in calibrated] == [240] * 4
+    assert all(int(y.sum()) == int(train.loc[train["repeat"] == r, "target"].sum())
+               for (_, y), r in zip(calibrated, (0, 1, 0, 1)))
+    assert thresholds["classifier"].tolist() == ["network", "network", "gradient_boosting", "gradient_boosting"]
+    assert thresholds["repeat"].tolist() == [0, 1, 0, 1] and thresholds["threshold"].between(0, 1).all()
+
+    # the tuned metrics use those thresholds; the fixed-threshold metrics are unchanged
+    lenses = train_lenses(train.drop(columns="repeat").assign(repeat=train["repeat"]), TUNED, 5)
+    runs, _ = evaluate_runs(lenses, train, test, CELL, thresholds)
+    assert {"f1", "f1_tuned", "precision_tuned", "recall_tuned", "g_mean_tuned"} <= set(runs.columns)
+    assert runs.groupby(["classifier", "repeat"])["tuned_threshold"].nunique().eq(1).all()
+    untuned, _ = evaluate_runs(lenses, train, test, CELL)
+    assert runs["f1"].tolist() == untuned["f1"].tolist() and "f1_tuned" not in untuned.columns
+
+
+def test_the_same_scores_give_the_same_threshold_in_retrain_and_in_a_benchmark_cell(monkeypatch):
+    from smotified_gan.pipelines.retrain import nodes as retrain_nodes
+    from smotified_gan.production.selection import Candidate, Scored
+
+    train = table(240, seed=3, repeats=1)
+    folds = oversample_folds(train, OVERSAMPLING, {"sampler": "smote"}, 1, {**TUNED, "lenses": {}}, CELL)
+    captured = []
+    real_calibrate = calibration_module.calibrate
+    monkeypatch.setattr(calibration_module, "calibrate",
+                        lambda scores, y, method="platt", metric="f1": captured.append((scores, y))
+                        or real_calibrate(scores, y, method, metric))
+    cell = tune_thresholds(folds, {**TUNED, "lenses": {}}, 5).iloc[0]
+    scores, y = captured[0]
+    # retrain's choice with a winner whose out-of-fold scores are the cell's: its threshold is the cell's
+    winner = Scored(Candidate("smote + network", {"sampler": "smote"}, "network"), scores=scores,
+                    calls=np.zeros(len(y), dtype=int))
+    monkeypatch.setattr(retrain_nodes, "score_and_choose", lambda *args: ([winner], winner, "the only one", []))
+    rows = pd.DataFrame({"a": np.zeros(len(y)), "target": y})
+    _, _, calibration, _, _ = retrain_nodes.choose_candidate(
+        rows, {"sampler": "smote"}, OVERSAMPLING, 1, {**TRAINING, "classifier": "network"}, 5,
+        ThresholdSettings(metric="f1", calibration="platt"), None, DecisionSettings())
+    assert calibration.threshold == pytest.approx(cell["threshold"], abs=0) and calibration.method == cell["kind"]
+    assert tuple(calibration.x) == pytest.approx(tuple(__import__("json").loads(cell["x"])))
+
+
+def test_a_cell_without_threshold_folds_is_scored_at_the_fixed_threshold_only():
+    train = table(120, seed=4, repeats=1)
+    folds = oversample_folds(train, OVERSAMPLING, {"sampler": "smote"}, 1, {**TRAINING, "threshold": {"folds": 0}},
+                             CELL)
+    assert len(folds) == 0 and HELD_OUT in folds.columns
+    assert len(tune_thresholds(folds, TRAINING, 5)) == 0
