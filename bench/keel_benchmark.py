@@ -1,9 +1,11 @@
-"""The development benchmark (`--env keel`, 24 KEEL tables x 8 methods x 2 classifiers): wall time and what it says.
+"""The development benchmark (`--env keel`: 95 KEEL tables, the cheap methods on all, the GAN methods on 24, three
+classifiers, fixed and tuned thresholds): wall time and what it says.
 
-    .venv/bin/python bench/keel_benchmark.py                       # kedro run, then kedro grid run --workers 2
+    .venv/bin/python bench/keel_benchmark.py --modes grid-2        # kedro grid run --workers 2 (the README's figures)
     .venv/bin/python bench/keel_benchmark.py --modes run           # kedro run alone
     .venv/bin/python bench/keel_benchmark.py --summary-only DIR    # the summary of a finished run's data root
     .venv/bin/python bench/keel_benchmark.py --tables pima,satimage --no-fit-seconds   # a quicker timing
+    .venv/bin/python bench/keel_benchmark.py --methods none,class_weights,random,smote,borderline_smote,adasyn
 
 Each mode runs in its own environment of a scratch configuration (conf/base
 and conf/keel, with the mode's own data root in a temporary folder, kept with
@@ -34,13 +36,28 @@ import yaml
 from kedro_modes import MODES, PROJECT, timed_mode
 
 
-def scratch_configuration(root: Path, modes: list[str], tables: list[str] | None = None) -> Path:
+def scratch_configuration(root: Path, modes: list[str], tables: list[str] | None = None,
+                          methods: list[str] | None = None) -> Path:
     conf = root / "conf"
     shutil.copytree(PROJECT / "conf" / "base", conf / "base")
+    if methods:  # the grid's methods, in base and in the environment alike (they merge key by key)
+        grid_file = conf / "base" / "parameters_grid.yml"
+        base = yaml.safe_load(grid_file.read_text())
+        base["grid"]["methods"] = {m: s for m, s in base["grid"]["methods"].items() if m in methods}
+        grid_file.write_text(yaml.safe_dump(base, sort_keys=False))
     for mode in modes:
         env = conf / f"bench_{mode.replace('-', '_')}"
         shutil.copytree(PROJECT / "conf" / "keel", env)
-        (env / "globals.yml").write_text(yaml.safe_dump({"data_root": str(root / f"data_{mode}")}))
+        scratch_globals = {**yaml.safe_load((env / "globals.yml").read_text()), "data_root": str(root / f"data_{mode}")}
+        (env / "globals.yml").write_text(yaml.safe_dump(scratch_globals))
+        if methods:
+            parameters = yaml.safe_load((env / "parameters.yml").read_text())
+            known = parameters["grid"]["methods"]
+            unknown = sorted(set(methods) - set(known))
+            if unknown:
+                sys.exit(f"--methods: {unknown} are not methods of conf/keel; known: {list(known)}")
+            parameters["grid"]["methods"] = {m: known[m] for m in known if m in methods}
+            (env / "parameters.yml").write_text(yaml.safe_dump(parameters, sort_keys=False))
         if tables:
             definitions = yaml.safe_load((env / "parameters_datasets.yml").read_text())
             unknown = sorted(set(tables) - set(definitions["grid"]["datasets"]))
@@ -51,9 +68,10 @@ def scratch_configuration(root: Path, modes: list[str], tables: list[str] | None
     return conf
 
 
-def run_modes(modes: list[str], keep: Path | None, tables: list[str] | None = None) -> tuple[dict, Path]:
+def run_modes(modes: list[str], keep: Path | None, tables: list[str] | None = None,
+              methods: list[str] | None = None) -> tuple[dict, Path]:
     scratch = Path(tempfile.mkdtemp(prefix="keel_benchmark_", dir=keep))
-    conf = scratch_configuration(scratch, modes, tables)
+    conf = scratch_configuration(scratch, modes, tables, methods)
     seconds = {}
     for mode in modes:
         seconds[mode] = timed_mode(mode, conf)
@@ -75,6 +93,7 @@ def summary(data_root: Path, fit: bool = True) -> None:
     friedman = json.loads((reporting / "friedman_test.json").read_text())
     significance = pd.read_csv(reporting / "significance.csv")
     quality = pd.read_csv(reporting / "synthetic_quality.csv")
+    comparison = pd.read_csv(reporting / "method_comparison.csv")
     from smotified_gan.reporting import win_tie_loss
 
     for lens in results["classifier"].unique():
@@ -83,16 +102,22 @@ def summary(data_root: Path, fit: bool = True) -> None:
               f"{test['iman_davenport_p']:.3g}, critical difference {test['critical_difference']:.2f}")
         table = results[(results["classifier"] == lens)].pivot_table(index="method", columns="metric",
                                                                       values="repeat_mean", aggfunc="mean")
-        table = table[["f1", "pr_auc", "balanced_accuracy"]]
+        table = table[[m for m in ("f1", "f1_tuned", "pr_auc", "pr_auc_normalized", "balanced_accuracy")
+                       if m in table.columns]]
         table["rank"] = ranks[ranks["classifier"] == lens].set_index("method")["average_rank"]
         counts = win_tie_loss(significance[significance["classifier"] == lens], test.get("alpha", 0.05))
         table = table.join(counts.set_index("versus").rename(columns=lambda c: f"{c}s_vs_smote"))
         print(table.sort_values("rank").round(3).to_string())
+        across = comparison[comparison["classifier"] == lens]
+        print(across[["metric", "method", "tables", "mean_difference", "median_difference", "p_holm", "p_better",
+                      "p_equivalent", "p_worse", "power", "verdict"]].round(3).to_string(index=False))
     energy = quality.pivot_table(index="dataset", columns="method", values="energy_distance")
     auc = quality.pivot_table(index="dataset", columns="method", values="detection_auc")
+    reference = quality.pivot_table(index="dataset", columns="method", values="real_detection_auc")
     ratio = energy.div(energy["smote"], axis=0)
     rows = pd.DataFrame({"median energy / SMOTE's": ratio.median(), "tables closer than SMOTE": (ratio < 1).sum(),
-                         "tables measured": ratio.notna().sum(), "median detection AUC": auc.median()})
+                         "tables measured": ratio.notna().sum(), "median detection AUC": auc.median(),
+                         "median real vs real": reference.median()})
     print("\nsynthetic rows against the real minority test rows (pooled over repeats):")
     print(rows.round(3).to_string())
     if fit:
@@ -131,15 +156,17 @@ def main() -> None:
     parser.add_argument("--modes", nargs="+", choices=list(MODES), default=["run", "grid-2"])
     parser.add_argument("--keep", type=Path, default=None, help="a folder to keep the scratch data roots in")
     parser.add_argument("--summary-only", type=Path, default=None, help="a finished keel run's data root")
-    parser.add_argument("--tables", default=None, help="a comma-separated subset of the 24 tables (a quicker timing)")
+    parser.add_argument("--tables", default=None, help="a comma-separated subset of the 95 tables (a quicker timing)")
+    parser.add_argument("--methods", default=None, help="a comma-separated subset of conf/keel's methods")
     parser.add_argument("--no-fit-seconds", action="store_true", help="skip timing each method's fit per table")
     args = parser.parse_args()
     if args.summary_only:
         summary(args.summary_only)
         return
     tables = args.tables.split(",") if args.tables else None
-    seconds, scratch = run_modes(args.modes, args.keep, tables)
-    print(f"\n{len(tables) if tables else 24} KEEL tables x 8 methods x 2 classifiers ({scratch})")
+    methods = args.methods.split(",") if args.methods else None
+    seconds, scratch = run_modes(args.modes, args.keep, tables, methods)
+    print(f"\n{len(tables) if tables else 95} KEEL tables, methods {methods or 'all of conf/keel'} ({scratch})")
     for mode in args.modes:
         print(f"  {mode:8s} {seconds[mode]:8.0f} s ({seconds[mode] / 60:.1f} min)   "
               f"{seconds[args.modes[0]] / seconds[mode]:.2f}x the speed of {args.modes[0]}")

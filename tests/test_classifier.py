@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
+import torch
 
-from smotified_gan.classifier import ClassifierConfig, train_classifiers
+from smotified_gan.classifier import ClassifierConfig, _order, train_classifiers
 
 
 def data(n=600, seed=0):
@@ -19,6 +20,33 @@ def test_stacked_runs_equal_runs_trained_alone():
     assert np.allclose(together.scores(X)[1], alone.scores(X)[0], atol=1e-5)
     assert not np.allclose(together.scores(X)[0], together.scores(X)[1])
     assert together.loss_history.shape == (2, 3)
+
+
+def test_sets_of_different_sizes_train_in_one_stack_and_never_see_the_padding():
+    X, y = data()
+    small, large = (X[:400], y[:400]), (X[:437], y[:437])
+    config = ClassifierConfig(epochs=2, device="cpu")
+    # a stack of equal sets is the same as before: the list form of one set equals the array form
+    assert np.allclose(train_classifiers([X], [y], config, [3]).scores(X), train_classifiers(X, y, config, [3]).scores(X))
+    stacked = train_classifiers([small[0], large[0]], [small[1], large[1]], config, [5, 6], sets=[0, 1])
+    assert stacked.repeats == [0, 1] and stacked.loss_history.shape == (2, 2)
+    # the large set's run trains exactly as alone (the widest set is never padded)
+    alone = train_classifiers(large[0], large[1], config, [6])
+    assert np.allclose(stacked.scores(X)[1], alone.scores(X)[0], atol=1e-5)
+    # the small set's epoch: a permutation of its 400 rows, then 37 of them again, never a padding row
+    order = _order(400, 437, torch.Generator().manual_seed(5)).numpy()
+    assert sorted(order[:400]) == list(range(400)) and order.max() < 400 and len(order) == 437
+
+
+def test_class_weights_weigh_each_sets_minority_by_its_own_balance():
+    X, y = data()
+    y = (X[:, 0] + X[:, 1] > 1.6).astype(int)  # about 10% minority
+    config = ClassifierConfig(epochs=20, device="cpu")
+    plain = train_classifiers(X, y, config, [0]).predict(X).sum()
+    weighted = train_classifiers(X, y, ClassifierConfig(epochs=20, device="cpu", class_weight="balanced"), [0])
+    assert weighted.predict(X).sum() > plain  # the minority weighs ~9x in the loss: more rows called minority
+    with pytest.raises(ValueError, match="class_weight must be None or 'balanced'"):
+        ClassifierConfig(class_weight="heavy")
 
 
 def test_learns_a_separable_problem_with_the_papers_mae_loss():

@@ -273,3 +273,12 @@ def test_the_vectorised_metrics_of_many_runs_equal_scikit_learns_run_by_run():
         assert metrics["g_mean"] == pytest.approx(g_mean(y, predicted))
         assert metrics["train_accuracy"] == pytest.approx(accuracy_score(train_y, train_scores[run] > 0.5))
         assert metrics["pr_auc"] == pytest.approx(average_precision_score(y, scores[run]))
+
+
+def test_a_method_run_on_fewer_tables_is_left_out_of_the_ranks_and_named():
+    rows = [{"dataset": f"t{i}", "method": m, "metric": "f1", "repeat_mean": v}
+            for i in range(6) for m, v in (("a", 0.5), ("b", 0.6), ("c", 0.7))]
+    rows += [{"dataset": f"t{i}", "method": "costly", "metric": "f1", "repeat_mean": 0.9} for i in range(2)]
+    ranks, test = friedman_ranks(pd.DataFrame(rows))
+    assert ranks.set_index("method")["average_rank"].to_dict() == {"c": 1.0, "b": 2.0, "a": 3.0}
+    assert test["datasets"] == 6 and test["left_out"] == {"costly": 2}

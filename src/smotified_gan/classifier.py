@@ -44,8 +44,13 @@ class ClassifierConfig:
     threshold: float = 0.5
     device: str = "auto"
     precision: str = "float32"
+    # "balanced": each run's minority rows weigh majority / minority of its training set in the loss (Keras'
+    # class_weight, scikit-learn's "balanced" up to a constant); None: every row weighs 1
+    class_weight: str | None = None
 
     def __post_init__(self):
+        if self.class_weight not in (None, "balanced"):
+            raise ValueError(f"classifier class_weight must be None or 'balanced', got {self.class_weight!r}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"classifier precision must be one of {PRECISIONS}, got {self.precision!r}")
         if self.loss not in LOSSES:
@@ -161,12 +166,17 @@ def train_classifiers(X: np.ndarray, y: np.ndarray, config: ClassifierConfig, se
     size (the repeats of an experiment cell), run ``i`` training on set
     ``sets[i]``, which is also its ``repeats[i]`` in the result.
     """
-    X, y, sets = _training_sets(X, y, seeds, sets)
+    X, y, sets, sizes = _training_sets(X, y, seeds, sets)
     device = resolve_device(config.device)
     model = StackedMLP(X.shape[2], config.hidden, seeds).to(device)
     optimiser = adam(model.parameters(), config.learning_rate)
     X_t, y_t = torch.as_tensor(X, device=device), torch.as_tensor(y, device=device)
     member_sets = torch.as_tensor(sets, dtype=torch.long, device=device)[:, None]
+    positive_weight = None
+    if config.class_weight == "balanced":  # per training set: majority rows / minority rows
+        minority = y.sum(axis=1)
+        positive_weight = torch.as_tensor(((sizes - minority) / minority)[sets], dtype=torch.float32,
+                                          device=device)[:, None]
     orders = [torch.Generator().manual_seed(int(seed)) for seed in seeds]
     batches = math.ceil(X.shape[1] / config.batch_size)
     steps = min(config.epochs * batches, config.max_steps or config.epochs * batches)
@@ -175,38 +185,60 @@ def train_classifiers(X: np.ndarray, y: np.ndarray, config: ClassifierConfig, se
     started = time.perf_counter()
     model.train()
     for epoch in range(len(history)):
-        permutations = torch.stack([torch.randperm(X.shape[1], generator=g) for g in orders]).to(device)
+        permutations = torch.stack([_order(int(sizes[r]), X.shape[1], g) for r, g in zip(sets, orders)]).to(device)
         limit = min(batches, steps - epoch * batches)
         history[epoch] = _train_epoch(model, optimiser, X_t, y_t, member_sets, permutations[:, :limit * config.batch_size],
                                       config, lambda step, e=epoch: progress.update(e * batches + step,
-                                                                                    f"epoch {e + 1} of {len(history)}"))
+                                                                                    f"epoch {e + 1} of {len(history)}"),
+                                      positive_weight)
     model.cpu()
     return TrainedClassifiers(model=model, seeds=list(map(int, seeds)), config=config,
                               feature_names=list(feature_names or []), loss_history=history,
                               seconds=time.perf_counter() - started, repeats=sets)
 
 
-def _training_sets(X, y, seeds: list[int], sets: list[int] | None) -> tuple[np.ndarray, np.ndarray, list[int]]:
-    """(sets, rows, d) and (sets, rows) float32 copies, and each run's set; an error for unusable sets."""
-    X = np.array(X, dtype=np.float32)  # writable copies: pandas 3 hands out read-only arrays
-    y = np.array(y, dtype=np.float32)
-    if X.ndim == 2:
-        X, y = X[None], y[None]
+def _training_sets(X, y, seeds: list[int], sets: list[int] | None
+                   ) -> tuple[np.ndarray, np.ndarray, list[int], np.ndarray]:
+    """(sets, rows, d) and (sets, rows) float32 copies, each run's set and each set's own row count; an error for
+    unusable sets. ``X``/``y`` may be lists of sets of different sizes: each is padded to the largest (the padding
+    is never drawn: ``_order``)."""
+    if isinstance(X, (list, tuple)):
+        sizes = np.array([len(part) for part in X], dtype=np.int64)
+        width = int(sizes.max()) if len(sizes) else 0
+        X = np.stack([np.pad(np.asarray(part, dtype=np.float32), ((0, width - len(part)), (0, 0))) for part in X])
+        y = np.stack([np.pad(np.asarray(part, dtype=np.float32), (0, width - len(part))) for part in y])
+    else:
+        X = np.array(X, dtype=np.float32)  # writable copies: pandas 3 hands out read-only arrays
+        y = np.array(y, dtype=np.float32)
+        if X.ndim == 2:
+            X, y = X[None], y[None]
+        sizes = np.full(len(X), X.shape[1], dtype=np.int64)
     sets = list(sets) if sets is not None else [0] * len(seeds)
     if len(sets) != len(seeds) or not all(0 <= r < len(X) for r in sets):
         raise ValueError(f"sets must give each of the {len(seeds)} runs one of the {len(X)} training sets")
-    for data, labels in zip(X, y):
-        if data.shape[0] == 0 or len(np.unique(labels)) < 2:
-            raise ValueError(f"the training set needs rows of both classes, got {data.shape[0]} rows and classes "
-                             f"{np.unique(labels)}")
-    return X, y, sets
+    for labels, size in zip(y, sizes):
+        if size == 0 or len(np.unique(labels[:size])) < 2:
+            raise ValueError(f"the training set needs rows of both classes, got {int(size)} rows and classes "
+                             f"{np.unique(labels[:size])}")
+    return X, y, sets, sizes
+
+
+def _order(size: int, width: int, generator: torch.Generator) -> torch.Tensor:
+    """One epoch's order of a set of ``size`` rows in a stack ``width`` rows wide: a permutation of its rows, then
+    (a set smaller than the widest) as many of its rows again, drawn at random, so every run takes the same steps."""
+    order = torch.randperm(size, generator=generator)
+    if size < width:
+        order = torch.cat([order, torch.randint(0, size, (width - size,), generator=generator)])
+    return order
 
 
 def _train_epoch(model: StackedMLP, optimiser, X: torch.Tensor, y: torch.Tensor, member_sets: torch.Tensor,
-                 permutations: torch.Tensor, config: ClassifierConfig, on_step=None) -> np.ndarray:
+                 permutations: torch.Tensor, config: ClassifierConfig, on_step=None,
+                 positive_weight: torch.Tensor | None = None) -> np.ndarray:
     """One pass of every run over its own training set (``X[member_sets[i]]``, never copied per run) in its own
     order (``permutations``, (runs, rows): all rows, or the first ones when a step budget ends the epoch early);
-    the runs' mean losses. ``on_step(steps done)`` after each step (progress)."""
+    the runs' mean losses. ``on_step(steps done)`` after each step (progress). ``positive_weight`` (runs, 1): the
+    weight of a minority row's loss per run (class weights)."""
     runs, rows = permutations.shape
     pick = member_sets
     totals = torch.zeros(runs, device=X.device)
@@ -216,9 +248,12 @@ def _train_epoch(model: StackedMLP, optimiser, X: torch.Tensor, y: torch.Tensor,
             outputs = model(X[pick, index]).float()
         targets = y[pick, index]
         if config.loss == "mae":
-            per_run = (outputs - targets).abs().mean(dim=1)
+            losses = (outputs - targets).abs()
         else:
-            per_run = nn.functional.binary_cross_entropy_with_logits(outputs, targets, reduction="none").mean(dim=1)
+            losses = nn.functional.binary_cross_entropy_with_logits(outputs, targets, reduction="none")
+        if positive_weight is not None:
+            losses = losses * (1 + (positive_weight - 1) * targets)
+        per_run = losses.mean(dim=1)
         optimiser.zero_grad(set_to_none=True)
         per_run.sum().backward()  # runs share no weights: each gets its own gradient
         optimiser.step()
@@ -226,20 +261,6 @@ def _train_epoch(model: StackedMLP, optimiser, X: torch.Tensor, y: torch.Tensor,
         if on_step is not None:
             on_step(step)
     return (totals / rows).cpu().numpy()
-
-
-def concatenate(parts: list[TrainedClassifiers]) -> TrainedClassifiers:
-    """Several trained stacks (same settings and features) as one stack, their runs in order."""
-    first = parts[0]
-    seeds = [seed for part in parts for seed in part.seeds]
-    model = StackedMLP(first.model.weights[0].shape[1], first.config.hidden, [0] * len(seeds))
-    with torch.no_grad():
-        for i, target in enumerate(model.parameters()):
-            target.copy_(torch.cat([list(part.model.parameters())[i] for part in parts]))
-    return TrainedClassifiers(model=model, seeds=seeds, config=first.config, feature_names=first.feature_names,
-                              loss_history=np.concatenate([part.loss_history for part in parts], axis=1),
-                              seconds=sum(part.seconds for part in parts),
-                              repeats=[r for part in parts for r in part.repeats])
 
 
 @dataclass
@@ -303,7 +324,7 @@ def train_sklearn_runs(X: np.ndarray, y: np.ndarray, spec: dict, seeds: list[int
     """One fitted copy of ``spec``'s estimator per seed, run ``i`` on training set ``sets[i]`` (as ``train_classifiers``)."""
     from sklearn.base import clone
 
-    X, y, sets = _training_sets(X, y, seeds, sets)
+    X, y, sets, sizes = _training_sets(X, y, seeds, sets)
     template = sklearn_estimator(spec)
     started = time.perf_counter()
     models = []
@@ -311,6 +332,6 @@ def train_sklearn_runs(X: np.ndarray, y: np.ndarray, spec: dict, seeds: list[int
         model = clone(template)
         if "random_state" in model.get_params():
             model.set_params(random_state=int(seed))
-        models.append(model.fit(X[index], y[index].astype(int)))
+        models.append(model.fit(X[index, :sizes[index]], y[index, :sizes[index]].astype(int)))
     return SklearnRuns(models, list(map(int, seeds)), list(feature_names or []), dict(spec), sets,
                        time.perf_counter() - started)

@@ -306,13 +306,18 @@ def friedman_ranks(summary: pd.DataFrame, metric: str = "f1", value: str = "repe
     by more than ``critical_difference`` differ at ``alpha`` = 0.05 (Nemenyi).
     """
     table = summary[summary["metric"] == metric].pivot_table(index="dataset", columns="method", values=value)
-    table = table.dropna()
+    # methods run on fewer tables than the others (the costly ones on a subset) are left out of the ranks, which
+    # need every method on every table; the pairwise comparisons across tables still read them
+    coverage = table.notna().sum()
+    left_out = {str(m): int(n) for m, n in coverage.items() if n < coverage.max()}
+    table = table.drop(columns=list(left_out)).dropna()
     ranks = table.rank(axis=1, ascending=False)
     average = ranks.mean().sort_values().rename("average_rank").reset_index()
     datasets, methods = table.shape
     test = {"statistic": float("nan"), "p_value": float("nan"), "iman_davenport_f": float("nan"),
             "iman_davenport_p": float("nan"), "datasets": int(datasets), "methods": int(methods), "value": value,
-            "critical_difference": float("nan"), "alpha": alpha, "post_hoc": False, "tie_corrected": True}
+            "critical_difference": float("nan"), "alpha": alpha, "post_hoc": False, "tie_corrected": True,
+            "left_out": left_out}
     if datasets >= 2 and methods >= 3:
         result = stats.friedmanchisquare(*[table[c].to_numpy() for c in table.columns])
         chi2 = float(result.statistic)
@@ -329,18 +334,43 @@ def friedman_ranks(summary: pd.DataFrame, metric: str = "f1", value: str = "repe
     return average, test
 
 
-def detection_auc(real: np.ndarray, synthetic: np.ndarray, seed: int = 0, max_rows: int = 2000) -> float:
-    """Cross-validated ROC-AUC of a random forest telling real rows from synthetic ones (0.5 = indistinguishable)."""
+def detection_auc(real: np.ndarray, synthetic: np.ndarray, seed: int = 0, max_rows: int = 2000,
+                  real_groups: np.ndarray | None = None, synthetic_groups: np.ndarray | None = None,
+                  shared_groups: bool = False) -> float:
+    """Cross-validated ROC-AUC of a random forest telling real rows from synthetic ones (0.5 = indistinguishable).
+
+    ``real_groups`` / ``synthetic_groups``: each row's source (the same table row in several repeats, say): the
+    folds keep a group whole (scikit-learn's ``StratifiedGroupKFold``), so the forest never meets a row in training
+    and its copy in testing, which would tell a copied class from the other by memory alone. Without groups every
+    row is its own. ``shared_groups``: the two sides' ids name the same sources (real rows against real rows of
+    other repeats), so a source's rows on both sides stay in one fold.
+    """
     rng = np.random.default_rng(seed)
-    real = real[rng.permutation(len(real))[:max_rows]]
-    synthetic = synthetic[rng.permutation(len(synthetic))[:max_rows]]
+    real_pick, synthetic_pick = rng.permutation(len(real))[:max_rows], rng.permutation(len(synthetic))[:max_rows]
+    real, synthetic = real[real_pick], synthetic[synthetic_pick]
     if len(real) < 4 or len(synthetic) < 4:
         return float("nan")
     X = np.vstack([real, synthetic])
     y = np.r_[np.zeros(len(real)), np.ones(len(synthetic))]
-    folds = StratifiedKFold(n_splits=min(5, len(real), len(synthetic)), shuffle=True, random_state=seed)
     forest = RandomForestClassifier(n_estimators=100, min_samples_leaf=2, random_state=seed, n_jobs=2)
-    scores = cross_val_predict(forest, X, y, cv=folds, method="predict_proba")[:, 1]
+    if real_groups is None and synthetic_groups is None:
+        folds = StratifiedKFold(n_splits=min(5, len(real), len(synthetic)), shuffle=True, random_state=seed)
+        scores = cross_val_predict(forest, X, y, cv=folds, method="predict_proba")[:, 1]
+        return float(roc_auc_score(y, scores))
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    # group ids as text, real and synthetic apart: a real row and a synthetic row never share a group by accident
+    tags = ("", "") if shared_groups else ("r", "s")
+    own = np.array([f"r{i}" for i in range(len(real))]), np.array([f"s{i}" for i in range(len(synthetic))])
+    groups = np.r_[own[0] if real_groups is None
+                   else np.char.add(tags[0], np.asarray(real_groups).astype(str)[real_pick]),
+                   own[1] if synthetic_groups is None
+                   else np.char.add(tags[1], np.asarray(synthetic_groups).astype(str)[synthetic_pick])]
+    splits = min(5, len(np.unique(groups[y == 0])), len(np.unique(groups[y == 1])))
+    if splits < 2:
+        return float("nan")
+    folds = StratifiedGroupKFold(n_splits=splits, shuffle=True, random_state=seed)
+    scores = cross_val_predict(forest, X, y, cv=folds, groups=groups, method="predict_proba")[:, 1]
     return float(roc_auc_score(y, scores))
 
 

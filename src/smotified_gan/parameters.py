@@ -110,6 +110,9 @@ class Oversampling(Block):
     random_state: int = 42
     first_phase: Literal[FIRST_PHASES] = "smote"  # type: ignore[valid-type]
     k_neighbors: PositiveInt = 5
+    # lower k_neighbors to a repeat's minority count - 1 where it holds k or fewer rows (tiny benchmark tables);
+    # off: such a table stops with an error naming it
+    adapt_k_neighbors: bool = False
     first_phase_kwargs: dict[str, Any] = {}
     gan: GANSettings = GANSettings()
     gan_epochs: Epochs = {}
@@ -127,6 +130,11 @@ class Method(Block):
     k_neighbors: PositiveInt | None = None
     first_phase_kwargs: dict[str, Any] | None = None
     gan: dict[str, Any] = {}
+    # class weights instead of (or beside) new rows: every classifier weighs the minority class up
+    # (training.nodes.with_class_weight)
+    class_weight: Literal["balanced"] | None = None
+    # the grid runs this method on these datasets only (a costly method on fewer tables); all of them by default
+    datasets: list[str] | None = None
 
 
 class ClassifierSettings(Block):
@@ -139,6 +147,7 @@ class ClassifierSettings(Block):
     threshold: float = 0.5
     device: Annotated[str, Field(pattern=r"^(auto|cpu|cuda(:\d+)?)$")] = "auto"
     precision: Literal["float32", "bfloat16"] = "float32"
+    class_weight: Literal["balanced"] | None = None
 
 
 class SklearnClassifier(BaseModel):
@@ -216,11 +225,11 @@ class AcrossTables(Block):
 
     @model_validator(mode="after")
     def _known_metrics(self):
-        from smotified_gan.metrics import METRICS
+        from smotified_gan.metrics import ALL_METRICS
 
-        unknown = sorted(set(self.margins) - set(METRICS))
+        unknown = sorted(set(self.margins) - set(ALL_METRICS))
         if unknown:
-            raise ValueError(f"margins for unknown metric(s) {unknown}; metrics: {list(METRICS)}")
+            raise ValueError(f"margins for unknown metric(s) {unknown}; metrics: {list(ALL_METRICS)}")
         return self
 
 

@@ -22,7 +22,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, QuantileTransformer
 
-from smotified_gan.data.tables import LABEL, SPLIT, TARGET, DataValidationError, feature_columns
+from smotified_gan.data.tables import LABEL, ROW_KEY, SPLIT, TARGET, DataValidationError, feature_columns
 
 
 def split_train_test(table: pd.DataFrame, test_size: float, seed: int, stratify: bool = True,
@@ -69,11 +69,14 @@ def fit_feature_transformer(train: pd.DataFrame, categorical: Sequence[str], sca
 
 
 def apply_feature_transformer(transformer: Pipeline, table: pd.DataFrame) -> pd.DataFrame:
-    """Model input: transformed features (float32) plus ``target``; ``label`` is dropped."""
+    """Model input: transformed features (float32) plus ``target`` and ``row_key`` where the table has them;
+    ``label`` is dropped."""
     features = transformer.transform(table[feature_columns(table)]).astype("float32")
     features.columns = [str(c) for c in features.columns]
     if TARGET in table.columns:
         features[TARGET] = table[TARGET].to_numpy().astype("int8")
+    if ROW_KEY in table.columns:
+        features[ROW_KEY] = table[ROW_KEY].to_numpy()
     return features
 
 

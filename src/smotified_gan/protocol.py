@@ -47,6 +47,8 @@ def method_settings(method: str | Mapping[str, Any], oversampling: Mapping[str, 
     method = {"sampler": method} if isinstance(method, str) else dict(method)
     sampler = method.pop("sampler", None)
     method.pop("label", None)
+    method.pop("class_weight", None)  # the classifier's (training.nodes.with_class_weight), not the sampler's
+    method.pop("datasets", None)  # the grid's
     if sampler not in SAMPLERS:
         raise ValueError(f"unknown sampler {sampler!r}; a method runs one of {list(SAMPLERS)}")
     settings = {key: value for key, value in oversampling.items() if key != "gan_epochs"}

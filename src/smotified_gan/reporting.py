@@ -21,6 +21,11 @@ from smotified_gan.metrics import corrected_t_power, exact_sign_p  # noqa: E402
 
 TABLE3_METRICS = ("train_accuracy", "test_accuracy", "f1", "precision", "recall", "pr_auc")
 REPEAT_METRICS = ("f1", "precision", "recall", "pr_auc", "balanced_accuracy")
+# the compact layout's tables: F1 at the fixed and at the tuned threshold, the threshold-free PR-AUC and its
+# class-balance-normalised form, balanced accuracy
+COMPACT_METRICS = (("f1", "F1 at 0.5"), ("f1_tuned", "F1 at the tuned threshold"), ("pr_auc", "PR-AUC"),
+                   ("pr_auc_normalized", "normalised AP ((AP - p) / (1 - p), p the test minority share)"),
+                   ("balanced_accuracy", "balanced accuracy"))
 
 
 class Methods:
@@ -154,7 +159,10 @@ def _compact_section(view: dict, repeats: int, names: Methods) -> list[str]:
     lines = ["", f"## Results{view['title']}: mean over {repeats} repeats of each repeat's mean", ""]
     results = view["results"]
     methods = names.sort(results["method"].unique())
-    for metric, title in (("f1", "F1"), ("pr_auc", "PR-AUC"), ("balanced_accuracy", "balanced accuracy")):
+    available = set(results["metric"])
+    for metric, title in COMPACT_METRICS:
+        if metric not in available:
+            continue
         table = results[results["metric"] == metric].pivot_table(index="dataset", columns="method", values="repeat_mean")
         table = table.reindex(columns=methods)
         lines += [f"**{title}**", "", "| dataset | " + " | ".join(names.label(m) for m in methods) + " |",
@@ -163,7 +171,7 @@ def _compact_section(view: dict, repeats: int, names: Methods) -> list[str]:
             best = row.max()
             cells = [f"**{_fmt(v)}**" if np.isfinite(v) and v == best else _fmt(v) for v in row]
             lines.append(f"| {dataset} | " + " | ".join(cells) + " |")
-        lines += ["| mean | " + " | ".join(_fmt(v) for v in table.mean()) + " |", ""]
+        lines += ["| mean (descriptive) | " + " | ".join(_fmt(v) for v in table.mean()) + " |", ""]
     return lines
 
 
@@ -334,7 +342,10 @@ def _ranks_section(ranks: pd.DataFrame, friedman: dict, names: Methods, title: s
              + (f"Iman-Davenport rejects equal ranks at {alpha:g}: two methods whose average ranks differ by more than "
                 "the critical difference are shown to differ." if post_hoc else
                 f"Iman-Davenport does not reject equal ranks at {alpha:g}, so no pair of methods is compared against the "
-                "critical difference: the ranks below are not shown to differ."), ""]
+                "critical difference: the ranks below are not shown to differ.")
+             + ("" if not friedman.get("left_out") else " Not ranked here (run on fewer tables; compared pairwise "
+                "across tables below): " + ", ".join(f"{names.label(m)} ({n} tables)"
+                                                      for m, n in friedman["left_out"].items()) + "."), ""]
     best = ranks["average_rank"].min() if len(ranks) else float("nan")
     for r in ranks.itertuples():
         gap = r.average_rank - best
@@ -347,15 +358,19 @@ def _ranks_section(ranks: pd.DataFrame, friedman: dict, names: Methods, title: s
 def _quality_section(quality: pd.DataFrame, names: Methods) -> list[str]:
     lines = ["", "## Synthetic minority rows vs real minority test rows", "",
              "Each repeat's synthetic rows with that repeat's real minority test rows (same scaling), pooled over the "
-             "repeats. Detection AUC: a random forest telling them apart, cross-validated (0.5 = indistinguishable); "
-             "KS: mean per-column Kolmogorov-Smirnov statistic; energy: the multivariate energy distance (0 = same "
-             "distribution). n/a where the pooled test minority is too small for either to mean anything.", "",
-             "| dataset | method | detection AUC | KS distance | energy distance | synthetic rows per repeat | "
-             "real rows (pooled) |", "|---|---|---|---|---|---|---|"]
+             "repeats; a table row in the test split of several repeats counts once, and the detector's folds keep "
+             "its copies together. Detection AUC: a random forest telling them apart, cross-validated (0.5 = "
+             "indistinguishable); beside it, the same detector telling the real minority test rows from the real "
+             "minority training rows of the same repeats (real vs real: what indistinguishable scores at this "
+             "size). KS: mean per-column Kolmogorov-Smirnov statistic; energy: the multivariate energy distance (0 = "
+             "same distribution). n/a where the test minority is too small for either to mean anything.", "",
+             "| dataset | method | detection AUC | real vs real | KS distance | energy distance | "
+             "synthetic rows per repeat | distinct real rows |", "|---|---|---|---|---|---|---|---|"]
     for row in quality[quality["synthetic_rows"] > 0].itertuples():  # methods that add rows
         auc = row.note if isinstance(row.note, str) and row.note else _fmt(row.detection_auc)
         pooled = getattr(row, "pooled_real_rows", row.real_test_rows)
-        lines.append(f"| {row.dataset} | {names.label(row.method)} | {auc} | {_fmt(row.ks_distance)} | "
+        lines.append(f"| {row.dataset} | {names.label(row.method)} | {auc} | "
+                     f"{_fmt(getattr(row, 'real_detection_auc', float('nan')))} | {_fmt(row.ks_distance)} | "
                      f"{_fmt(getattr(row, 'energy_distance', float('nan')))} | {row.synthetic_rows} | {pooled} |")
     return lines
 

@@ -1,4 +1,5 @@
-"""The development benchmark (`--env keel`): 24 KEEL tables joined by configuration alone, 8 methods, two lenses."""
+"""The development benchmark (`--env keel`): 95 KEEL tables joined by configuration alone, the cheap methods on all
+of them and the GAN methods on 24, three lenses."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ TABLES = ["appendicitis", "car_good", "cm1", "dermatology_6", "flaref", "haberma
           "kddcup_guess_passwd_vs_satan", "kr_vs_k_zero_one_vs_draw", "led7digit_0_2_4_5_6_7_8_9_vs_1", "new_thyroid1",
           "pc1", "pima", "satimage", "segment0", "shuttle_c0_vs_c4", "shuttle_2_vs_5", "spectf", "vehicle0",
           "winequality_white_3_vs_7", "winequality_white_3_9_vs_5", "yeast3", "yeast_1_4_5_8_vs_7"]
-METHODS = ["none", "smote", "gan", "smotified_gan", "borderline_smote", "adasyn", "smotified_gan_residual", "refined"]
+CHEAP = ["none", "class_weights", "random", "smote", "borderline_smote", "adasyn"]
+GANS = ["gan", "smotified_gan", "refined"]
+METHODS = CHEAP + GANS
 # the quick settings, for two of the tables
 QUICK = {"grid": {"datasets": ["haberman", "new_thyroid1"], "methods": {"refined": {"epochs": 2}}},
          "split": {"repeats": 2},
@@ -24,11 +27,17 @@ QUICK = {"grid": {"datasets": ["haberman", "new_thyroid1"], "methods": {"refined
 
 
 @pytest.mark.integration
-def test_the_keel_environment_builds_24_tables_by_8_methods(project_copy):
+def test_the_keel_environment_builds_95_tables_the_gan_methods_on_24(project_copy):
+    import yaml
+
+    development = yaml.safe_load((project_copy / "conf" / "keel" / "parameters_datasets.yml").read_text())
+    tables = development["grid"]["datasets"]
+    assert len(tables) == len(set(tables)) == 95 and set(TABLES) < set(tables)
     pipeline = registered(project_copy, "keel")
     trained = {n.namespace for n in pipeline.nodes if n.name.endswith("train_lenses")}
-    assert trained == {f"{t}.{m}" for t in TABLES for m in METHODS} and len(trained) == 24 * 8
-    assert {n.namespace for n in pipeline.nodes if n.name.endswith("ingest_dataset")} == set(TABLES)
+    assert trained == {f"{t}.{m}" for t in tables for m in CHEAP} | {f"{t}.{m}" for t in TABLES for m in GANS}
+    assert len(trained) == 95 * 6 + 24 * 3
+    assert {n.namespace for n in pipeline.nodes if n.name.endswith("ingest_dataset")} == set(tables)
 
 
 @pytest.mark.slow
@@ -41,14 +50,18 @@ def test_a_sliced_keel_run_over_two_tables_completes_with_both_lenses(project_co
     results = pd.read_csv(reporting / "results.csv")
     assert sorted(results["dataset"].unique()) == ["haberman", "new_thyroid1"]
     assert sorted(results["method"].unique()) == sorted(METHODS)  # (a runtime override of one method moves it)
-    assert results["classifier"].drop_duplicates().tolist() == ["network", "gradient_boosting"]
+    assert results["classifier"].drop_duplicates().tolist() == ["network", "gradient_boosting", "logistic_regression"]
+    assert {"f1", "f1_tuned", "pr_auc_normalized"} <= set(results["metric"])
     cards = pd.read_csv(reporting / "data_cards.csv").set_index("dataset")
     assert cards.loc["haberman", ["rows", "features", "minority_rows"]].tolist() == [306, 3, 81]
     assert cards.loc["haberman", "source"].startswith("KEEL haberman")
     markdown = (reporting / "results.md").read_text()
-    for lens in ("network", "gradient_boosting"):
+    for lens in ("network", "gradient_boosting", "logistic_regression"):
         assert f"## Results (classifier: {lens})" in markdown and f"## Against SMOTE (classifier: {lens})" in markdown
+        assert f"## Against SMOTE across tables (classifier: {lens})" in markdown
     assert "| SMOTified-GAN (refined) |" in markdown and "energy distance" in markdown
     runs = pd.read_csv(reporting / "run_metrics.csv")
-    assert runs.groupby("classifier").size().to_dict() == {"gradient_boosting": 2 * 8 * 2 * 1,
-                                                           "network": 2 * 8 * 2 * 2}
+    # 2 tables x 9 methods x 2 repeats x runs (the network's 2, each other lens 1)
+    assert runs.groupby("classifier").size().to_dict() == {"gradient_boosting": 2 * 9 * 2, "logistic_regression": 2 * 9 * 2,
+                                                           "network": 2 * 9 * 2 * 2}
+    assert runs["f1_tuned"].notna().all() and runs["tuned_threshold"].between(0, 1).all()

@@ -43,8 +43,8 @@ def test_ingestion_preprocessing_oversampling_from_a_clean_checkout(project_copy
             test = test_all[test_all["repeat"] == repeat]
             assert len(train) + len(test) == rows
             assert int(train["target"].sum()) + int(test["target"].sum()) == minority
-            assert train.drop(columns="target").to_numpy().min() >= 0.0
-            assert train.drop(columns="target").to_numpy().max() <= 1.0 + 1e-6
+            assert train.drop(columns=["target", "row_key"]).to_numpy().min() >= 0.0
+            assert train.drop(columns=["target", "row_key"]).to_numpy().max() <= 1.0 + 1e-6
             # leakage: each repeat's saved scaler has the statistics of that repeat's training split alone
             transformer = transformers[repeat]
             train_table = train_tables[train_tables["repeat"] == repeat]
@@ -57,7 +57,8 @@ def test_ingestion_preprocessing_oversampling_from_a_clean_checkout(project_copy
             for method in ("none", "smote", "gan", "smotified_gan"):
                 augmented_all = pd.read_parquet(data / "05_model_input" / name / method / "augmented_train.parquet")
                 augmented = augmented_all[augmented_all["repeat"] == repeat].drop(columns="repeat").reset_index(drop=True)
-                pd.testing.assert_frame_equal(augmented.iloc[: len(train)], train)
+                # the original rows first (row_key, the row's source in the table, is not a feature: not carried)
+                pd.testing.assert_frame_equal(augmented.iloc[: len(train)], train.drop(columns="row_key"))
                 counts = augmented["target"].value_counts().to_dict()
                 if method == "none":
                     assert len(augmented) == len(train)
@@ -67,7 +68,7 @@ def test_ingestion_preprocessing_oversampling_from_a_clean_checkout(project_copy
         epochs = 2 if name == "abalone" else 3  # conf/quick/parameters.yml
         assert history.groupby("repeat")["epoch"].apply(list).tolist() == [list(range(1, epochs + 1))] * 2
     abalone = pd.read_parquet(data / "04_feature" / "abalone" / "train_set.parquet")
-    assert abalone.shape[1] == 10 + 1 + 1  # Sex one-hot: 10 features, plus target and repeat
+    assert abalone.shape[1] == 10 + 1 + 1 + 1  # Sex one-hot: 10 features, plus target, row_key and repeat
 
     # MLflow tracking went to the SQLite file at the project root
     client = MlflowClient(f"sqlite:///{project_copy / 'mlflow.db'}")

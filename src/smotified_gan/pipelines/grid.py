@@ -55,6 +55,9 @@ class Grid:
             if settings.get("sampler") not in SAMPLERS:
                 raise GridError(f"grid method '{name}' must name a sampler among {list(SAMPLERS)}, "
                                 f"got {settings.get('sampler')!r}")
+            unknown = [d for d in settings.get("datasets") or () if d not in defined]
+            if unknown:
+                raise GridError(f"grid method '{name}' lists dataset(s) {unknown} with no definition under 'datasets'")
         ruled = set()
         for block, key in EPOCHS:
             epochs = (parameters.get(block) or {}).get(key) or {}
@@ -78,4 +81,7 @@ class Grid:
         return self.methods[method]["sampler"]
 
     def cells(self) -> list[tuple[str, str]]:
-        return [(dataset, method) for dataset in self.datasets for method in self.methods]
+        """Every (dataset, method) the grid runs: all of them, but where a method lists its ``datasets`` (the
+        costly methods on fewer tables), those of ``datasets`` alone."""
+        return [(dataset, method) for dataset in self.datasets for method, settings in self.methods.items()
+                if not settings.get("datasets") or dataset in settings["datasets"]]

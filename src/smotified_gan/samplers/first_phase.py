@@ -6,7 +6,7 @@ import logging
 from collections import Counter
 
 import numpy as np
-from imblearn.over_sampling import ADASYN, SMOTE, SVMSMOTE, BorderlineSMOTE, KMeansSMOTE
+from imblearn.over_sampling import ADASYN, SMOTE, SVMSMOTE, BorderlineSMOTE, KMeansSMOTE, RandomOverSampler
 from threadpoolctl import threadpool_limits
 
 logger = logging.getLogger(__name__)
@@ -45,6 +45,8 @@ FIRST_PHASE_SAMPLERS = {
     "svm_smote": SVMSMOTE,
     "adasyn": ADASYNOrSMOTE,
     "kmeans_smote": KMeansSMOTE,
+    # copies of minority rows drawn at random (no neighbours): the baseline every interpolation must beat
+    "random": RandomOverSampler,
 }
 
 
@@ -67,7 +69,8 @@ def neighbours_on_one_thread() -> threadpool_limits:
 def make_first_phase(name: str, strategy: dict, k_neighbors: int, random_state, **kwargs):
     if name not in FIRST_PHASE_SAMPLERS:
         raise ValueError(f"first_phase must be one of {sorted(FIRST_PHASE_SAMPLERS)}, got {name!r}")
-    neighbours = {"n_neighbors": k_neighbors} if name == "adasyn" else {"k_neighbors": k_neighbors}
+    neighbours = ({} if name == "random" else {"n_neighbors": k_neighbors} if name == "adasyn"
+                  else {"k_neighbors": k_neighbors})
     return FIRST_PHASE_SAMPLERS[name](sampling_strategy=strategy, random_state=random_state, **neighbours, **kwargs)
 
 

@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.fields import FieldInfo
 
-FIRST_PHASES = ("smote", "borderline_smote", "svm_smote", "adasyn", "kmeans_smote")
+FIRST_PHASES = ("smote", "borderline_smote", "svm_smote", "adasyn", "kmeans_smote", "random")
 ARCHITECTURE_NAMES = ("code", "paper")
 DEVICES = ("auto", "cpu", "cuda")
 CUDA_DEVICES = tuple(f"cuda:{i}" for i in range(16))  # accepted for a machine with several GPUs, not listed in messages

@@ -86,7 +86,7 @@ def test_synthetic_quality_needs_enough_real_rows():
     few = assess_synthetic_rows(synthetic, test.sort_values("target").iloc[: len(test) - int(test.target.sum()) + 3],
                                 QUALITY, CELL)
     assert few["real_test_rows"] == 3 and np.isnan(few["detection_auc"]) and np.isnan(few["ks_distance"])
-    assert few["note"].startswith("n/a: 3 real minority test rows over 1 repeats")
+    assert few["note"].startswith("n/a: 3 distinct real minority test rows over 1 repeats")
     none = assess_synthetic_rows(synthetic.iloc[:0], test, QUALITY, CELL)
     assert none["synthetic_rows"] == 0 and none["note"] == "no synthetic rows: the method adds none"
 
@@ -116,6 +116,7 @@ def test_evaluation_slice_for_one_cell(trained):
                            "toy.smote.augmented_train": MemoryDataset(augmented()),
                            "toy.smote.synthetic_rows": MemoryDataset(synthetic),
                            "toy.test_set": MemoryDataset(augmented(seed=2)),
+                           "toy.train_set": MemoryDataset(augmented()),
                            "params:evaluation.quality": MemoryDataset(QUALITY),
                            "toy.smote.cell": MemoryDataset(CELL)})
     for name in pipeline.outputs():

@@ -150,7 +150,22 @@ def test_bad_training_set_is_reported_with_its_cell():
     with pytest.raises(ValueError, match="toy.m: .*first in column 'b'"):
         run(SG, broken, epochs=1)
     with pytest.raises(ValueError, match=r"toy.m: class 1 has 4 row\(s\); the first phase with k_neighbors=5"):
-        run(SG, train_set(n_minor=4), epochs=1)
+        run(SG, train_set(n_minor=4), epochs=1)  # without adapt_k_neighbors (the default): stopped, named
+
+
+def test_a_minority_class_smaller_than_the_neighbours_lowers_k_and_says_so(caplog):
+    """A KEEL table with 4-9 minority rows in all: k_neighbors = 5 cannot fit, k = minority - 1 does."""
+    adapting = {**PARAMS, "adapt_k_neighbors": True}
+    with caplog.at_level("INFO"):
+        augmented, new_rows, *_ = run("smote", train_set(n_minor=4), epochs=1, params=adapting)
+    assert int(augmented["target"].sum()) == 90 and len(new_rows) == 86  # balanced, from 4 rows
+    assert "k_neighbors 5 -> 3, the smallest training minority class holding 4 rows" in caplog.text
+    caplog.clear()
+    with caplog.at_level("INFO"):
+        run("smote", train_set(n_minor=6), epochs=1, params=adapting)
+    assert "k_neighbors" not in caplog.text  # 6 rows fit 5 neighbours: nothing changes
+    with pytest.raises(ValueError, match=r"toy.m: 1 minority row\(s\) to over-sample from: an interpolation needs 2"):
+        run(SG, train_set(n_minor=1), epochs=1, params=adapting)
 
 
 def test_all_four_methods_as_a_pipeline_slice():
@@ -158,6 +173,7 @@ def test_all_four_methods_as_a_pipeline_slice():
         "toy.train_set": MemoryDataset(train_set()),
         "params:oversampling": MemoryDataset(PARAMS),
         "params:oversampling.gan_epochs.toy": MemoryDataset(2),
+        "params:training": MemoryDataset({"threshold": {"folds": 2, "seed": 7}}),
     })
     methods = {m: {"sampler": m} for m in ("none", "smote", "gan", "smotified_gan")}
     pipeline = create_pipeline(Grid(datasets=("toy",), methods=methods))
@@ -172,10 +188,21 @@ def test_all_four_methods_as_a_pipeline_slice():
     sizes = {name.split(".")[1]: len(catalog.load(name)) for name in outputs}
     assert sizes == {"none": 105, "smote": 180, "gan": 180, "smotified_gan": 180}
     assert isinstance(catalog.load("toy.smotified_gan.sampler")[0], SMOTifiedGAN)
-    assert {n.name for n in pipeline.nodes} == {f"toy.{m}.oversample" for m in methods}
+    assert {n.name for n in pipeline.nodes} == {f"toy.{m}.{n}" for m in methods
+                                                for n in ("oversample", "oversample_folds")}
     assert {frozenset(n.outputs) for n in pipeline.nodes} == {
         frozenset(f"toy.{m}.{o}" for o in ("augmented_train", "synthetic_rows", "first_phase_rows", "gan_history",
-                                          "sampler")) for m in methods}
+                                          "sampler")) for m in methods} | {
+        frozenset([f"toy.{m}.threshold_folds"]) for m in methods}
+    # two folds per repeat: every training row held out once, the other fold over-sampled to balance by each method
+    for method in methods:
+        folds = catalog.load(f"toy.{method}.threshold_folds")
+        assert int(folds["held_out"].sum()) == len(train_set())
+        fitted = folds[~folds["held_out"]]
+        expected = len(train_set()) if method == "none" else None
+        assert expected is None or len(fitted) == expected
+        if method != "none":
+            assert (fitted.groupby("repeat")["target"].mean() == 0.5).all()
 
 
 def test_validation_f1_monitor_records_a_curve_without_stopping():

@@ -4,7 +4,7 @@ import pytest
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
-from smotified_gan.data.tables import DataValidationError
+from smotified_gan.data.tables import DataValidationError, feature_columns
 from smotified_gan.pipelines.preprocessing.nodes import build_model_inputs, fit_transformer, split_dataset
 from smotified_gan.pipelines.preprocessing.pipeline import create_pipeline
 
@@ -61,7 +61,7 @@ def test_quantile_scaling_spreads_an_outlier_squeezed_feature_and_stays_in_the_u
     minmax, _ = build_model_inputs(fit_transformer(train, SPEC), train, test)
     quantile, test_q = build_model_inputs(fit_transformer(train, {**SPEC, "scaling": "quantile"}), train, test)
     assert minmax["a"].quantile(0.9) < 0.01 and quantile["a"].std() > 0.25
-    features = quantile.drop(columns=["target", "repeat"]).to_numpy()
+    features = quantile[feature_columns(quantile)].to_numpy()
     assert features.min() == 0.0 and features.max() == pytest.approx(1.0)
     with pytest.raises(DataValidationError, match=r"dataset 'toy': scaling must be one of"):
         fit_transformer(train, {**SPEC, "scaling": "robust"})
@@ -79,10 +79,10 @@ def test_scaler_statistics_come_from_the_training_split_only():
     test.loc[0, "a"] = 1e6
     assert fit_transformer(train, SPEC)[0].named_steps["scale"].data_max_[3] == scaler.data_max_[3]
     train_set, test_set = build_model_inputs({0: transformer}, train, test)
-    assert train_set.drop(columns=["target", "repeat"]).to_numpy().min() == 0.0
-    assert train_set.drop(columns=["target", "repeat"]).to_numpy().max() == pytest.approx(1.0)
+    assert train_set[feature_columns(train_set)].to_numpy().min() == 0.0
+    assert train_set[feature_columns(train_set)].to_numpy().max() == pytest.approx(1.0)
     assert train_set.dtypes["a"] == np.float32 and train_set["target"].tolist() == train["target"].tolist()
-    assert list(test_set.columns) == columns + ["target", "repeat"]
+    assert list(test_set.columns) == columns + ["target", "row_key", "repeat"]
 
 
 def test_unseen_category_encodes_as_zeros():
@@ -109,4 +109,5 @@ def test_pipeline_slice_runs_on_a_catalog():
     SequentialRunner().run(create_pipeline(["toy"]), catalog)
     train_set, test_set = catalog.load("toy.train_set"), catalog.load("toy.test_set")
     assert (len(train_set), len(test_set)) == (60, 20)
-    assert list(train_set.columns) == ["colour_b", "colour_g", "colour_r", "a", "b", "target", "repeat"]
+    # row_key: the row's position in the table, the same row in every repeat (not a feature)
+    assert list(train_set.columns) == ["colour_b", "colour_g", "colour_r", "a", "b", "target", "row_key", "repeat"]

@@ -187,7 +187,7 @@ def test_the_compact_layout_reads_every_lens_apart_with_win_tie_loss_against_the
     assert "## Against SMOTE across tables (classifier: gradient_boosting)" in markdown
     assert "| f1 | Better | 6 | +0.2" in markdown and "| f1 | Better | 6 | -0.3" in markdown
     assert "## Results (classifier: network)" in markdown and "## Results (classifier: gradient_boosting)" in markdown
-    assert "**F1**" in markdown and "**PR-AUC**" in markdown and "**balanced accuracy**" in markdown
+    assert "**F1 at 0.5**" in markdown and "**PR-AUC**" in markdown and "**balanced accuracy**" in markdown
     assert "TABLE 3" not in markdown  # the compact layout leaves the paper's verbose table out
     sections = markdown.split("## Against SMOTE (classifier")
     assert len(sections) == 3

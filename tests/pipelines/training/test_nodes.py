@@ -61,11 +61,19 @@ def test_score_rows_averages_runs_and_thresholds():
 
 def test_training_slice_for_one_cell():
     pipeline = create_pipeline(Grid(datasets=("toy",), methods={"none": {"sampler": "none"}}))
+    from smotified_gan.pipelines.oversampling.nodes import oversample_folds
+
+    training = {**TRAINING, "threshold": {"folds": 2, "runs": 1}}
+    folds = oversample_folds(augmented().assign(repeat=0), {"random_state": 0}, {"sampler": "none"}, 1, training, {})
     catalog = DataCatalog({"toy.none.augmented_train": MemoryDataset(augmented()),
-                           "params:training": MemoryDataset(TRAINING),
+                           "toy.none.threshold_folds": MemoryDataset(folds),
+                           "params:training": MemoryDataset(training),
+                           "params:grid.methods.none": MemoryDataset({"sampler": "none"}),
                            "params:training.classifier_epochs.toy": MemoryDataset(2),
-                           "toy.none.classifiers": MemoryDataset()})
+                           "toy.none.classifiers": MemoryDataset(), "toy.none.thresholds": MemoryDataset()})
     SequentialRunner().run(pipeline, catalog)
     (trained,) = catalog.load("toy.none.classifiers").values()  # one lens: the paper's network
     assert trained.seeds == [100, 101, 102] and trained.loss_history.shape == (2, 3)
-    assert {n.name for n in pipeline.nodes} == {"toy.none.train_lenses"}
+    assert {n.name for n in pipeline.nodes} == {"toy.none.train_lenses", "toy.none.tune_thresholds"}
+    thresholds = catalog.load("toy.none.thresholds")
+    assert thresholds[["classifier", "repeat", "rows"]].values.tolist() == [["network", 0, 200]]

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smotified_gan.data.tables import REPEAT, TARGET, feature_columns, split_repeats
+from smotified_gan.data.tables import REPEAT, ROW_KEY, TARGET, feature_columns, split_repeats
 from smotified_gan.metrics import aggregate_runs, detection_auc, energy_distance, ks_distance, runs_metrics
 from smotified_gan.pipelines.training.nodes import NETWORK, calibration_of
 
@@ -105,35 +105,63 @@ def summarise_runs(per_run: pd.DataFrame, cell: dict[str, str]) -> tuple[pd.Data
 
 
 def assess_synthetic_rows(synthetic_rows: pd.DataFrame, test_set: pd.DataFrame, quality: dict[str, Any],
-                          cell: dict[str, str]) -> dict[str, Any]:
-    """How far the synthetic minority rows are from the real minority test rows, pooled over the repeats.
+                          cell: dict[str, str], train_set: pd.DataFrame | None = None) -> dict[str, Any]:
+    """How far the synthetic minority rows are from the real minority test rows, pooled over the repeats, beside
+    what telling real rows from real rows gives.
 
     Each repeat's synthetic rows go with that repeat's real minority test rows
     (the same scaling, never trained on); the pairs are pooled over repeats, so
-    a test minority of 3-10 rows a repeat still adds up. ``detection_auc``: a
-    random forest's cross-validated AUC separating real from synthetic rows (0.5
-    = indistinguishable); ``ks_distance``: the mean per-column Kolmogorov-Smirnov
-    statistic; ``energy_distance``: the multivariate energy distance (0 = same
-    distribution). Fewer pooled real rows than ``quality.min_real_rows``: NaN,
-    and ``note`` says why. A method that adds no rows has no quality either.
+    a test minority of 3-10 rows a repeat still adds up. A table row is in the
+    test split of several repeats: its copies share its ``row_key``, so the
+    detector's folds keep them together (``detection_auc``'s groups) and the
+    distances count each row once. ``detection_auc``: a random forest's
+    cross-validated AUC separating real from synthetic rows (0.5 =
+    indistinguishable); ``real_detection_auc``: the same detector separating
+    the real minority test rows from the real minority training rows of the
+    same repeats (grouped by row: what "indistinguishable" scores at this
+    size); ``ks_distance``: the mean per-column Kolmogorov-Smirnov statistic;
+    ``energy_distance``: the multivariate energy distance (0 = same
+    distribution). Fewer distinct real rows than ``quality.min_real_rows``:
+    NaN, and ``note`` says why. A method that adds no rows has no quality either.
     """
     features = feature_columns(test_set)
     by_repeat = dict(split_repeats(synthetic_rows))
-    real, synthetic, repeats = [], [], 0
+    trains = dict(split_repeats(train_set)) if train_set is not None else {}
+    real, keys, synthetic, train_real, train_keys, repeats = [], [], [], [], [], 0
     for repeat, test in split_repeats(test_set):
         part = by_repeat.get(repeat, synthetic_rows.iloc[:0])
-        real.append(test.loc[test[TARGET] == 1, features].to_numpy(np.float32))
+        minority = test[test[TARGET] == 1]
+        real.append(minority[features].to_numpy(np.float32))
+        keys.append(_row_keys(minority, repeat))
         synthetic.append(part.loc[part[TARGET] == 1, features].to_numpy(np.float32))
+        if repeat in trains:
+            train_minority = trains[repeat][trains[repeat][TARGET] == 1]
+            train_real.append(train_minority[features].to_numpy(np.float32))
+            train_keys.append(_row_keys(train_minority, repeat))
         repeats += 1
-    real, synthetic = np.vstack(real), np.vstack(synthetic)
-    result = {**cell, "detection_auc": float("nan"), "ks_distance": float("nan"), "energy_distance": float("nan"),
-              "synthetic_rows": len(synthetic) // repeats, "real_test_rows": len(real) // repeats,
-              "pooled_real_rows": len(real), "repeats": repeats, "note": ""}
+    real, keys, synthetic = np.vstack(real), np.concatenate(keys), np.vstack(synthetic)
+    distinct = ~pd.Series(keys).duplicated().to_numpy()
+    result = {**cell, "detection_auc": float("nan"), "real_detection_auc": float("nan"), "ks_distance": float("nan"),
+              "energy_distance": float("nan"), "synthetic_rows": len(synthetic) // repeats,
+              "real_test_rows": len(real) // repeats, "pooled_real_rows": int(distinct.sum()), "repeats": repeats,
+              "note": ""}
     if not len(synthetic):
         return {**result, "note": "no synthetic rows: the method adds none"}
-    if len(real) < quality["min_real_rows"]:
-        return {**result, "note": f"n/a: {len(real)} real minority test rows over {repeats} repeats, fewer than the "
-                                  f"{quality['min_real_rows']} a detection AUC needs"}
-    return {**result, "detection_auc": detection_auc(real, synthetic, seed=quality["seed"], max_rows=quality["max_rows"]),
-            "ks_distance": ks_distance(real, synthetic),
-            "energy_distance": energy_distance(real, synthetic, seed=quality["seed"], max_rows=quality["max_rows"])}
+    if distinct.sum() < quality["min_real_rows"]:
+        return {**result, "note": f"n/a: {int(distinct.sum())} distinct real minority test rows over {repeats} "
+                                  f"repeats, fewer than the {quality['min_real_rows']} a detection AUC needs"}
+    seed, max_rows = quality["seed"], quality["max_rows"]
+    reference = float("nan")
+    if train_real:
+        reference = detection_auc(real, np.vstack(train_real), seed=seed, max_rows=max_rows, real_groups=keys,
+                                  synthetic_groups=np.concatenate(train_keys), shared_groups=True)
+    return {**result, "detection_auc": detection_auc(real, synthetic, seed=seed, max_rows=max_rows, real_groups=keys),
+            "real_detection_auc": reference, "ks_distance": ks_distance(real[distinct], synthetic),
+            "energy_distance": energy_distance(real[distinct], synthetic, seed=seed, max_rows=max_rows)}
+
+
+def _row_keys(rows: pd.DataFrame, repeat: int) -> np.ndarray:
+    """Each row's source in the table (``row_key``); rows without one are their own (repeat and position)."""
+    if ROW_KEY in rows.columns:
+        return rows[ROW_KEY].astype(str).to_numpy()
+    return np.array([f"{repeat}/{i}" for i in range(len(rows))])

@@ -17,14 +17,16 @@ def template() -> Pipeline:
              ["run_metrics", "test_scores"],
              name="evaluate_runs"),
         Node(summarise_runs, ["run_metrics", "cell"], ["summary", "mlflow_metrics"], name="summarise_runs"),
-        Node(assess_synthetic_rows, ["synthetic_rows", "test_set", "params:quality", "cell"], "synthetic_quality",
+        Node(assess_synthetic_rows, ["synthetic_rows", "test_set", "params:quality", "cell", "train_set"],
+             "synthetic_quality",
              name="assess_synthetic_rows"),
     ])
 
 
 def cell(dataset: str, method: str) -> Pipeline:
     return Pipeline(template(), namespace=cell_name(dataset, method), tags=[dataset, method],
-                    inputs={"test_set": f"{dataset}.test_set"}, parameters={"params:quality": "params:evaluation.quality"})
+                    inputs={"test_set": f"{dataset}.test_set", "train_set": f"{dataset}.train_set"},
+                    parameters={"params:quality": "params:evaluation.quality"})
 
 
 def create_pipeline(grid: Grid | None = None, **kwargs) -> Pipeline:

@@ -67,6 +67,7 @@ def oversample(train_set: pd.DataFrame, oversampling: dict[str, Any], method: di
     """
     repeats = split_repeats(train_set)
     epochs = _gan_epochs(epochs, method, oversampling, repeats[0][1])
+    method = _neighbours_that_fit(method, oversampling, repeats, cell)
     samplers = [build_sampler(method, oversampling, epochs, sampler_seed(oversampling, r)) for r, _ in repeats]
     try:
         _check_first_phase(samplers, repeats)
@@ -130,6 +131,29 @@ def _gan_epochs(epochs: int | Mapping[str, Any], method, oversampling: Mapping[s
     """The configured epochs, or the rule's for this table (``protocol.epochs_for``: the minority's training rows)."""
     batch_size = (method_settings(method, oversampling)[1].get("gan") or {}).get("batch_size", 128)
     return epochs_for(epochs, int((train_set[TARGET] == 1).sum()), int(batch_size))
+
+
+def _neighbours_that_fit(method, oversampling: Mapping[str, Any], repeats: list[tuple], cell: dict[str, str]):
+    """With ``oversampling.adapt_k_neighbors``: the method with its first phase's ``k_neighbors`` lowered to the
+    smallest minority class of the repeats (or threshold fold sets) less one, where that is fewer than ``k + 1``
+    rows, so a table with 4-9 minority rows in all keeps a first phase (k = 1 interpolates between two rows).
+    Fewer than 2 minority rows: an error naming the cell. Logged; the method as it is when its neighbours fit (and
+    always without the setting: ``_check_first_phase`` then stops a table that is too small, naming it)."""
+    if not oversampling.get("adapt_k_neighbors"):
+        return method
+    kind, settings = method_settings(method, oversampling)
+    k = settings.get("k_neighbors")
+    if kind not in ("smote", "smotified_gan") or settings.get("first_phase") == "random" or not isinstance(k, int):
+        return method
+    smallest = min(int((rows[TARGET] == 1).sum()) for _, rows in repeats)
+    if smallest > k:
+        return method
+    if smallest < 2:
+        raise ValueError(f"{cell.get('dataset', '?')}.{cell.get('method', '?')}: {smallest} minority row(s) to "
+                         "over-sample from: an interpolation needs 2 (a table this small is too small for this method)")
+    logger.info("%s.%s: k_neighbors %d -> %d, the smallest training minority class holding %d rows",
+                cell.get("dataset", "?"), cell.get("method", "?"), k, smallest - 1, smallest)
+    return {**({"sampler": method} if isinstance(method, str) else dict(method)), "k_neighbors": smallest - 1}
 
 
 def _check_first_phase(samplers: list, repeats: list[tuple]) -> None:

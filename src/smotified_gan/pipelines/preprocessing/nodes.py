@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from smotified_gan.data.tables import REPEAT
+from smotified_gan.data.tables import REPEAT, ROW_KEY
 from smotified_gan.preprocessing import apply_feature_transformer, fit_feature_transformer, split_train_test
 from smotified_gan.protocol import split_seed
 
@@ -22,8 +23,12 @@ def split_dataset(table: pd.DataFrame, split: dict[str, Any], spec: dict[str, An
     """Train/test split per repeat (stratified by default, seed ``protocol.split_seed``), with a ``repeat`` column.
 
     A dataset with its own split files (Shuttle) keeps that split in every
-    repeat; its repeats then differ only in the seeds of what follows.
+    repeat; its repeats then differ only in the seeds of what follows. Every
+    row keeps its position in the table as ``row_key`` (not a feature): the
+    same row in several repeats is known as one (row quality groups by it).
     """
+    if ROW_KEY not in table.columns:
+        table = table.assign(**{ROW_KEY: np.arange(len(table), dtype=np.int64)})
     trains, tests = [], []
     for repeat in range(int(split.get("repeats", 1))):
         train, test = split_train_test(table, split["test_size"], split_seed(split, repeat),

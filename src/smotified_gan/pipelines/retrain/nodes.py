@@ -25,7 +25,7 @@ from smotified_gan.data.tables import REPEAT, RESERVED, ROW_KEY, TARGET, DataVal
 from smotified_gan.io.champion import BrokenChampion, ChampionModel
 from smotified_gan.parameters import AutoSettings, Contract, DecisionSettings, Holdout, ThresholdSettings
 from smotified_gan.pipelines.oversampling.nodes import oversample_training_set
-from smotified_gan.pipelines.training.nodes import lens_name, score_rows, train_classifier_runs
+from smotified_gan.pipelines.training.nodes import lens_name, score_rows, train_classifier_runs, with_class_weight
 from smotified_gan.production.calibration import CalibratedClassifier, Calibration, calibrate
 from smotified_gan.production.contract import InputContract, column_kind, schema_differences
 from smotified_gan.production.decision import decide
@@ -157,7 +157,7 @@ def choose_candidate(train_set: pd.DataFrame, method: MethodSpec, oversampling: 
         for row in table.itertuples():
             logger.info("Candidate %s: %s", row.candidate, row.summary)
         logger.info("Choice: %s", reason)
-    chosen = _training_for(training, winner.candidate.classifier)
+    chosen = _training_for(training, winner.candidate.classifier, winner.candidate.method)
     return (dict(winner.candidate.method), chosen, calibration, table,
             pd.DataFrame({"out_of_fold_score": winner.scores, TARGET: y}))
 
@@ -201,8 +201,10 @@ def method_label(method: dict[str, Any]) -> str:
     return method.get("label") or "+".join(str(method[k]) for k in ("sampler", "preset") if method.get(k))
 
 
-def _training_for(training: dict[str, Any], classifier: str | dict[str, Any]) -> dict[str, Any]:
-    return {**training, "classifier": classifier}
+def _training_for(training: dict[str, Any], classifier: str | dict[str, Any],
+                  method: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Retrain's training settings for one classifier, with the method's class weights (``with_class_weight``)."""
+    return with_class_weight({**training, "classifier": classifier}, method)
 
 
 def _fitter(train_set: pd.DataFrame, oversampling: dict[str, Any], gan_epochs: int, training: dict[str, Any],
@@ -224,7 +226,8 @@ def _fitter(train_set: pd.DataFrame, oversampling: dict[str, Any], gan_epochs: i
                           time.perf_counter() - started)
         else:
             borrowed[candidate.name] = borrowed.get(candidate.name, 0.0) + cache[key][1]
-        classifiers = train_classifier_runs(cache[key][0], _training_for(training, candidate.classifier),
+        classifiers = train_classifier_runs(cache[key][0],
+                                            _training_for(training, candidate.classifier, candidate.method),
                                             classifier_epochs)
         return score_rows(classifiers, train_set.iloc[scored_rows].reset_index(drop=True))["minority_score"].to_numpy()
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smotified_gan.classifier import ClassifierConfig, SklearnRuns, concatenate, train_classifiers, train_sklearn_runs
+from smotified_gan.classifier import ClassifierConfig, SklearnRuns, train_classifiers, train_sklearn_runs
 from smotified_gan.data.tables import TARGET, feature_columns, split_repeats
 from smotified_gan.protocol import EpochsSpec, classifier_seeds, epochs_for, step_limit
 
@@ -51,16 +51,46 @@ def train_classifier_runs(augmented_train: pd.DataFrame, training: dict[str, Any
     return _train(augmented_train, *_settings(training["classifier"], training), epochs)
 
 
-def train_lenses(augmented_train: pd.DataFrame, training: dict[str, Any], epochs: EpochsSpec) -> dict:
+def with_class_weight(training: dict[str, Any], method: dict[str, Any] | str | None) -> dict[str, Any]:
+    """``training`` with the method's ``class_weight`` (``balanced``) given to every classifier it names: the
+    network's loss weighs each minority row majority / minority (``ClassifierConfig.class_weight``), a
+    scikit-learn classifier gets ``class_weight="balanced"``; one that takes no class weights is an error naming
+    it. Without one, ``training`` as it is."""
+    weight = method.get("class_weight") if isinstance(method, dict) else None
+    if not weight:
+        return training
+
+    def weighted(spec):
+        if not isinstance(spec, dict):
+            return spec
+        import importlib
+        import inspect
+
+        module, _, name = spec["class"].rpartition(".")
+        if "class_weight" not in inspect.signature(getattr(importlib.import_module(module), name)).parameters:
+            raise ValueError(f"the method's class_weight: {weight} needs classifiers that take class weights; "
+                             f"{spec['class']} does not")
+        return {**spec, "class_weight": weight}
+
+    return {**training, "network": {**training.get("network", {}), "class_weight": weight},
+            "classifier": weighted(training["classifier"]),
+            "lenses": {name: weighted(spec) for name, spec in (training.get("lenses") or {}).items()}}
+
+
+def train_lenses(augmented_train: pd.DataFrame, training: dict[str, Any], epochs: EpochsSpec,
+                 method: dict[str, Any] | None = None) -> dict:
     """Every lens of the experiment on the cell's training set: ``training.classifier`` under its ``lens_name``,
-    then each of ``training.lenses`` (a lens's ``runs`` may override ``training.runs``)."""
+    then each of ``training.lenses`` (a lens's ``runs`` may override ``training.runs``); the method's class weights
+    on each (``with_class_weight``)."""
+    training = with_class_weight(training, method)
     trained = {}
     for name, spec in _lenses(training).items():
         trained[name] = _train(augmented_train, *_settings(spec, training), epochs)
     return trained
 
 
-def tune_thresholds(threshold_folds: pd.DataFrame, training: dict[str, Any], epochs: EpochsSpec) -> pd.DataFrame:
+def tune_thresholds(threshold_folds: pd.DataFrame, training: dict[str, Any], epochs: EpochsSpec,
+                    method: dict[str, Any] | None = None) -> pd.DataFrame:
     """Per lens and repeat: the calibration and decision threshold its runs are scored with (``evaluate_runs``'s
     ``*_tuned`` metrics), fitted on rows no classifier scored with it trained on.
 
@@ -80,6 +110,7 @@ def tune_thresholds(threshold_folds: pd.DataFrame, training: dict[str, Any], epo
     if not len(threshold_folds):
         return pd.DataFrame(columns=columns)
     tuning = training["threshold"]
+    training = with_class_weight(training, method)
     held_out = threshold_folds[HELD_OUT].to_numpy(dtype=bool)
     fit_rows, scored = threshold_folds[~held_out].drop(columns=HELD_OUT), threshold_folds[held_out].drop(columns=HELD_OUT)
     rows = []
@@ -140,17 +171,11 @@ def _train(augmented_train: pd.DataFrame, spec: dict[str, Any], training: dict[s
     config = ClassifierConfig(**{**spec, "epochs": epochs_for(epochs, 2 * majority, batch_size),
                                  "max_steps": step_limit(epochs, 2 * majority, batch_size)})
     epochs = config.epochs
-    if len({len(rows) for _, rows in repeats}) == 1:
-        trained = train_classifiers(np.stack([rows[features].to_numpy() for _, rows in repeats]),
-                                    np.stack([rows[TARGET].to_numpy() for _, rows in repeats]), config, seeds, features,
-                                    sets=[index for index, _ in enumerate(repeats) for _ in range(runs)])
-        trained.repeats = [r for r, _ in repeats for _ in range(runs)]
-    else:
-        parts = [train_classifiers(rows[features].to_numpy(), rows[TARGET].to_numpy(), config,
-                                   classifier_seeds(training, r), features) for r, rows in repeats]
-        for (r, _), part in zip(repeats, parts):
-            part.repeats = [r] * len(part.seeds)
-        trained = concatenate(parts)
+    # one stack for the runs of every repeat (sets of different sizes, as threshold fold sets are, padded)
+    trained = train_classifiers([rows[features].to_numpy() for _, rows in repeats],
+                                [rows[TARGET].to_numpy() for _, rows in repeats], config, seeds, features,
+                                sets=[index for index, _ in enumerate(repeats) for _ in range(runs)])
+    trained.repeats = [r for r, _ in repeats for _ in range(runs)]
     logger.info("Trained %d classifier runs x %s (%d repeat(s), %d rows each) in %.1f s", len(trained.seeds),
                 f"{config.max_steps} steps" if config.max_steps else f"{epochs} epochs", len(repeats),
                 len(repeats[0][1]), trained.seconds)

@@ -12,12 +12,12 @@ from .nodes import train_lenses, tune_thresholds
 
 
 def cell(dataset: str, method: str, epochs: str) -> Pipeline:
-    nodes = [Node(train_lenses, ["augmented_train", "params:training", "params:classifier_epochs"], "classifiers",
-                  name="train_lenses"),
-             Node(tune_thresholds, ["threshold_folds", "params:training", "params:classifier_epochs"], "thresholds",
-                  name="tune_thresholds")]
+    inputs = ["params:training", "params:classifier_epochs", "params:method"]
+    nodes = [Node(train_lenses, ["augmented_train", *inputs], "classifiers", name="train_lenses"),
+             Node(tune_thresholds, ["threshold_folds", *inputs], "thresholds", name="tune_thresholds")]
     return Pipeline(nodes, namespace=cell_name(dataset, method), tags=[dataset, method],
-                    parameters={"params:training": "params:training", "params:classifier_epochs": epochs})
+                    parameters={"params:training": "params:training", "params:classifier_epochs": epochs,
+                                "params:method": f"params:grid.methods.{method}"})
 
 
 def create_pipeline(grid: Grid | None = None, **kwargs) -> Pipeline:
