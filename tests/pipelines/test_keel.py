@@ -23,7 +23,8 @@ QUICK = {"grid": {"datasets": ["haberman", "new_thyroid1"], "methods": {"refined
          "oversampling": {"gan": {"architecture": "paper", "log_every": 0},
                           "gan_epochs": {"rule": {"steps": 6, "min": 2, "max": 3}}},
          "training": {"runs": 2, "classifier_epochs": {"rule": {"steps": 30, "min": 1, "max": 2}},
-                      "lenses": {"gradient_boosting": {"max_iter": 10}}}}
+                      "lenses": {"gradient_boosting": {"max_iter": 10}}},
+         "evaluation": {"quality": {"max_rows": 100}}}
 
 
 @pytest.mark.integration
