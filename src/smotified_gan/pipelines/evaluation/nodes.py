@@ -125,21 +125,8 @@ def assess_synthetic_rows(synthetic_rows: pd.DataFrame, test_set: pd.DataFrame, 
     NaN, and ``note`` says why. A method that adds no rows has no quality either.
     """
     features = feature_columns(test_set)
-    by_repeat = dict(split_repeats(synthetic_rows))
-    trains = dict(split_repeats(train_set)) if train_set is not None else {}
-    real, keys, synthetic, train_real, train_keys, repeats = [], [], [], [], [], 0
-    for repeat, test in split_repeats(test_set):
-        part = by_repeat.get(repeat, synthetic_rows.iloc[:0])
-        minority = test[test[TARGET] == 1]
-        real.append(minority[features].to_numpy(np.float32))
-        keys.append(_row_keys(minority, repeat))
-        synthetic.append(part.loc[part[TARGET] == 1, features].to_numpy(np.float32))
-        if repeat in trains:
-            train_minority = trains[repeat][trains[repeat][TARGET] == 1]
-            train_real.append(train_minority[features].to_numpy(np.float32))
-            train_keys.append(_row_keys(train_minority, repeat))
-        repeats += 1
-    real, keys, synthetic = np.vstack(real), np.concatenate(keys), np.vstack(synthetic)
+    real, keys, synthetic, train_real, train_keys, repeats = _pooled_minority(synthetic_rows, test_set, train_set,
+                                                                              features)
     distinct = ~pd.Series(keys).duplicated().to_numpy()
     result = {**cell, "detection_auc": float("nan"), "real_detection_auc": float("nan"), "ks_distance": float("nan"),
               "energy_distance": float("nan"), "synthetic_rows": len(synthetic) // repeats,
@@ -158,6 +145,27 @@ def assess_synthetic_rows(synthetic_rows: pd.DataFrame, test_set: pd.DataFrame, 
     return {**result, "detection_auc": detection_auc(real, synthetic, seed=seed, max_rows=max_rows, real_groups=keys),
             "real_detection_auc": reference, "ks_distance": ks_distance(real[distinct], synthetic),
             "energy_distance": energy_distance(real[distinct], synthetic, seed=seed, max_rows=max_rows)}
+
+
+def _pooled_minority(synthetic_rows: pd.DataFrame, test_set: pd.DataFrame, train_set: pd.DataFrame | None,
+                     features: list[str]) -> tuple:
+    """Per repeat, pooled: the real minority test rows and their row keys, the synthetic minority rows, the real
+    minority training rows and their keys (lists: empty without ``train_set``), and the number of repeats."""
+    by_repeat = dict(split_repeats(synthetic_rows))
+    trains = dict(split_repeats(train_set)) if train_set is not None else {}
+    real, keys, synthetic, train_real, train_keys, repeats = [], [], [], [], [], 0
+    for repeat, test in split_repeats(test_set):
+        part = by_repeat.get(repeat, synthetic_rows.iloc[:0])
+        minority = test[test[TARGET] == 1]
+        real.append(minority[features].to_numpy(np.float32))
+        keys.append(_row_keys(minority, repeat))
+        synthetic.append(part.loc[part[TARGET] == 1, features].to_numpy(np.float32))
+        if repeat in trains:
+            train_minority = trains[repeat][trains[repeat][TARGET] == 1]
+            train_real.append(train_minority[features].to_numpy(np.float32))
+            train_keys.append(_row_keys(train_minority, repeat))
+        repeats += 1
+    return np.vstack(real), np.concatenate(keys), np.vstack(synthetic), train_real, train_keys, repeats
 
 
 def _row_keys(rows: pd.DataFrame, repeat: int) -> np.ndarray:
