@@ -18,7 +18,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smotified_gan.classifier import ClassifierConfig, SklearnRuns, train_classifiers, train_sklearn_runs
+from smotified_gan.classifier import (
+    ClassifierConfig,
+    SklearnRuns,
+    sklearn_estimator,
+    train_classifiers,
+    train_sklearn_runs,
+)
 from smotified_gan.data.tables import TARGET, feature_columns, split_repeats
 from smotified_gan.protocol import EpochsSpec, classifier_seeds, epochs_for, step_limit
 
@@ -63,11 +69,7 @@ def with_class_weight(training: dict[str, Any], method: dict[str, Any] | str | N
     def weighted(spec):
         if not isinstance(spec, dict):
             return spec
-        import importlib
-        import inspect
-
-        module, _, name = spec["class"].rpartition(".")
-        if "class_weight" not in inspect.signature(getattr(importlib.import_module(module), name)).parameters:
+        if "class_weight" not in sklearn_estimator({k: v for k, v in spec.items() if k != "runs"}).get_params():
             raise ValueError(f"the method's class_weight: {weight} needs classifiers that take class weights; "
                              f"{spec['class']} does not")
         return {**spec, "class_weight": weight}
