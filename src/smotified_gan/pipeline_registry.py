@@ -5,6 +5,8 @@ from __future__ import annotations
 from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
 
+from smotified_gan.grid_registry import REGISTRY
+
 EXPERIMENT = ("ingestion", "preprocessing", "oversampling", "training", "evaluation", "reporting")
 
 
@@ -14,8 +16,13 @@ def register_pipelines() -> dict[str, Pipeline]:
     ``find_pipelines`` imports only the folders a run asks for (``kedro run
     --pipelines ingestion`` never imports torch), so the fixed cost of a small
     scheduled job stays small. ``__default__`` (``kedro run``) is the experiment
-    grid; ``retrain`` and ``scoring`` are production jobs, run by name.
+    grid; ``retrain`` and ``scoring`` are production jobs, run by name. Built
+    once per process for a grid and a request (``GridRegistry.pipelines_for``).
     """
+    return REGISTRY.pipelines_for(_build)
+
+
+def _build() -> dict[str, Pipeline]:
     pipelines = find_pipelines(raise_errors=True)
     experiment = [pipelines[name] for name in EXPERIMENT if name in pipelines]
     if len(experiment) == len(EXPERIMENT):

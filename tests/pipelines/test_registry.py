@@ -98,3 +98,30 @@ def test_the_grid_adapter_rebuilds_kedros_registry_for_the_requested_pipelines_o
     finally:
         pipelines.set_requested(None)
         REGISTRY.bind(before)
+
+
+def test_a_new_session_of_the_same_grid_reuses_the_pipelines_built_for_it(project_root):
+    """A grid worker bootstraps the project for every cell, which makes Kedro call register_pipelines again: the
+    same grid and request get the pipelines built before; another grid or request gets its own."""
+    from kedro.framework.project import pipelines
+
+    from smotified_gan.grid_registry import current_grid
+    from smotified_gan.pipelines.grid import Grid
+
+    before = current_grid()
+    try:
+        pipelines.set_requested(["training"])
+        REGISTRY.bind(Grid(datasets=("ecoli",), methods={"none": {"sampler": "none"}}))
+        first = pipelines["training"]
+        bootstrap_project(project_root)  # what a worker does before each cell: Kedro forgets its pipelines
+        pipelines.set_requested(["training"])
+        assert pipelines["training"] is first
+        pipelines.set_requested(["evaluation"])
+        assert list(pipelines.keys()) == ["evaluation"]
+        pipelines.set_requested(["training"])
+        REGISTRY.bind(Grid(datasets=("yeast",), methods={"none": {"sampler": "none"}}))
+        assert pipelines["training"] is not first
+        assert {n.namespace for n in pipelines["training"].nodes} == {"yeast.none"}
+    finally:
+        pipelines.set_requested(None)
+        REGISTRY.bind(before)
