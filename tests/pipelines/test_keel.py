@@ -41,6 +41,23 @@ def test_the_keel_environment_builds_95_tables_the_gan_methods_on_24(project_cop
     assert {n.namespace for n in pipeline.nodes if n.name.endswith("ingest_dataset")} == set(tables)
 
 
+@pytest.mark.integration
+def test_every_keel_table_is_read_as_its_definition_says(project_copy):
+    """Each table's raw entry in --env keel is the package's loader, read the way its definition (class column,
+    minority label) expects, including a table conf/base reads from a file of its own (ionosphere)."""
+    bootstrap_project(project_copy)
+    with KedroSession.create(project_path=project_copy, env="keel") as session:
+        context = session.load_context()
+        definitions = context.config_loader["parameters"]["datasets"]
+        tables = context.config_loader["parameters"]["grid"]["datasets"]
+        for table in tables:
+            raw = context.catalog.get(f"{table}.raw")
+            assert type(raw).__name__ == "CommonDatasetsDataset", table
+            assert definitions[table]["label_column"] == "class", table
+        frame = context.catalog.load("ionosphere.raw").frame
+        assert frame["class"].value_counts().to_dict() == {0: 225, 1: 126}
+
+
 @pytest.mark.slow
 @pytest.mark.integration
 def test_a_sliced_keel_run_over_two_tables_completes_with_both_lenses(project_copy):
