@@ -74,6 +74,16 @@ def test_settings_of_other_blocks_and_methods_are_checked_too():
         assert expected in found, found
 
 
+def test_a_grid_only_setting_in_retrains_method_is_refused_naming_it():
+    params = parameters("prod")
+    params["retrain"]["method"] = {"sampler": "smote", "datasets": ["ecoli"]}
+    assert "retrain.method.datasets is a grid setting" in problems(params)
+    params = parameters("prod")
+    params["retrain"]["method"] = "auto"
+    params["retrain"]["auto"]["methods"]["SMOTE"]["datasets"] = ["ecoli"]
+    assert "retrain.auto.methods.SMOTE.datasets is a grid setting" in problems(params)
+
+
 @pytest.mark.integration
 def test_a_run_with_a_typo_stops_before_any_node(project_copy):
     while mlflow.active_run():

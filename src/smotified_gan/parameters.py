@@ -329,6 +329,12 @@ class Retrain(Block):
         if (self.method == "auto" or self.training.classifier == "auto") and self.auto is None:
             raise ValueError("retrain.method or retrain.training.classifier is 'auto', but retrain.auto lists no "
                              "candidates (methods, classifiers)")
+        methods = {"retrain.method": self.method} | {f"retrain.auto.methods.{name}": method
+                                                      for name, method in (self.auto.methods if self.auto else {}).items()}
+        for where, method in methods.items():
+            if isinstance(method, Method) and method.datasets is not None:
+                raise ValueError(f"{where}.datasets is a grid setting (the tables a grid method runs on); retrain "
+                                 "trains on production.dataset: remove it")
         return self
 
 
