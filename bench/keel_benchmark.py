@@ -4,6 +4,7 @@ classifiers, fixed and tuned thresholds): wall time and what it says.
     .venv/bin/python bench/keel_benchmark.py --modes grid-2        # kedro grid run --workers 2 (the README's figures)
     .venv/bin/python bench/keel_benchmark.py --modes run           # kedro run alone
     .venv/bin/python bench/keel_benchmark.py --summary-only DIR    # the summary of a finished run's data root
+    .venv/bin/python bench/keel_benchmark.py --markdown DIR        # its tables as docs/benchmark.md prints them
     .venv/bin/python bench/keel_benchmark.py --tables pima,satimage --no-fit-seconds   # a quicker timing
     .venv/bin/python bench/keel_benchmark.py --methods none,class_weights,random,smote,borderline_smote,adasyn
 
@@ -125,6 +126,48 @@ def summary(data_root: Path, fit: bool = True) -> None:
         print(fit_seconds(data_root).round(3).to_string())
 
 
+LABELS = {"none": "No augmentation", "class_weights": "Class weights", "random": "Random over-sampling",
+          "smote": "SMOTE", "borderline_smote": "Borderline-SMOTE", "adasyn": "ADASYN", "gan": "GAN",
+          "smotified_gan": "SMOTified-GAN", "refined": "SMOTified-GAN (refined)"}
+
+
+def markdown(data_root: Path) -> str:
+    """Per classifier: each method's means over its tables (descriptive) and its verdict against SMOTE per metric
+    (the report's method_comparison.csv), as docs/benchmark.md prints them."""
+    reporting = data_root / "08_reporting"
+    results = pd.read_csv(reporting / "results.csv")
+    ranks = pd.read_csv(reporting / "method_ranks.csv")
+    friedman = json.loads((reporting / "friedman_test.json").read_text())
+    comparison = pd.read_csv(reporting / "method_comparison.csv")
+    lines = []
+    for lens in results["classifier"].unique():
+        test = friedman[lens]
+        cells = results[(results["classifier"] == lens)]
+        lines += [f"**{lens}** (ranks by F1 at 0.5 over the {test['datasets']} tables every method ran on: Friedman "
+                  f"p = {test['p_value']:.3g}, Iman-Davenport p = {test['iman_davenport_p']:.3g}, "
+                  f"CD {test['critical_difference']:.2f})", "",
+                  "| method | tables | F1 at 0.5 | F1 tuned | tuned - 0.5 | normalised AP | PR-AUC | rank (F1 at 0.5) |",
+                  "|---|---|---|---|---|---|---|---|"]
+        rank = ranks[ranks["classifier"] == lens].set_index("method")["average_rank"]
+        for method in [m for m in LABELS if m in set(cells["method"])]:
+            mean = cells[cells["method"] == method].pivot_table(index="dataset", columns="metric",
+                                                                values="repeat_mean").mean()
+            tables = cells.loc[cells["method"] == method, "dataset"].nunique()
+            lines.append(f"| {LABELS[method]} | {tables} | {mean['f1']:.3f} | {mean['f1_tuned']:.3f} | "
+                         f"{mean['f1_tuned'] - mean['f1']:+.3f} | {mean['pr_auc_normalized']:.3f} | "
+                         f"{mean['pr_auc']:.3f} | {rank.get(method, float('nan')):.2f} |".replace("| nan |", "| - |"))
+        lines += ["", "| metric | method vs SMOTE | tables | mean / median difference | wins / losses | Wilcoxon p "
+                  "(Holm) | P(better / equiv. / worse), margin 0.01 | power at 0.01 | verdict |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for row in comparison[comparison["classifier"] == lens].itertuples():
+            lines.append(f"| {row.metric} | {LABELS.get(row.method, row.method)} | {row.tables} | "
+                         f"{row.mean_difference:+.3f} / {row.median_difference:+.3f} | {row.wins} / {row.losses} | "
+                         f"{row.p_holm:.3g} | {row.p_better:.2f} / {row.p_equivalent:.2f} / {row.p_worse:.2f} | "
+                         f"{row.power:.2f} | {row.verdict} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def fit_seconds(data_root: Path) -> pd.Series:
     """Time each method's over-sampler on each table's first-repeat training set, as the pipeline builds it."""
     from smotified_gan import settings as project_settings
@@ -156,12 +199,16 @@ def main() -> None:
     parser.add_argument("--modes", nargs="+", choices=list(MODES), default=["run", "grid-2"])
     parser.add_argument("--keep", type=Path, default=None, help="a folder to keep the scratch data roots in")
     parser.add_argument("--summary-only", type=Path, default=None, help="a finished keel run's data root")
+    parser.add_argument("--markdown", type=Path, default=None, help="a finished keel run's data root: its tables")
     parser.add_argument("--tables", default=None, help="a comma-separated subset of the 95 tables (a quicker timing)")
     parser.add_argument("--methods", default=None, help="a comma-separated subset of conf/keel's methods")
     parser.add_argument("--no-fit-seconds", action="store_true", help="skip timing each method's fit per table")
     args = parser.parse_args()
     if args.summary_only:
         summary(args.summary_only)
+        return
+    if args.markdown:
+        print(markdown(args.markdown))
         return
     tables = args.tables.split(",") if args.tables else None
     methods = args.methods.split(",") if args.methods else None
