@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from imblearn.over_sampling import SMOTE
+from imblearn.over_sampling import ADASYN, SMOTE
 from imblearn.pipeline import Pipeline as ImbPipeline
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
@@ -127,6 +127,24 @@ def test_adasyn_on_a_class_apart_makes_smote_rows_and_says_so(caplog, tmp_path):
     assert overlapping.fallback_ is None
     save_sampler(sampler, tmp_path / "first.pt")
     assert type(load_sampler(tmp_path / "first.pt")).__name__ == "ADASYNOrSMOTE"
+
+
+def test_adasyn_near_balance_makes_no_rows_and_says_so(caplog):
+    """Near balance, every minority row's share of the few rows asked for rounds to 0 and imbalanced-learn's ADASYN
+    raises "No samples will be generated" (KEEL's mammographic, monk_2): the first phase then returns the training
+    rows as they are, as ADASYN's rounding says, and warns."""
+    from smotified_gan.samplers import make_first_phase
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(195, 3))
+    y = np.r_[np.zeros(100, int), np.ones(95, int)]
+    with pytest.raises(ValueError, match="No samples will be generated"):
+        ADASYN(n_neighbors=5, random_state=3).fit_resample(X, y)
+    sampler = make_first_phase("adasyn", "auto", 5, 3)
+    with caplog.at_level(logging.WARNING):
+        X_res, y_res = sampler.fit_resample(X, y)
+    assert sampler.fallback_ == "none" and "ADASYN made no rows" in caplog.text
+    assert np.array_equal(X_res, X) and np.array_equal(y_res, y)
 
 
 def test_save_and_load_round_trip(tmp_path):

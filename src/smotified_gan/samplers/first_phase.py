@@ -22,12 +22,26 @@ class ADASYNOrSMOTE(ADASYN):
     instead". Uniform weights are then the limit it tends to, which is SMOTE:
     that is what this sampler does, with a warning, and ``fallback_`` says so
     (``"smote"``; ``None`` when ADASYN itself ran).
+
+    When the classes are near balance, ADASYN's rows per minority row (its
+    weight times the few rows asked for, rounded) can all round to 0, and
+    imbalanced-learn raises "No samples will be generated". ADASYN's own answer
+    is then no new rows: the training rows are returned as they are, with a
+    warning, and ``fallback_`` is ``"none"``.
     """
 
     def _fit_resample(self, X, y):
         self.fallback_ = None
         try:
             return super()._fit_resample(X, y)
+        except ValueError as error:
+            if "No samples will be generated" not in str(error):
+                raise
+            logger.warning("ADASYN made no rows: the classes are near balance and every minority row's share of the "
+                           "%s row(s) asked for rounds to 0; the training rows are used as they are",
+                           sum(self.sampling_strategy_.values()))
+            self.fallback_ = "none"
+            return X, y
         except RuntimeError as error:
             if "Not any neigbours belong to the majority" not in str(error):
                 raise
