@@ -117,3 +117,23 @@ def test_a_cell_without_threshold_folds_is_scored_at_the_fixed_threshold_only():
                              CELL)
     assert len(folds) == 0 and HELD_OUT in folds.columns
     assert len(tune_thresholds(folds, TRAINING, 5)) == 0
+
+
+def test_a_table_too_small_for_refitting_on_a_fold_is_scored_at_the_fixed_threshold_only(caplog):
+    """KEEL's lymphography: 4 minority rows, 3 in a repeat's training rows, so one of 2 threshold folds leaves 1 row
+    to interpolate from. The cell keeps its fixed-threshold score, says why it has no tuned one, and a method that
+    does not interpolate (random over-sampling) still gets its tuned threshold on the same rows."""
+    import logging
+
+    train = table(120, seed=5, repeats=1)
+    minority = train.index[train["target"] == 1]
+    train = train.drop(minority[3:]).reset_index(drop=True)  # 3 minority rows
+    adapting = {**OVERSAMPLING, "adapt_k_neighbors": True}
+    two_folds = {**TUNED, "threshold": {**TUNED["threshold"], "folds": 2}}
+    with caplog.at_level(logging.WARNING):
+        folds = oversample_folds(train, adapting, {"sampler": "smote"}, 1, two_folds, {"dataset": "tiny", "method": "smote"})
+    assert len(folds) == 0 and HELD_OUT in folds.columns
+    assert "tiny.smote: no tuned threshold" in caplog.text and "fixed threshold only" in caplog.text
+    copies = oversample_folds(train, adapting, {"sampler": "smote", "first_phase": "random"}, 1, two_folds,
+                              {"dataset": "tiny", "method": "random"})
+    assert copies[HELD_OUT].sum() == len(train) and copies.loc[copies[HELD_OUT], "target"].sum() == 3

@@ -94,15 +94,16 @@ def oversample_folds(train_set: pd.DataFrame, oversampling: dict[str, Any], meth
     (``oversample``: the GANs of all folds in one stack) and the fold's own rows, unaugmented, marked ``held_out``.
 
     The ``repeat`` column holds the fold set's id (``repeat * FOLD_SETS + fold``). No ``training.threshold`` (or
-    ``folds: 0``): no rows, and the cell is scored at the fixed threshold only.
+    ``folds: 0``), or a fold's training rows holding fewer than 2 minority rows where the over-sampler interpolates
+    (a table of 4 minority rows in all, ``adapt_k_neighbors``; a warning names the cell): no rows, and the cell is
+    scored at the fixed threshold only.
     """
     from smotified_gan.production.calibration import fold_of
 
     tuning = training.get("threshold") or {}
     features = feature_columns(train_set)
     if not tuning.get("folds"):
-        return pd.DataFrame({c: pd.Series(dtype="float32") for c in features}).assign(
-            **{TARGET: pd.Series(dtype="int8"), REPEAT: pd.Series(dtype="int16"), HELD_OUT: pd.Series(dtype=bool)})
+        return _no_fold_rows(features)
     fits, held = [], []
     for repeat, rows in split_repeats(train_set):
         rows = rows[[*features, TARGET]]
@@ -115,10 +116,25 @@ def oversample_folds(train_set: pd.DataFrame, oversampling: dict[str, Any], meth
             held.append(rows[fold == k].assign(**{REPEAT: repeat * FOLD_SETS + k}))
     logger.info("Threshold folds: %d fold sets over %d repeat(s), the over-sampler refitted on each",
                 len(fits), len(split_repeats(train_set)))
-    augmented = oversample(_with_repeat(fits), oversampling, method, epochs, cell)[0]
+    try:
+        augmented = oversample(_with_repeat(fits), oversampling, method, epochs, cell)[0]
+    except TooFewMinorityRows as error:
+        logger.warning("%s.%s: no tuned threshold: a threshold fold's training rows are too few to refit the "
+                       "over-sampler on (%s); the cell is scored at the fixed threshold only", cell["dataset"],
+                       cell["method"], error)
+        return _no_fold_rows(features)
     return pd.concat([augmented.assign(**{HELD_OUT: False}),
                       _with_repeat(held).astype({c: "float32" for c in features}).assign(**{HELD_OUT: True})],
                      ignore_index=True)
+
+
+def _no_fold_rows(features: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="float32") for c in features}).assign(
+        **{TARGET: pd.Series(dtype="int8"), REPEAT: pd.Series(dtype="int16"), HELD_OUT: pd.Series(dtype=bool)})
+
+
+class TooFewMinorityRows(ValueError):
+    """A training set (a repeat's, or a threshold fold's) with fewer than 2 minority rows to interpolate from."""
 
 
 def oversample_training_set(train_set: pd.DataFrame, method: dict[str, Any], oversampling: dict[str, Any],
@@ -149,7 +165,7 @@ def _neighbours_that_fit(method, oversampling: Mapping[str, Any], repeats: list[
     if smallest > k:
         return method
     if smallest < 2:
-        raise ValueError(f"{cell.get('dataset', '?')}.{cell.get('method', '?')}: {smallest} minority row(s) to "
+        raise TooFewMinorityRows(f"{cell.get('dataset', '?')}.{cell.get('method', '?')}: {smallest} minority row(s) to "
                          "over-sample from: an interpolation needs 2 (a table this small is too small for this method)")
     logger.info("%s.%s: k_neighbors %d -> %d, the smallest training minority class holding %d rows",
                 cell.get("dataset", "?"), cell.get("method", "?"), k, smallest - 1, smallest)
