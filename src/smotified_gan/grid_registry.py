@@ -55,7 +55,6 @@ class GridRegistry:
                 self._grid = default_grid()
             return self._grid
 
-
     def pipelines_for(self, build: Callable[[], dict]) -> dict:
         """``build()`` for the bound grid and the pipelines the run asked for, built once per process (the last
         few kept): the same grid and request get the same pipelines back."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from itertools import chain
 
+from kedro.io import DatasetError
 from kedro_mlflow.io.metrics import MlflowMetricsHistoryDataset
 
 BATCH = 1000  # MLflow's limit of metrics per log_batch request
@@ -27,9 +28,9 @@ class MlflowMetricsBatchDataset(MlflowMetricsHistoryDataset):
 
         if not self._logging_activated:
             return
-        run = mlflow.active_run()
-        run_id = self._run_id or (run.info.run_id if run else None)
-        if run_id is None:  # as the parent class: a metric without a run starts one
+        try:
+            run_id = self.run_id  # the parent's: the configured run, else the active one
+        except DatasetError:  # as the parent class: a metric without a run starts one
             run_id = mlflow.start_run().info.run_id
         now = int(time.time() * 1000)
         metrics = [Metric(key, float(value), now, int(step))

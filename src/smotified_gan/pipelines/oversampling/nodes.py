@@ -133,10 +133,6 @@ def _no_fold_rows(features: list[str]) -> pd.DataFrame:
         **{TARGET: pd.Series(dtype="int8"), REPEAT: pd.Series(dtype="int16"), HELD_OUT: pd.Series(dtype=bool)})
 
 
-class TooFewMinorityRows(ValueError):
-    """A training set (a repeat's, or a threshold fold's) with fewer than 2 minority rows to interpolate from."""
-
-
 def oversample_training_set(train_set: pd.DataFrame, method: dict[str, Any], oversampling: dict[str, Any],
                             epochs: int) -> pd.DataFrame:
     """The augmented training set of the method named in parameters (production retraining)."""
@@ -147,6 +143,10 @@ def _gan_epochs(epochs: int | Mapping[str, Any], method, oversampling: Mapping[s
     """The configured epochs, or the rule's for this table (``protocol.epochs_for``: the minority's training rows)."""
     batch_size = (method_settings(method, oversampling)[1].get("gan") or {}).get("batch_size", 128)
     return epochs_for(epochs, int((train_set[TARGET] == 1).sum()), int(batch_size))
+
+
+class TooFewMinorityRows(ValueError):
+    """A training set (a repeat's, or a threshold fold's) with fewer than 2 minority rows to interpolate from."""
 
 
 def _neighbours_that_fit(method, oversampling: Mapping[str, Any], repeats: list[tuple], cell: dict[str, str]):
@@ -165,8 +165,9 @@ def _neighbours_that_fit(method, oversampling: Mapping[str, Any], repeats: list[
     if smallest > k:
         return method
     if smallest < 2:
-        raise TooFewMinorityRows(f"{cell.get('dataset', '?')}.{cell.get('method', '?')}: {smallest} minority row(s) to "
-                         "over-sample from: an interpolation needs 2 (a table this small is too small for this method)")
+        raise TooFewMinorityRows(f"{cell.get('dataset', '?')}.{cell.get('method', '?')}: {smallest} minority row(s) "
+                                 "to over-sample from: an interpolation needs 2 (a table this small is too small for "
+                                 "this method)")
     logger.info("%s.%s: k_neighbors %d -> %d, the smallest training minority class holding %d rows",
                 cell.get("dataset", "?"), cell.get("method", "?"), k, smallest - 1, smallest)
     return {**({"sampler": method} if isinstance(method, str) else dict(method)), "k_neighbors": smallest - 1}
