@@ -174,18 +174,21 @@ class TunedThreshold(Block):
     """The experiment's tuned decision thresholds (``tune_thresholds``): per lens and repeat, a calibration and the
     ``metric``-best threshold fitted on out-of-fold scores of the repeat's training rows, ``folds`` stratified
     folds seeded ``seed + repeat``, the over-sampler refitted on each, ``runs`` classifier runs per fold.
-    ``folds: 0``: the fixed threshold only."""
+    ``split: holdout``: one inner validation split instead, the first of those folds held out (the over-sampler and
+    the classifier fitted once, on the other folds; ``folds: 2``: half the training rows). ``folds: 0``: the fixed
+    threshold only."""
 
     metric: THRESHOLD_METRIC = "f1"
     calibration: Literal[CALIBRATIONS] = "platt"  # type: ignore[valid-type]
     folds: Annotated[int, Field(ge=0)] = 3
+    split: Literal["cross_fit", "holdout"] = "cross_fit"
     runs: PositiveInt = 1
     seed: int = 7
 
     @model_validator(mode="after")
     def _folds(self):
         if self.folds == 1:
-            raise ValueError("folds must be 0 (no tuned threshold) or at least 2")
+            raise ValueError("folds must be 0 (no tuned threshold) or at least 2 (split: holdout holds one of them out)")
         return self
 
 

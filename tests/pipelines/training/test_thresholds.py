@@ -137,3 +137,28 @@ def test_a_table_too_small_for_refitting_on_a_fold_is_scored_at_the_fixed_thresh
     copies = oversample_folds(train, adapting, {"sampler": "smote", "first_phase": "random"}, 1, two_folds,
                               {"dataset": "tiny", "method": "random"})
     assert copies[HELD_OUT].sum() == len(train) and copies.loc[copies[HELD_OUT], "target"].sum() == 3
+
+
+def test_a_holdout_split_refits_once_a_repeat_and_tunes_on_the_held_out_fold_alone():
+    """``threshold.split: holdout`` (conf/keel): one inner validation split, the first of ``folds`` stratified folds
+    held out: the over-sampler refitted once a repeat on the other rows, the threshold fitted on that fold's rows."""
+    from smotified_gan.parameters import TunedThreshold
+    from smotified_gan.production.calibration import fold_of
+
+    train = table(240, seed=6)
+    holdout = {**TUNED, "threshold": {**TUNED["threshold"], "folds": 2, "split": "holdout"}}
+    folds = oversample_folds(train, OVERSAMPLING, {"sampler": "smote"}, 1, holdout, CELL)
+    assert sorted(folds["repeat"].unique()) == [0, FOLD_SETS]  # one fold set a repeat
+    for repeat in (0, 1):
+        rows = train[train["repeat"] == repeat]
+        first = rows["c"][fold_of(rows["target"].to_numpy(), 2, 7 + repeat) == 0]
+        part = folds[folds["repeat"] == repeat * FOLD_SETS]
+        held, fitted = part.loc[part[HELD_OUT], "c"], part.loc[~part[HELD_OUT], "c"]
+        assert sorted(held) == sorted(first) and 0.4 < len(held) / len(rows) < 0.6
+        assert set(fitted.iloc[:len(rows) - len(held)]) == set(rows["c"]) - set(first)  # real rows, then SMOTE's
+        assert (~part[HELD_OUT]).sum() > len(rows) - len(held)  # over-sampled: SMOTE's rows follow
+    thresholds = tune_thresholds(folds, holdout, 5)
+    assert thresholds["rows"].tolist() == [int(folds.loc[folds[HELD_OUT] & (folds["repeat"] == r * FOLD_SETS)].shape[0])
+                                           for r in (0, 1)] * 2
+    with pytest.raises(ValueError, match="at least 2"):
+        TunedThreshold(folds=1, split="holdout")

@@ -92,6 +92,7 @@ def oversample_folds(train_set: pd.DataFrame, oversampling: dict[str, Any], meth
     ``training.threshold.folds`` stratified folds (``production.calibration.fold_of``, seeded ``threshold.seed +
     repeat``, the folds production cross-fits on); per fold, the method's over-sampler refitted on the other folds
     (``oversample``: the GANs of all folds in one stack) and the fold's own rows, unaugmented, marked ``held_out``.
+    ``threshold.split: holdout``: the first fold alone (one inner validation split, one refit a repeat).
 
     The ``repeat`` column holds the fold set's id (``repeat * FOLD_SETS + fold``). No ``training.threshold`` (or
     ``folds: 0``), or a fold's training rows holding fewer than 2 minority rows where the over-sampler interpolates
@@ -111,11 +112,11 @@ def oversample_folds(train_set: pd.DataFrame, oversampling: dict[str, Any], meth
             fold = fold_of(rows[TARGET].to_numpy(), int(tuning["folds"]), int(tuning.get("seed", 7)) + repeat)
         except ValueError as error:
             raise ValueError(f"{cell['dataset']}.{cell['method']}: repeat {repeat}'s decision threshold: {error}") from error
-        for k in range(int(fold.max()) + 1):
+        for k in range(1 if tuning.get("split") == "holdout" else int(fold.max()) + 1):
             fits.append(rows[fold != k].assign(**{REPEAT: repeat * FOLD_SETS + k}))
             held.append(rows[fold == k].assign(**{REPEAT: repeat * FOLD_SETS + k}))
-    logger.info("Threshold folds: %d fold sets over %d repeat(s), the over-sampler refitted on each",
-                len(fits), len(split_repeats(train_set)))
+    logger.info("Threshold %s: %d fold set(s) over %d repeat(s), the over-sampler refitted on each",
+                "holdout" if tuning.get("split") == "holdout" else "folds", len(fits), len(split_repeats(train_set)))
     try:
         augmented = oversample(_with_repeat(fits), oversampling, method, epochs, cell)[0]
     except TooFewMinorityRows as error:
