@@ -2,8 +2,7 @@
 
 import os
 
-from kedro.config import OmegaConfigLoader
-
+from smotified_gan.config_loader import CachingConfigLoader
 from smotified_gan.hooks import GridHook, ModelRegistryHook, ParameterHook, ProjectTrackingUriHook, RunTagsHook
 from smotified_gan.upstream_notices import silence_upstream_notices
 
@@ -15,7 +14,8 @@ silence_upstream_notices()
 
 HOOKS = (ParameterHook(), ProjectTrackingUriHook(), GridHook(), RunTagsHook(), ModelRegistryHook())
 
-CONFIG_LOADER_CLASS = OmegaConfigLoader
+# Kedro's OmegaConfigLoader; a process's sessions share the parameters merged from unchanged files
+CONFIG_LOADER_CLASS = CachingConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
