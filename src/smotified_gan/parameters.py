@@ -170,20 +170,27 @@ Classifier = Annotated[Literal["network"] | SklearnClassifier, BeforeValidator(_
 RetrainClassifier = Annotated[Literal["network", "auto"] | SklearnClassifier, BeforeValidator(_classifier)]
 
 
-class TunedThreshold(Block):
-    """The experiment's tuned decision thresholds (``tune_thresholds``): per lens and repeat, a calibration and the
-    ``metric``-best threshold fitted on out-of-fold scores of the repeat's training rows, ``folds`` stratified
-    folds seeded ``seed + repeat``, the over-sampler refitted on each, ``runs`` classifier runs per fold.
-    ``split: holdout``: one inner validation split instead, the first of those folds held out (the over-sampler and
-    the classifier fitted once, on the other folds; ``folds: 2``: half the training rows). ``folds: 0``: the fixed
-    threshold only."""
+class ThresholdSettings(Block):
+    """How the deployed model's calibration and threshold are fitted: on out-of-fold scores of the training rows
+    (``production.calibration.cross_fitted_calibration``), ``folds`` stratified folds shuffled with ``seed``."""
 
     metric: THRESHOLD_METRIC = "f1"
     calibration: Literal[CALIBRATIONS] = "platt"  # type: ignore[valid-type]
+    folds: Annotated[int, Field(ge=2)] = 5
+    seed: int = 7
+
+
+class TunedThreshold(ThresholdSettings):
+    """The experiment's tuned decision thresholds (``tune_thresholds``), fitted as ``retrain``'s are: per lens and
+    repeat, a calibration and the ``metric``-best threshold fitted on out-of-fold scores of the repeat's training
+    rows, ``folds`` stratified folds seeded ``seed + repeat``, the over-sampler refitted on each, ``runs`` classifier
+    runs per fold. ``split: holdout``: one inner validation split instead, the first of those folds held out (the
+    over-sampler and the classifier fitted once, on the other folds; ``folds: 2``: half the training rows).
+    ``folds: 0``: the fixed threshold only."""
+
     folds: Annotated[int, Field(ge=0)] = 3
     split: Literal["cross_fit", "holdout"] = "cross_fit"
     runs: PositiveInt = 1
-    seed: int = 7
 
     @model_validator(mode="after")
     def _folds(self):
@@ -274,16 +281,6 @@ class AutoSettings(Block):
     methods: Annotated[dict[str, Method], Field(min_length=1)]
     classifiers: Annotated[dict[str, Classifier], Field(min_length=1)]
     max_seconds: Annotated[float, Field(gt=0)] | None = None
-
-
-class ThresholdSettings(Block):
-    """How the deployed model's calibration and threshold are fitted: on out-of-fold scores of the training rows
-    (``production.calibration.cross_fitted_calibration``), ``folds`` stratified folds shuffled with ``seed``."""
-
-    metric: THRESHOLD_METRIC = "f1"
-    calibration: Literal[CALIBRATIONS] = "platt"  # type: ignore[valid-type]
-    folds: Annotated[int, Field(ge=2)] = 5
-    seed: int = 7
 
 
 class DecisionSettings(Block):
