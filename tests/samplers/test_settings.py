@@ -50,8 +50,11 @@ CHECKED = [SMOTifiedGAN(epochs=2, architecture="paper", log_every=0, output_acti
            GANOverSampler(epochs=2, architecture="paper", log_every=0, output_activation="identity", random_state=0)]
 
 
-@pytest.mark.slow
-@parametrize_with_checks(CHECKED, expected_failed_checks=lambda estimator: {
+_CHECKS = parametrize_with_checks(CHECKED, expected_failed_checks=lambda estimator: {
     "check_samplers_pandas_sparse": "the networks take dense rows: sparse input is refused with a message"})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(_CHECKS.args[0], list(_CHECKS.args[1]), **_CHECKS.kwargs)  # a list: pytest 9 deprecates a generator
 def test_imbalanced_learn_estimator_checks(estimator, check):
     check(estimator)
