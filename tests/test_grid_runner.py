@@ -269,3 +269,39 @@ def test_local_workers_get_their_share_of_the_cores_and_glibcs_own_memory_trimmi
     assert len(environments) == 2
     assert all(env == {"MALLOC_TRIM_THRESHOLD_": None, "OMP_NUM_THREADS": "1"} for env in environments.values())
     assert os.environ["MALLOC_TRIM_THRESHOLD_"] == "65536"  # this process's environment put back as it was
+
+
+def test_a_grid_sessions_log_drops_the_plugins_notices_about_the_run_the_grid_opened_and_nothing_else(caplog):
+    """kedro-mlflow's and kedro-viz's lines about a session started inside an MLflow run the grid opened on purpose,
+    as they print them (kedro-mlflow 2.0, kedro-viz 12), five a session: gone from the grid's log; any other warning
+    of theirs stays, and so do they outside a grid session."""
+    import logging
+
+    from smotified_gan.runner.execute import _quiet_grid_session
+
+    mlflow_hook = logging.getLogger("kedro_mlflow.framework.hooks.mlflow_hook")
+    viz = logging.getLogger("kedro_viz.integrations.kedro.run_hooks")
+    notices = [
+        (mlflow_hook, "The mlflow run f51137e6708c485a88457270e07be3df is already active. Configuration is inferred "
+                      "from the environment, and mlflow.yml is ignored."),
+        (mlflow_hook, "mlflow_config.server.mlflow_tracking_uri='sqlite:////tmp/x/mlflow.db'"),
+        (mlflow_hook, "mlflow_config.tracking.run.id='f51137e6708c485a88457270e07be3df'"),
+        (mlflow_hook, "mlflow_config.tracking.experiment.name='smotified_gan_grid'"),
+        (mlflow_hook, "A mlflow run was already active (run_id='f51137e6708c485a88457270e07be3df') before the "
+                      "KedroSession was started. This run will be used for logging."),
+        (mlflow_hook, "The run 'f51137e6708c485a88457270e07be3df' was already opened before launching 'kedro run' so it "
+                      "is not closed. You should close it manually."),
+        (viz, "Workflow tracking is disabled for non-sequential runners. `.viz/kedro_pipeline_events.json` will be "
+              "created only during a sequential run."),
+    ]
+    other = "Failed to log parameter 'x': too long"
+    with caplog.at_level(logging.WARNING):
+        with _quiet_grid_session():
+            for target, message in notices:
+                target.warning(message)
+            mlflow_hook.warning(other)
+        assert [r.getMessage() for r in caplog.records] == [other]
+        caplog.clear()
+        for target, message in notices:  # outside a grid session, as the plugins say them
+            target.warning(message)
+    assert len(caplog.records) == len(notices)
