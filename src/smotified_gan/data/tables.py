@@ -123,7 +123,7 @@ def _feature_table(frame: pd.DataFrame, features: list, categorical: list, where
         raise DataValidationError(f"{where}: feature column(s) {clash} clash with the reserved names {RESERVED}")
     if not features:
         raise DataValidationError(f"{where}: no feature columns")
-    table = pd.DataFrame(index=range(len(frame)))
+    columns = {}
     for column in features:
         values = frame[column].reset_index(drop=True)
         if column in categorical:
@@ -139,8 +139,8 @@ def _feature_table(frame: pd.DataFrame, features: list, categorical: list, where
                 f"{where}: column '{column}' has {int(nan_rows.sum())} missing value(s) (first at row "
                 f"{int(nan_rows.idxmax())}); this project does not impute: clean or drop them first"
             )
-        table[str(column)] = values
-    return table
+        columns[str(column)] = values
+    return pd.DataFrame(columns, index=range(len(frame)))  # built at once: a column at a time fragments a wide table
 
 
 def check_classes(table: pd.DataFrame, spec: Mapping[str, Any], where: str) -> None:
