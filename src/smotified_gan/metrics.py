@@ -6,6 +6,7 @@ The minority class is the positive class throughout.
 from __future__ import annotations
 
 import math
+import multiprocessing
 
 import numpy as np
 import pandas as pd
@@ -352,7 +353,9 @@ def detection_auc(real: np.ndarray, synthetic: np.ndarray, seed: int = 0, max_ro
         return float("nan")
     X = np.vstack([real, synthetic])
     y = np.r_[np.zeros(len(real)), np.ones(len(synthetic))]
-    forest = RandomForestClassifier(n_estimators=100, min_samples_leaf=2, random_state=seed, n_jobs=2)
+    # two threads, one in a daemon process (a grid's Dask worker: its share of the cores; joblib would say so itself)
+    forest = RandomForestClassifier(n_estimators=100, min_samples_leaf=2, random_state=seed,
+                                    n_jobs=1 if multiprocessing.current_process().daemon else 2)
     if real_groups is None and synthetic_groups is None:
         folds = StratifiedKFold(n_splits=min(5, len(real), len(synthetic)), shuffle=True, random_state=seed)
         scores = cross_val_predict(forest, X, y, cv=folds, method="predict_proba")[:, 1]
