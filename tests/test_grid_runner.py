@@ -120,6 +120,11 @@ def test_a_cell_run_carries_its_coordinates_seeds_commit_and_metrics(grid_run):
     assert sample.data.tags["grid.seeds"] == "split=42..43;oversampling=42..43;classifier=1000..1005;repeats=2"
     assert len(sample.data.tags["git_commit"]) >= 7
     assert sample.data.metrics["ecoli.smotified_gan.f1_mean"] >= 0
+    # every node's parameters, logged in batches (MLflow's asynchronous logging) and all there once the run FINISHED
+    params = sample.data.params
+    assert params["grid.methods.smotified_gan.sampler"] == "smotified_gan" and params["training.runs"] == "3"
+    assert params["oversampling.random_state"] == "42" and params["evaluation.quality.min_real_rows"] == "20"
+    assert len(params) >= 60
 
 
 @pytest.mark.slow
@@ -305,3 +310,23 @@ def test_a_grid_sessions_log_drops_the_plugins_notices_about_the_run_the_grid_op
         for target, message in notices:  # outside a grid session, as the plugins say them
             target.warning(message)
     assert len(caplog.records) == len(notices)
+
+
+def test_a_grid_sessions_parameters_are_logged_in_batches_and_all_there_when_its_run_ends(tmp_path, monkeypatch):
+    """Inside a grid session MLflow logs asynchronously (kedro-mlflow's one request a parameter, batched); leaving
+    the session flushes the queue, so the run holds every parameter, and the setting is the caller's again."""
+    import mlflow
+
+    from smotified_gan.runner.execute import _batched_logging
+
+    monkeypatch.delenv("MLFLOW_ENABLE_ASYNC_LOGGING", raising=False)
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    client = MlflowClient()
+    with mlflow.start_run() as run:
+        with _batched_logging():
+            futures = [mlflow.log_param(f"oversampling.p{i}", i) for i in range(150)]
+            assert os.environ["MLFLOW_ENABLE_ASYNC_LOGGING"] == "true"
+        assert "MLFLOW_ENABLE_ASYNC_LOGGING" not in os.environ
+        assert all(not isinstance(f, int) for f in futures)  # queued (a future each), not sent one by one
+        assert len(client.get_run(run.info.run_id).data.params) == 150  # before the run ends
+    assert client.get_run(run.info.run_id).data.params["oversampling.p149"] == "149"
