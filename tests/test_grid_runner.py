@@ -319,14 +319,19 @@ def test_a_grid_sessions_parameters_are_logged_in_batches_and_all_there_when_its
 
     from smotified_gan.runner.execute import _batched_logging
 
-    monkeypatch.delenv("MLFLOW_ENABLE_ASYNC_LOGGING", raising=False)
+    for name in ("MLFLOW_ENABLE_ASYNC_LOGGING", "MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_RUN_ID"):
+        monkeypatch.delenv(name, raising=False)
+    previous = mlflow.get_tracking_uri()
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
-    client = MlflowClient()
-    with mlflow.start_run() as run:
-        with _batched_logging():
-            futures = [mlflow.log_param(f"oversampling.p{i}", i) for i in range(150)]
-            assert os.environ["MLFLOW_ENABLE_ASYNC_LOGGING"] == "true"
-        assert "MLFLOW_ENABLE_ASYNC_LOGGING" not in os.environ
-        assert all(not isinstance(f, int) for f in futures)  # queued (a future each), not sent one by one
-        assert len(client.get_run(run.info.run_id).data.params) == 150  # before the run ends
-    assert client.get_run(run.info.run_id).data.params["oversampling.p149"] == "149"
+    try:
+        client = MlflowClient()
+        with mlflow.start_run(experiment_id=client.create_experiment("batched")) as run:
+            with _batched_logging():
+                futures = [mlflow.log_param(f"oversampling.p{i}", i) for i in range(150)]
+                assert os.environ["MLFLOW_ENABLE_ASYNC_LOGGING"] == "true"
+            assert "MLFLOW_ENABLE_ASYNC_LOGGING" not in os.environ
+            assert all(not isinstance(f, int) for f in futures)  # queued (a future each), not sent one by one
+            assert len(client.get_run(run.info.run_id).data.params) == 150  # before the run ends
+        assert client.get_run(run.info.run_id).data.params["oversampling.p149"] == "149"
+    finally:
+        mlflow.set_tracking_uri(previous)
