@@ -120,7 +120,7 @@ def test_a_cell_run_carries_its_coordinates_seeds_commit_and_metrics(grid_run):
     assert sample.data.tags["grid.seeds"] == "split=42..43;oversampling=42..43;classifier=1000..1005;repeats=2"
     assert len(sample.data.tags["git_commit"]) >= 7
     assert sample.data.metrics["ecoli.smotified_gan.f1_mean"] >= 0
-    # every node's parameters, logged in batches (MLflow's asynchronous logging) and all there once the run FINISHED
+    # every node's parameters, sent in batches as the session ends, and all there once the run FINISHED
     params = sample.data.params
     assert params["grid.methods.smotified_gan.sampler"] == "smotified_gan" and params["training.runs"] == "3"
     assert params["oversampling.random_state"] == "42" and params["evaluation.quality.min_real_rows"] == "20"
@@ -312,26 +312,56 @@ def test_a_grid_sessions_log_drops_the_plugins_notices_about_the_run_the_grid_op
     assert len(caplog.records) == len(notices)
 
 
-def test_a_grid_sessions_parameters_are_logged_in_batches_and_all_there_when_its_run_ends(tmp_path, monkeypatch):
-    """Inside a grid session MLflow logs asynchronously (kedro-mlflow's one request a parameter, batched); leaving
-    the session flushes the queue, so the run holds every parameter, and the setting is the caller's again."""
+def test_a_grid_sessions_parameters_are_sent_in_batches_and_all_there_when_its_run_ends(tmp_path, monkeypatch):
+    """Inside a grid session kedro-mlflow's one call a parameter is kept and sent in batches of 100 as the session
+    ends (before the run does); a parameter given two values is refused at once, as MLflow refuses it; afterwards
+    ``mlflow.log_param`` is MLflow's own again."""
     import mlflow
+    from mlflow.exceptions import MlflowException
 
-    from smotified_gan.runner.execute import _batched_logging
+    from smotified_gan.runner.execute import _params_in_batches
 
-    for name in ("MLFLOW_ENABLE_ASYNC_LOGGING", "MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_RUN_ID"):
+    for name in ("MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_RUN_ID"):
         monkeypatch.delenv(name, raising=False)
+    batches = []
+    real_log_batch = MlflowClient.log_batch
+
+    def counted(self, run_id, metrics=(), params=(), tags=(), synchronous=None):
+        batches.append(len(params))
+        return real_log_batch(self, run_id, metrics=metrics, params=params, tags=tags, synchronous=synchronous)
+
+    monkeypatch.setattr(MlflowClient, "log_batch", counted)
+    real_log_param = mlflow.log_param
     previous = mlflow.get_tracking_uri()
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
     try:
         client = MlflowClient()
         with mlflow.start_run(experiment_id=client.create_experiment("batched")) as run:
-            with _batched_logging():
-                futures = [mlflow.log_param(f"oversampling.p{i}", i) for i in range(150)]
-                assert os.environ["MLFLOW_ENABLE_ASYNC_LOGGING"] == "true"
-            assert "MLFLOW_ENABLE_ASYNC_LOGGING" not in os.environ
-            assert all(not isinstance(f, int) for f in futures)  # queued (a future each), not sent one by one
-            assert len(client.get_run(run.info.run_id).data.params) == 150  # before the run ends
-        assert client.get_run(run.info.run_id).data.params["oversampling.p149"] == "149"
+            with _params_in_batches():
+                for i in range(150):
+                    assert mlflow.log_param(f"oversampling.p{i}", i) == i
+                mlflow.log_param("oversampling.p7", 7)  # the same value again: kept once
+                assert client.get_run(run.info.run_id).data.params == {}  # nothing sent yet
+                with pytest.raises(MlflowException, match="oversampling.p3"):
+                    mlflow.log_param("oversampling.p3", "changed")
+                assert len(client.get_run(run.info.run_id).data.params) == 150  # sent before the refusal
+                mlflow.log_param("training.runs", 1)
+            assert mlflow.log_param is real_log_param
+            assert batches == [100, 50, 1]
+            params = client.get_run(run.info.run_id).data.params  # before the run ends
+            assert len(params) == 151 and params["oversampling.p149"] == "149" and params["oversampling.p3"] == "3"
     finally:
         mlflow.set_tracking_uri(previous)
+
+
+def test_a_cells_session_narrows_the_grid_to_its_table_and_keeps_the_callers_parameters():
+    """Kedro prepares every node of the pipelines a session runs: a cell's session builds them for its table alone."""
+    from smotified_gan.runner.execute import _one_table
+
+    session = {"env": "keel", "conf_source": None,
+               "runtime_params": {"runtime": {"threads": 1}, "grid": {"methods": {"smote": {"sampler": "smote"}}}}}
+    narrowed = _one_table(session, "pima")
+    assert narrowed["runtime_params"] == {"runtime": {"threads": 1}, "grid": {
+        "methods": {"smote": {"sampler": "smote"}}, "datasets": ["pima"]}}
+    assert session["runtime_params"]["grid"] == {"methods": {"smote": {"sampler": "smote"}}}  # the caller's, untouched
+    assert _one_table({"env": None}, "wdbc")["runtime_params"] == {"grid": {"datasets": ["wdbc"]}}

@@ -23,15 +23,15 @@ class CachingConfigLoader(OmegaConfigLoader):
     """``OmegaConfigLoader`` whose ``parameters`` are merged once a process per configuration state."""
 
     _merged: ClassVar[dict[tuple, dict[str, Any]]] = {}
-    _limit: ClassVar[int] = 16
+    _limit: ClassVar[int] = 128  # a grid worker's sessions: one set of runtime parameters a table (95)
 
     def __getitem__(self, key: str) -> dict[str, Any]:
         state = self._state(key)
         if state is None:
             return super().__getitem__(key)
         if state not in self._merged:
-            if len(self._merged) >= self._limit:
-                self._merged.clear()
+            while len(self._merged) >= self._limit:  # the oldest out
+                del self._merged[next(iter(self._merged))]
             self._merged[state] = copy.deepcopy(super().__getitem__(key))
         return copy.deepcopy(self._merged[state])
 

@@ -125,3 +125,38 @@ def test_a_new_session_of_the_same_grid_reuses_the_pipelines_built_for_it(projec
     finally:
         pipelines.set_requested(None)
         REGISTRY.bind(before)
+
+
+def test_a_grid_cells_session_builds_its_tables_nodes_alone_and_the_same_nodes(project_root):
+    """A grid cell's session (``runner.execute._one_table``) builds the pipelines for its table alone: on conf/keel
+    9 cells instead of 642, each node the one the whole grid's pipeline holds (same inputs, outputs, function)."""
+    from kedro.framework.project import pipelines
+    from kedro.framework.session import KedroSession
+
+    from smotified_gan.grid_registry import current_grid
+    from smotified_gan.runner.execute import _one_table
+
+    def nodes(pipeline, namespace):
+        return sorted((n.name, n.func.__name__, tuple(n.inputs), tuple(n.outputs))
+                      for n in pipeline.only_nodes_with_namespaces([namespace]).nodes)
+
+    before = current_grid()
+    try:
+        session = _one_table({"env": "keel", "runtime_params": None}, "pima")
+        pipelines.set_requested(["training", "oversampling"])
+        with KedroSession.create(project_path=project_root, **session) as kedro_session:
+            kedro_session.load_context()
+            one = {name: pipelines[name] for name in ("training", "oversampling")}
+        assert current_grid().datasets == ("pima",)
+        assert {n.namespace for n in one["training"].nodes} == {f"pima.{m}" for m in current_grid().methods}
+        assert len({n.namespace for n in one["training"].nodes}) == 9
+        with KedroSession.create(project_path=project_root, env="keel") as kedro_session:
+            kedro_session.load_context()
+            whole = {name: pipelines[name] for name in ("training", "oversampling")}
+        assert len({n.namespace for n in whole["training"].nodes}) == 642
+        for name in one:
+            assert nodes(one[name], "pima.smote") == nodes(whole[name], "pima.smote")
+            assert nodes(one[name], "pima.refined") == nodes(whole[name], "pima.refined") != []
+    finally:
+        pipelines.set_requested(None)
+        REGISTRY.bind(before)
