@@ -27,6 +27,7 @@ from smotified_gan.metrics import (
     ks_distance,
     run_metrics,
     verdict,
+    wilcoxon_direction,
     wilcoxon_p,
 )
 
@@ -188,6 +189,18 @@ def test_a_consistent_but_tiny_difference_is_better_within_the_margin_and_few_ta
     assert few["p_value"].iloc[0] == pytest.approx(0.25) and few["verdict"].iloc[0] == "not shown"  # exact, 3 tables
     assert wilcoxon_p(np.zeros(4)) == 1.0 and np.isnan(wilcoxon_p(np.array([])))
     assert verdict(0.01, -0.02, 0.0, 0.01) == "worse" and verdict(np.nan, 0.0, np.nan, 0.01) == "not shown"
+
+
+def test_the_side_of_a_difference_is_the_wilcoxons_own_where_most_tables_tie_exactly():
+    """Many tables tie exactly (both methods at F1 = 1): the median difference is 0 while the Wilcoxon, which drops
+    the zeros, shows the method behind on the others; the verdict follows the test's side."""
+    rng = np.random.default_rng(5)
+    differences = np.concatenate([np.zeros(50), -np.abs(rng.normal(0.03, 0.01, 30)), np.full(5, 0.01)])
+    assert np.median(differences) == 0
+    table = compare_across_tables(_summary_of({"behind": differences}), "ref", "f1", rope=0.01)
+    assert table["p_holm"].iloc[0] < 1e-4 and table["verdict"].iloc[0] == "worse"
+    assert wilcoxon_direction(differences) < 0 < wilcoxon_direction(-differences)
+    assert wilcoxon_direction(np.zeros(4)) == 0 and verdict(0.001, 0.0, 0.0, 0.01) == "not shown"
 
 
 def test_holm_adjustment_by_hand():
