@@ -365,3 +365,26 @@ def test_a_cells_session_narrows_the_grid_to_its_table_and_keeps_the_callers_par
         "methods": {"smote": {"sampler": "smote"}}, "datasets": ["pima"]}}
     assert session["runtime_params"]["grid"] == {"methods": {"smote": {"sampler": "smote"}}}  # the caller's, untouched
     assert _one_table({"env": None}, "wdbc")["runtime_params"] == {"grid": {"datasets": ["wdbc"]}}
+
+
+def test_the_time_left_is_the_planned_cost_left_at_the_pace_of_the_cells_done(monkeypatch):
+    """The longest cells run first: after a long one, what is left is the cheap cells' cost at the pace the long
+    one went, not the count of cells left times its time."""
+    from smotified_gan.runner import execute
+
+    clock = [1000.0]
+    monkeypatch.setattr(execute.time, "perf_counter", lambda: clock[0])
+    lines = []
+    progress = execute.Progress(3, lines.append, started=900.0, costs={"t.gan": 90.0, "t.smote": 9.0, "t.none": 1.0})
+    clock[0] = 1090.0
+    progress.finished(False, "t.gan")
+    clock[0] = 1099.0
+    progress.finished(True, "t.smote")
+    assert lines == ["grid: 1/3 cells done (0 failed), 190 s elapsed, about 10 s left",
+                     "grid: 2/3 cells done (1 failed), 199 s elapsed, about 1 s left"]
+    clock[0] = 1000.0
+    counted = execute.Progress(4, lines.append)  # no costs: a cell each
+    clock[0] = 1120.0
+    counted.finished(False, "t.x")
+    assert lines[-1] == "grid: 1/4 cells done (0 failed), 120 s elapsed, about 360 s left"
+    assert counted.started == counted.cells_started == 1000.0
