@@ -298,14 +298,21 @@ def test_a_grid_sessions_log_drops_the_plugins_notices_about_the_run_the_grid_op
                       "is not closed. You should close it manually."),
         (viz, "Workflow tracking is disabled for non-sequential runners. `.viz/kedro_pipeline_events.json` will be "
               "created only during a sequential run."),
+        (mlflow_hook, "Registering new custom resolver: 'km.random_name'"),
+        (logging.getLogger("kedro.validation.parameter_validator"),
+         "No typed parameter requirements found, returning original parameters"),
     ]
     other = "Failed to log parameter 'x': too long"
+    from mlflow.environment_variables import MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT as no_urls
+
+    assert not no_urls.get()
     with caplog.at_level(logging.WARNING):
         with _quiet_grid_session():
+            assert no_urls.get()  # MLflow's 'View run ... at' lines, 8 pairs a cell, not printed
             for target, message in notices:
                 target.warning(message)
             mlflow_hook.warning(other)
-        assert [r.getMessage() for r in caplog.records] == [other]
+        assert [r.getMessage() for r in caplog.records] == [other] and not no_urls.get()
         caplog.clear()
         for target, message in notices:  # outside a grid session, as the plugins say them
             target.warning(message)

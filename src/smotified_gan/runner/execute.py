@@ -37,12 +37,19 @@ EXPERIMENT = "smotified_gan_grid"
 
 # -- what runs on a worker ---------------------------------------------------------------------------
 
-# What kedro-mlflow and kedro-viz say of every session the grid opens inside its own MLflow run, on purpose: the
-# run was already active (and so mlflow.yml is not read; the grid passes the tracking URI itself), and kedro-viz
-# records no workflow events for a run of a pipeline's part. Nothing for the person reading the grid's log to do.
+# What kedro-mlflow, kedro-viz and Kedro say of every session the grid opens inside its own MLflow run, on purpose:
+# the run was already active (and so mlflow.yml is not read; the grid passes the tracking URI itself), kedro-viz
+# records no workflow events for a run of a pipeline's part, kedro-mlflow registers its resolver again, Kedro found
+# no typed parameter. Nothing for the person reading the grid's log to do, once a session (740 sessions a grid).
 _GRID_SESSION_NOTICES = re.compile(
     r"mlflow run .*is already active|mlflow run was already active|^mlflow_config\.|was already opened before "
-    r"launching 'kedro run'|^Workflow tracking is disabled")
+    r"launching 'kedro run'|^Workflow tracking is disabled|^Registering new custom resolver: 'km\.random_name'|"
+    r"^No typed parameter requirements found")
+_GRID_SESSION_LOGGERS = ("kedro_mlflow.framework.hooks.mlflow_hook", "kedro_viz.integrations.kedro.run_hooks",
+                         "kedro.validation.parameter_validator")
+# MLflow prints the run's and the experiment's addresses at each end of a run (kedro-mlflow re-enters the cell's run
+# at every node: 8 pairs of lines a cell); the grid's first line names its parent run.
+_NO_URLS = "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT"
 
 
 class _GridSessionNotices(logging.Filter):
@@ -94,16 +101,21 @@ def _send_params(pending: dict[str, dict[str, str]], batch: int = 100) -> None:
 
 @contextmanager
 def _quiet_grid_session():
-    loggers = [logging.getLogger(n) for n in ("kedro_mlflow.framework.hooks.mlflow_hook",
-                                              "kedro_viz.integrations.kedro.run_hooks")]
+    loggers = [logging.getLogger(name) for name in _GRID_SESSION_LOGGERS]
     notices = _GridSessionNotices()
     for target in loggers:
         target.addFilter(notices)
+    before = os.environ.get(_NO_URLS)
+    os.environ[_NO_URLS] = "true"
     try:
         yield
     finally:
         for target in loggers:
             target.removeFilter(notices)
+        if before is None:
+            os.environ.pop(_NO_URLS, None)
+        else:
+            os.environ[_NO_URLS] = before
 
 
 def _kedro_run_as_child(project: str, session: dict[str, Any], tracking_uri: str, experiment_id: str, parent_id: str,
@@ -122,16 +134,17 @@ def _kedro_run_as_child(project: str, session: dict[str, Any], tracking_uri: str
         mlflow.end_run()
     mlflow.set_experiment(experiment_id=experiment_id)
     bootstrap_project(Path(project))
-    run = mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags={"mlflow.parentRunId": parent_id, **tags})
-    status = "FAILED"
-    try:
-        with (_quiet_grid_session(), _params_in_batches(),
-              KedroSession.create(project_path=Path(project), **session) as kedro_session):
-            kedro_session.run(**run_args)
-        status = "FINISHED"
-    finally:
-        while mlflow.active_run():  # kedro-mlflow may have re-entered the same run at node level
-            mlflow.end_run(status)
+    with _quiet_grid_session():
+        run = mlflow.start_run(experiment_id=experiment_id, run_name=run_name,
+                               tags={"mlflow.parentRunId": parent_id, **tags})
+        status = "FAILED"
+        try:
+            with _params_in_batches(), KedroSession.create(project_path=Path(project), **session) as kedro_session:
+                kedro_session.run(**run_args)
+            status = "FINISHED"
+        finally:
+            while mlflow.active_run():  # kedro-mlflow may have re-entered the same run at node level
+                mlflow.end_run(status)
     return run.info.run_id
 
 
