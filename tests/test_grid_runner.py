@@ -395,3 +395,33 @@ def test_the_time_left_is_the_planned_cost_left_at_the_pace_of_the_cells_done(mo
     counted.finished(False, "t.x")
     assert lines[-1] == "grid: 1/4 cells done (0 failed), 120 s elapsed, about 360 s left"
     assert counted.started == counted.cells_started == 1000.0
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_a_cell_that_fails_is_listed_with_why_in_the_report_of_the_others_and_the_grid_fails(grid_project):
+    """A cell that fails after its retries does not cost the others their report: it is written without that cell,
+    lists it with its error, and the grid still ends FAILED (exit 1) so that a scheduled job sees it."""
+    env = grid_project / "conf" / "gridfail"
+    env.mkdir()
+    (env / "parameters.yml").write_text(yaml.safe_dump({
+        "grid": {"datasets": ["ecoli"], "methods": {
+            "broken": {"sampler": "smote", "label": "Broken", "first_phase_kwargs": {"no_such_argument": 1}}}},
+        "split": {"repeats": 2},
+        "oversampling": {"gan": {"architecture": "paper", "log_every": 0}, "gan_epochs": {"ecoli": 3}},
+        "training": {"runs": 1, "classifier_epochs": {"ecoli": 2}}}))
+    (env / "globals.yml").write_text("data_root: data/gridfail\n")
+    lines = []
+    result = run_grid(grid_project, env="gridfail", workers=2, retries=0, progress=lines.append)
+    assert list(result.failed) == ["ecoli.broken"] and "no_such_argument" in result.failed["ecoli.broken"]
+    assert result.report_run_id is not None and not result.ok
+    assert sorted(result.completed) == [f"ecoli.{m}" for m in ("gan", "none", "smote", "smotified_gan")]
+    reporting = grid_project / "data" / "gridfail" / "08_reporting"
+    results = pd.read_csv(reporting / "results.csv")
+    assert sorted(results["method"].unique()) == ["gan", "none", "smote", "smotified_gan"]
+    markdown = (reporting / "results.md").read_text()
+    assert "**1 cell(s) failed and are in none of the figures below**" in markdown
+    assert "| ecoli.broken | " in markdown and "no_such_argument" in markdown
+    assert any("1 cell(s) failed (ecoli.broken); the report covers the others" in line for line in lines)
+    client = MlflowClient(f"sqlite:///{grid_project / 'mlflow.db'}")
+    assert client.get_run(result.parent_run_id).info.status == "FAILED"

@@ -255,6 +255,8 @@ class Reporting(Block):
 class Grid(Block):
     datasets: Annotated[list[str], Field(min_length=1)]
     methods: Annotated[dict[str, Method], Field(min_length=1)]
+    # cells the report leaves out, with why (set by `kedro grid run` for its report after cells failed)
+    failed: dict[str, str] = {}
 
 
 # -- production ------------------------------------------------------------------------------------

@@ -101,8 +101,9 @@ def _fmt(value: float, digits: int = 3) -> str:
 def results_markdown(results: pd.DataFrame, comparison: pd.DataFrame, significance: pd.DataFrame,
                      ranks: pd.DataFrame, friedman: dict, quality: pd.DataFrame, data: pd.DataFrame,
                      collapses: pd.DataFrame, names: Methods, protocol: str, layout: str = "paper",
-                     method_comparison: pd.DataFrame | None = None) -> str:
-    """``results.md``: the protocol, the data each number stands on, the results, the tests, the quality.
+                     method_comparison: pd.DataFrame | None = None, failed: dict[str, str] | None = None) -> str:
+    """``results.md``: the protocol, the cells that failed (``failed``: cell -> why; not in any figure below), the
+    data each number stands on, the results, the tests, the quality.
 
     ``paper``: TABLE 3 and the per-dataset tests in full, through the primary
     classifier (and ranks for every other lens). ``compact`` (many tables):
@@ -113,7 +114,7 @@ def results_markdown(results: pd.DataFrame, comparison: pd.DataFrame, significan
     views = _lens_views(results, significance, ranks, friedman)
     across = method_comparison if method_comparison is not None else pd.DataFrame()
     primary = views[0]
-    sections = [["# SMOTified-GAN: results", "", protocol, ""], _data_section(data)]
+    sections = [["# SMOTified-GAN: results", "", protocol, ""], _failed_section(failed or {}), _data_section(data)]
     if layout == "compact":
         for view in views:
             sections += [_compact_section(view, repeats, names), _ranks_section(view["ranks"], view["friedman"], names,
@@ -215,6 +216,17 @@ def _across_tables_section(view: dict, across: pd.DataFrame, names: Methods) -> 
                   f"{_fmt(r.p_equivalent, 2)} / {_fmt(r.p_worse, 2)} | {_fmt(r.power, 2)} | {r.verdict} |"
                   for r in rows.itertuples()]
     return lines
+
+
+def _failed_section(failed: dict[str, str]) -> list[str]:
+    if not failed:
+        return []
+    lines = ["## Cells that failed", "",
+             f"**{len(failed)} cell(s) failed and are in none of the figures below** (a comparison across tables uses "
+             "the tables where both methods ran). Run the grid again to retry them: finished cells are skipped.", "",
+             "| cell | why |", "|---|---|"]
+    lines += [f"| {cell} | {' '.join(str(why).split()).replace('|', '/')} |" for cell, why in sorted(failed.items())]
+    return lines + [""]
 
 
 def _data_section(data: pd.DataFrame) -> list[str]:

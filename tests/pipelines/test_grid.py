@@ -34,6 +34,15 @@ def test_grid_from_parameters_and_its_errors():
         Grid.from_parameters({**PARAMS, "training": {"classifier_epochs": {"a": 1}}})
 
 
+def test_a_grid_with_failed_cells_leaves_them_and_the_tables_without_a_cell_out():
+    failed = {"a.sg": "TypeError: boom", "b.none": "x", "b.sg": "y"}
+    grid = Grid.from_parameters({**PARAMS, "grid": {**PARAMS["grid"], "failed": failed}})
+    assert grid.cells() == [("a", "none")] and grid.datasets_with_cells() == ["a"]
+    assert Grid.from_parameters(PARAMS).datasets_with_cells() == ["a", "b"]
+    with pytest.raises(GridError, match="'grid.failed' maps a cell to why it failed"):
+        Grid.from_parameters({**PARAMS, "grid": {**PARAMS["grid"], "failed": ["a.sg"]}})
+
+
 def registered(project, env=None):
     bootstrap_project(project)
     with KedroSession.create(project_path=project, env=env) as session:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from smotified_gan.protocol import RULE, SAMPLERS
+from smotified_gan.protocol import RULE, SAMPLERS, cell_name
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
@@ -37,6 +37,8 @@ class Grid:
     methods: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # the datasets whose epochs come from the configured rule (``<block>.<key>.rule``), per epochs key
     ruled: frozenset[tuple[str, str]] = frozenset()
+    # cells left out (``grid.failed``, cell -> why: the grid runner's report after cells failed)
+    failed: frozenset[str] = frozenset()
 
     @classmethod
     def from_parameters(cls, parameters: Mapping[str, Any]) -> Grid:
@@ -66,7 +68,10 @@ class Grid:
                 raise GridError(f"grid dataset(s) {missing} have no '{block}.{key}' entry: add one per dataset, "
                                 f"or a '{block}.{key}.{RULE}' (smotified_gan.protocol.epochs_for)")
             ruled |= {(key, name) for name in missing}
-        return cls(datasets=datasets, methods=methods, ruled=frozenset(ruled))
+        failed = grid.get("failed") or {}
+        if not isinstance(failed, Mapping):
+            raise GridError(f"parameter 'grid.failed' maps a cell to why it failed, got {failed!r}")
+        return cls(datasets=datasets, methods=methods, ruled=frozenset(ruled), failed=frozenset(map(str, failed)))
 
     def epochs_parameter(self, key: str, dataset: str) -> str:
         """The parameter a cell reads its epochs from: ``<block>.<key>.<dataset>``, or the rule."""
@@ -82,6 +87,11 @@ class Grid:
 
     def cells(self) -> list[tuple[str, str]]:
         """Every (dataset, method) the grid runs: all of them, but where a method lists its ``datasets`` (the
-        costly methods on fewer tables), those of ``datasets`` alone."""
+        costly methods on fewer tables), those of ``datasets`` alone; none of ``failed``."""
         return [(dataset, method) for dataset in self.datasets for method, settings in self.methods.items()
-                if not settings.get("datasets") or dataset in settings["datasets"]]
+                if (not settings.get("datasets") or dataset in settings["datasets"])
+                and cell_name(dataset, method) not in self.failed]
+
+    def datasets_with_cells(self) -> list[str]:
+        """The datasets at least one of ``cells`` runs on."""
+        return list(dict.fromkeys(dataset for dataset, _ in self.cells()))

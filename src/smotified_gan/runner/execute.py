@@ -386,10 +386,11 @@ def _execute(project: Path, session: dict[str, Any], state, client, tracking_uri
     cell_session = {**session, "runtime_params": _with_threads(session["runtime_params"], threads)}
     failed = _run_cells(project, cell_session, todo, parameters, client, tracking, retries, emit, started)
     _mark_orphans_killed(tracking.client, tracking.experiment_id, session["env"], tracking.parent_id)
-    report_run_id = _report(project, session, tracking, emit) if not failed else None
+    report_run_id = _report(project, session, tracking, emit, failed) if len(failed) < len(plan) else None
     if failed:
-        emit(f"grid: {len(failed)} cell(s) failed ({', '.join(sorted(failed))}); no report. "
-             "Run the command again to retry them: finished cells are skipped.")
+        emit(f"grid: {len(failed)} cell(s) failed ({', '.join(sorted(failed))}); "
+             + ("the report covers the others and lists these with why. " if report_run_id else "no report. ")
+             + "Run the command again to retry them: finished cells are skipped.")
     tracking.client.set_terminated(tracking.parent_id, "FINISHED" if not failed else "FAILED")
     return GridResult(tracking.parent_id, [cell.name for cell in plan], [cell.name for cell in plan if cell.complete],
                       [cell.name for cell in todo if cell.name not in failed], failed, report_run_id,
@@ -417,7 +418,13 @@ def _run_cells(project: Path, session: dict[str, Any], todo: list[CellPlan], par
     return failed
 
 
-def _report(project: Path, session: dict[str, Any], tracking: _Tracking, emit: Callable[[str], None]) -> str:
+def _report(project: Path, session: dict[str, Any], tracking: _Tracking, emit: Callable[[str], None],
+            failed: dict[str, str]) -> str:
+    """The report session, over every cell but those that failed (``grid.failed``: it lists them, with why)."""
+    if failed:
+        params = dict(session.get("runtime_params") or {})
+        params["grid"] = {**(params.get("grid") or {}), "failed": dict(failed)}
+        session = {**session, "runtime_params": params}
     run_id = _kedro_run_as_child(str(project), session, tracking.uri, tracking.experiment_id, tracking.parent_id,
                                  "report", {"grid.stage": "report", "grid.env": str(session["env"])},
                                  pipeline_names=["reporting"])

@@ -150,7 +150,14 @@ def test_one_repeat_reports_no_test_rather_than_a_meaningless_one():
                                       data, runs, {"repeats": 1, "test_size": 0.2, "seed": 42}, {"random_state": 7},
                                       {"runs": 6, "seed": 100}, GRID, REPORTING)
     assert "One repeat: there is no replicate to test with" in markdown and "Unit of replication" not in markdown
-    assert "| yes |" not in markdown
+    assert "| yes |" not in markdown and "failed" not in markdown
+    failed = {"b.smote": "TypeError: SMOTE.__init__() got an unexpected\nkeyword | argument"}
+    listed = write_results_markdown(results, paper_comparison(results, REPORTING), tests, ranks, friedman, quality,
+                                    data, runs, {"repeats": 1, "test_size": 0.2, "seed": 42}, {"random_state": 7},
+                                    {"runs": 6, "seed": 100}, {**GRID, "failed": failed}, REPORTING)
+    assert "## Cells that failed" in listed and "**1 cell(s) failed and are in none of the figures below**" in listed
+    assert "| b.smote | TypeError: SMOTE.__init__() got an unexpected keyword / argument |" in listed
+    assert listed.index("## Cells that failed") < listed.index(markdown.splitlines()[4])  # before the data
 
 
 def test_the_compact_layout_reads_every_lens_apart_with_win_tie_loss_against_the_reference():

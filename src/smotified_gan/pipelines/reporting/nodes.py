@@ -130,7 +130,7 @@ def write_results_markdown(results: pd.DataFrame, comparison: pd.DataFrame, sign
     return results_markdown(results, comparison, significance, ranks, friedman, quality, data,
                             collapse_flags(run_metrics), Methods(grid["methods"]),
                             protocol_line(split, oversampling, training), reporting.get("layout", "paper"),
-                            method_comparison)
+                            method_comparison, grid.get("failed"))
 
 
 def figure_f1(results: pd.DataFrame, grid: dict[str, Any]) -> plt.Figure:

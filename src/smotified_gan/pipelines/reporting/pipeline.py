@@ -35,7 +35,7 @@ def create_pipeline(grid: Grid | None = None, **kwargs) -> Pipeline:
         Node(compile_run_metrics, each("run_metrics"), "run_metrics", name="compile_run_metrics"),
         Node(compile_quality, ["params:grid", *each("synthetic_quality")],
              "synthetic_quality", name="compile_quality"),
-        Node(describe_data, ["run_metrics", "params:datasets", *[f"{dataset}.card" for dataset in grid.datasets]],
+        Node(describe_data, ["run_metrics", "params:datasets", *[f"{dataset}.card" for dataset in grid.datasets_with_cells()]],
              "data_description", name="describe_data"),
         Node(test_significance, ["run_metrics", "results", "data_description", "params:reporting"],
              ["significance", "method_ranks", "friedman_test"], name="test_significance"),
