@@ -266,11 +266,23 @@ def test_cell_costs_follow_the_epochs_rules_presets_and_lenses_of_the_keel_envir
 def test_local_workers_get_their_share_of_the_cores_and_glibcs_own_memory_trimming(monkeypatch):
     """Dask's default MALLOC_TRIM_THRESHOLD_=65536 made a GAN cell 1.6-1.9x slower in a worker than in a process;
     Dask also leaves it in the starting process's environment (here: as an earlier cluster in this process did)."""
+    import socket
+    import warnings
+
     from smotified_gan.runner.execute import _dask_client
 
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
-    with _dask_client(None, None, workers=2, threads=1) as client:
-        environments = client.run(lambda: {k: os.environ.get(k) for k in ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS")})
+    with socket.socket() as held, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:  # Dask's default HTTP port taken, as another cluster on this machine would
+            held.bind(("127.0.0.1", 8787))
+            held.listen()
+        except OSError:
+            pass  # already taken
+        with _dask_client(None, None, workers=2, threads=1) as client:
+            environments = client.run(lambda: {k: os.environ.get(k)
+                                               for k in ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS")})
+    assert not [w for w in caught if "8787" in str(w.message)]  # no 'Port 8787 is already in use' warning
     assert len(environments) == 2
     assert all(env == {"MALLOC_TRIM_THRESHOLD_": None, "OMP_NUM_THREADS": "1"} for env in environments.values())
     assert os.environ["MALLOC_TRIM_THRESHOLD_"] == "65536"  # this process's environment put back as it was

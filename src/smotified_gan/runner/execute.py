@@ -286,8 +286,11 @@ def _dask_client(client, scheduler: str | None, workers: int, threads: int | Non
             return
         env = {"OMP_NUM_THREADS": str(threads)} if threads else {}
         stack.enter_context(_glibc_trimming())
+        # no dashboard; the scheduler's small HTTP server (health, metrics) on a free loopback port, not on
+        # Dask's 8787, which another cluster (a second grid, a notebook's) may hold
         cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                                   dashboard_address=None, env=env))
+                                                   dashboard_address=None, env=env,
+                                                   scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}))
         yield stack.enter_context(Client(cluster))
 
 
