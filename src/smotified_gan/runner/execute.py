@@ -154,8 +154,13 @@ def _one_table(session: dict[str, Any], dataset: str) -> dict[str, Any]:
     Kedro sums, filters and checks the types of every node of the pipelines a session runs before it runs any: on
     the 95-table grid, 4,500 nodes, about 2 s a cell. Built for the table alone, the pipelines hold its cells'
     nodes only, the same nodes with the same inputs (a cell's nodes read no ``grid`` parameter)."""
+    return _with_grid(session, datasets=[dataset])
+
+
+def _with_grid(session: dict[str, Any], **grid: Any) -> dict[str, Any]:
+    """``session`` with these ``grid`` keys added to its runtime parameters (the caller's other keys kept)."""
     params = dict(session.get("runtime_params") or {})
-    params["grid"] = {**(params.get("grid") or {}), "datasets": [dataset]}
+    params["grid"] = {**(params.get("grid") or {}), **grid}
     return {**session, "runtime_params": params}
 
 
@@ -424,10 +429,7 @@ def _run_cells(project: Path, session: dict[str, Any], todo: list[CellPlan], par
 def _report(project: Path, session: dict[str, Any], tracking: _Tracking, emit: Callable[[str], None],
             failed: dict[str, str]) -> str:
     """The report session, over every cell but those that failed (``grid.failed``: it lists them, with why)."""
-    if failed:
-        params = dict(session.get("runtime_params") or {})
-        params["grid"] = {**(params.get("grid") or {}), "failed": dict(failed)}
-        session = {**session, "runtime_params": params}
+    session = _with_grid(session, failed=dict(failed)) if failed else session
     run_id = _kedro_run_as_child(str(project), session, tracking.uri, tracking.experiment_id, tracking.parent_id,
                                  "report", {"grid.stage": "report", "grid.env": str(session["env"])},
                                  pipeline_names=["reporting"])
