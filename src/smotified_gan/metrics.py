@@ -232,7 +232,7 @@ def compare_across_tables(summary: pd.DataFrame, reference: str, metric: str, ro
                "mean_difference": float(difference.mean()) if len(difference) else float("nan"),
                "median_difference": float(np.median(difference)) if len(difference) else float("nan"),
                "wins": int((difference > 0).sum()), "losses": int((difference < 0).sum()),
-               "p_value": wilcoxon_p(difference), "rope": rope, "difference": difference}
+               "p_value": wilcoxon_p(difference), "rope": rope, "direction": wilcoxon_direction(difference)}
         if len(difference) >= 2:
             with np.errstate(all="ignore"):
                 better, equivalent, worse = baycomp.SignedRankTest.probs(
@@ -247,9 +247,8 @@ def compare_across_tables(summary: pd.DataFrame, reference: str, metric: str, ro
                "losses", "p_value", "p_holm", "rope", "p_better", "p_equivalent", "p_worse", "power", "verdict"]
     frame = pd.DataFrame(rows, columns=[c for c in columns if c not in ("p_holm", "verdict")])
     frame["p_holm"] = holm(frame["p_value"]) if len(frame) else []
-    directions = {r["method"]: wilcoxon_direction(r["difference"]) for r in rows}
-    frame["verdict"] = [verdict(r.p_holm, directions[r.method], r.p_equivalent, r.rope, alpha, confidence)
-                        for r in frame.itertuples()]
+    frame["verdict"] = [verdict(p_holm, row["direction"], row["p_equivalent"], rope, alpha, confidence)
+                        for p_holm, row in zip(frame["p_holm"], rows)]
     return frame[columns]
 
 

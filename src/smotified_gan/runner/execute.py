@@ -219,10 +219,12 @@ class Progress:
     failed: int = 0
     cells_started: float = 0.0
     cost_done: float = 0.0
+    cost_total: float = 0.0
 
     def __post_init__(self):
         self.started = self.started or time.perf_counter()
         self.cells_started = self.cells_started or time.perf_counter()
+        self.cost_total = sum(map(self._cost, self.costs)) if self.costs else float(self.total)
 
     def _cost(self, name: str) -> float:
         return float((self.costs or {}).get(name) or 1.0)
@@ -231,8 +233,7 @@ class Progress:
         self.done, self.failed = self.done + 1, self.failed + int(failed)
         self.cost_done += self._cost(name)
         now = time.perf_counter()
-        cost_total = sum(self._cost(c) for c in self.costs) if self.costs else float(self.total)
-        left = (now - self.cells_started) / self.cost_done * max(cost_total - self.cost_done, 0.0)
+        left = (now - self.cells_started) / self.cost_done * max(self.cost_total - self.cost_done, 0.0)
         self.emit(f"grid: {self.done}/{self.total} cells done ({self.failed} failed), {now - self.started:.0f} s "
                   f"elapsed, about {left:.0f} s left")
 
