@@ -108,13 +108,28 @@ class ProjectTrackingUriHook:
 
 
 def _resolve_artifact_location(mlflow_conf: dict, project_path: Path) -> None:
-    """A relative ``artifact_location`` as a file URI under the project root (kedro-mlflow would do it too, logging
-    that it converted a "tracking uri", which this is not)."""
+    """A relative ``artifact_location`` as a file URI beside the SQLite store (the project root for the default
+    ``mlflow.db``; any other store's folder), else under the project root.
+
+    An experiment keeps the artifact location it was created with: resolved
+    against the checkout that happened to create it, every other checkout
+    sharing the store would write its models into that checkout's folder, and
+    deleting that checkout would break their champions. (kedro-mlflow would
+    resolve it against the project, logging that it converted a "tracking uri".)
+    """
     experiment = (mlflow_conf.get("tracking") or {}).get("experiment") or {}
     kwargs = experiment.get("create_experiment_kwargs") or {}
     location = kwargs.get("artifact_location")
     if location and "://" not in str(location) and not Path(location).is_absolute():
-        kwargs["artifact_location"] = (Path(project_path).resolve() / location).as_uri()
+        store = sqlite_store_path(mlflow_conf["server"]["mlflow_tracking_uri"])
+        base = store.parent if store is not None else Path(project_path).resolve()
+        kwargs["artifact_location"] = (base / location).as_uri()
+
+
+def sqlite_store_path(uri: str) -> Path | None:
+    """The file of a ``sqlite:///`` tracking URI (absolute once resolved), else None."""
+    prefix = "sqlite:///"
+    return Path("/" + uri[len(prefix):].lstrip("/")) if uri.startswith(prefix) else None
 
 
 def _create_experiment_once(mlflow_conf: dict, context, attempts: int = 3) -> None:
@@ -264,7 +279,18 @@ class ModelRegistryHook:
         lock = lock_file_for(mlflow.get_tracking_uri(), fallback)
         register_and_crown(self._run_id, name, evidence[self.DECISION], lock,
                            recompare=lambda version: _recompare(evidence, name, version),
-                           version_tags=_version_tags(evidence))
+                           version_tags=_version_tags(evidence),
+                           recompared=lambda decision: self._rewrite_decision(catalog, decision))
+
+    def _rewrite_decision(self, catalog, decision: dict) -> None:
+        """After a re-comparison: ``champion_decision.json`` and the run's artifact of it say what the registry did,
+        and the log says it in one line again (the first comparison's line is above it)."""
+        from smotified_gan.pipelines.retrain.nodes import log_decision
+
+        record = catalog.get(self.DECISION)
+        record.run_id = self._run_id  # the run has ended: log to it by id, as kedro-mlflow's dataset can
+        record.save(decision)
+        log_decision(decision, "Decision after re-comparison")
 
 
 def _file_safe(name: str) -> str:
@@ -285,12 +311,11 @@ def _recompare(evidence: dict, name: str, version) -> dict:
 def _version_tags(evidence: dict) -> dict[str, str]:
     """What a registered version shows in the registry, from its own run: the candidate it is (with ``auto``, every
     candidate's cross-fitted score and the reason for the choice), calibration, threshold, schema, training rows,
-    holdout recipe and the decision's figures."""
+    holdout recipe (the decision's figures are added by ``registry.register_and_crown``, after any re-comparison)."""
     from smotified_gan.production.contract import InputContract
 
     classifier = evidence["production.classifier"]
     contract = InputContract.from_dict(evidence["production.input_contract"])
-    decision = evidence["production.champion_decision"]
     candidates = evidence["production.candidates"]
     chosen = candidates[candidates["chosen"]].iloc[0]
     auto = ({"candidate." + re.sub(r"[^\w\-. /]", "_", row.candidate): row.summary for row in candidates.itertuples()}
@@ -300,7 +325,4 @@ def _version_tags(evidence: dict) -> dict[str, str]:
             "schema_digest": contract.digest(), "columns": ", ".join(f"{c}:{k}" for c, k in contract.kinds().items()),
             "training_rows": str(contract.meta.get("training_rows")),
             "training_rows_digest": str(contract.meta.get("training_rows_digest")),
-            "holdout_recipe": str(contract.meta.get("holdout")),
-            "holdout_rows": str(decision["holdout_rows"]), "holdout_minority_rows": str(decision["holdout_minority_rows"]),
-            "no_skill": f"{decision['no_skill']:.6f}", "no_skill_p_value": f"{decision['no_skill_p_value']:.6g}",
-            "p_value_vs_champion": str(decision["p_value"])}
+            "holdout_recipe": str(contract.meta.get("holdout"))}

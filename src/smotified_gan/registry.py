@@ -137,27 +137,36 @@ def _current_champion(client: MlflowClient, name: str):
 
 
 def register_and_crown(run_id: str, name: str, decision: dict[str, Any], lock_file: Path,
-                       recompare: Callable[[Any], dict[str, Any]], version_tags: dict[str, str] | None = None
+                       recompare: Callable[[Any], dict[str, Any]], version_tags: dict[str, str] | None = None,
+                       recompared: Callable[[dict[str, Any]], None] | None = None
                        ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Register ``runs:/<run_id>/model`` under ``name``; make it ``champion`` if the decision says so.
 
     ``recompare(model_version)`` decides afresh against a champion that
-    changed since ``decision`` was made. Returns what happened (also the
-    run's ``champion.*`` tags) and the decision it followed.
+    changed since ``decision`` was made; ``recompared(new_decision)`` is then
+    told, before anything else (a record of the first decision must be
+    rewritten). Returns what happened (also the run's ``champion.*`` tags) and
+    the decision it followed; the version's tags are that decision's.
     """
     client = MlflowClient()
     version = mlflow.register_model(logged_model_uri(client, run_id), name).version
-    for key, value in {f"holdout_{decision['metric']}": f"{decision['challenger']:.6f}", **(version_tags or {})}.items():
-        client.set_model_version_tag(name, version, key, str(value)[:5000])
     with _locked(lock_file):
         current = _current_champion(client, name)
         seen = decision.get("champion_version") if decision.get("lineage") != "new" else _version_of(current)
         if decision["outcome"] != "reject" and _version_of(current) != seen:
             logger.info("The champion moved to v%s since the comparison: comparing with it again", current.version)
-            decision = {**recompare(current), "lineage": decision.get("lineage")}
+            decision = {**recompare(current), "lineage": decision.get("lineage"),
+                        "recompared": f"the champion moved to v{current.version} after the first comparison "
+                                      f"(against {_describe_version(seen)}); this is the comparison with v{current.version}"}
         if decision["promote"]:
             client.set_registered_model_alias(name, CHAMPION, version)
-    client.set_model_version_tag(name, version, "decision", decision["outcome"])
+    if recompared is not None and "recompared" in decision:
+        recompared(decision)
+    # the tags are the decision the registry acted on (after any re-comparison), never the first one
+    tags = {f"holdout_{decision['metric']}": f"{decision['challenger']:.6f}", **(version_tags or {}),
+            **decision_tags(decision), "decision": decision["outcome"]}
+    for key, value in tags.items():
+        client.set_model_version_tag(name, version, key, str(value)[:5000])
     outcome = {"model_version": int(version), "decision": decision["outcome"], "reason": decision["reason"],
                "metric": decision["metric"], "challenger_score": decision["challenger"],
                "champion_score": decision["champion"], "no_skill_score": decision["no_skill"],
@@ -174,6 +183,19 @@ def register_and_crown(run_id: str, name: str, decision: dict[str, Any], lock_fi
                                f"({decision['holdout_minority_rows']} minority rows of {decision['holdout_rows']} in the "
                                f"holdout). The champion {'is still v' + str(current.version) if current else 'stays unset'}.")
     return outcome, decision
+
+
+def decision_tags(decision: dict[str, Any]) -> dict[str, str]:
+    """A version's tags that come from its decision: its holdout, the no-skill figures, the test against the
+    champion it was compared with."""
+    return {"holdout_rows": str(decision["holdout_rows"]), "holdout_minority_rows": str(decision["holdout_minority_rows"]),
+            "no_skill": f"{decision['no_skill']:.6f}", "no_skill_p_value": f"{decision['no_skill_p_value']:.6g}",
+            "p_value_vs_champion": str(decision["p_value"]), "compared_with": _describe_version(
+                decision.get("champion_version") if decision.get("champion") is not None else None)}
+
+
+def _describe_version(version) -> str:
+    return "no champion" if version is None else f"v{version}"
 
 
 def _version_of(model_version) -> int | None:

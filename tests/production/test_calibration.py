@@ -98,3 +98,32 @@ def test_the_deployed_model_calibrates_the_mean_score_of_its_runs():
     expected = 1 / (1 + np.exp(-(2 * X[:, 0] - 2)))
     np.testing.assert_allclose(model.scores(X), expected[None, :])
     assert model.predict(X).tolist() == [[0, 1]]
+
+
+def test_a_fold_that_cannot_fit_is_told_that_more_folds_leave_more_rows_with_the_counts():
+    """15 minority rows, 3 folds: 3 folds fit on about 10, 10 folds on about 14 (fewer folds would leave fewer)."""
+    from smotified_gan.production.calibration import out_of_fold_scores
+
+    y = np.r_[np.ones(15, int), np.zeros(300, int)]
+
+    def too_few(fit_rows, scored_rows):
+        raise ValueError("the first phase with k_neighbors=12 needs at least 13")
+
+    with pytest.raises(ValueError, match=r"cross-fitting fold 1 of 3 \(210 rows to fit on, 10 minority\): the first "
+                                         r"phase .* More folds leave more rows to fit on .*retrain.threshold.folds 3 "
+                                         r"fits on about 10 of the 15 minority rows, 10 folds on about 14"):
+        out_of_fold_scores(y, too_few, 3, 0)
+    with pytest.raises(ValueError, match=r"hold 2 minority rows in all: no number of folds leaves more to fit on"):
+        out_of_fold_scores(np.r_[np.ones(2, int), np.zeros(50, int)], too_few, 2, 0)
+
+
+def test_an_underpowered_holdout_is_told_the_table_s_real_minority_count():
+    """7 holdout minority rows at test_size 0.2 of a table holding 15 in all (not the 35 that 7 / 0.2 suggests)."""
+    from smotified_gan.pipelines.retrain.nodes import rows_needed
+
+    verdict = {"min_holdout_minority": 30, "holdout_minority_rows": 7}
+    advice = rows_needed(verdict, table_minority=15, test_size=0.2)
+    assert advice.startswith("a decision between two models needs 30 holdout minority rows (retrain.decision."
+                             "min_holdout_minority), this holdout holds 7 (retrain.holdout.test_size 0.2): the table "
+                             "holds 15 minority rows in all (holdout and training)")
+    assert "retrain.holdout.test_size 0.30 would hold about that many" in rows_needed(verdict, 100, 0.2)

@@ -8,6 +8,8 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smotified_gan.data.tables import ROW_KEY, TARGET
 from smotified_gan.parameters import Holdout
@@ -124,3 +126,34 @@ def test_the_retrain_key_is_read_from_the_raw_rows_even_when_the_model_never_see
     with pytest.raises(ValueError, match=r"dataset 'production': retrain.holdout.key_column 'account' is not a column "
                                          r"of the production table; its columns are \['customer_id', 'age'"):
         key_rows(raw, table, Holdout(test_size=0.2, seed=1, key_column="account"), spec)
+
+
+def _float_text(sign: int, exponent: float, cents: bool, nan: bool) -> str:
+    if nan:
+        return ""
+    value = sign * 10.0**exponent
+    return f"{value:.2f}" if cents else repr(value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([-1, 1]), st.floats(-4, 9), st.booleans(), st.booleans()),
+                min_size=1, max_size=50))
+def test_every_value_keys_the_same_read_as_float32_or_float64(values):
+    """Magnitudes 1e-4 to 1e9, with and without cents, negative values and blanks (NaN): one CSV read both ways."""
+    text = "amount\n" + "\n".join(_float_text(*v) for v in values) + "\n"
+    wide = pd.read_csv(io.StringIO(text), dtype={"amount": "float64"}, skip_blank_lines=False)
+    narrow = pd.read_csv(io.StringIO(text), dtype={"amount": "float32"}, skip_blank_lines=False)
+    assert len(wide) == len(values) and (row_keys(wide) == row_keys(narrow)).all()
+
+
+def test_amounts_in_the_hundred_thousands_with_cents_re_exported_through_float32_keep_every_key():
+    """The issue's case: 721111.98 is 721112.0 in float32; the float64 read and the float32 re-export agree."""
+    rng = np.random.default_rng(29)
+    table = own_table(4000, seed=29).assign(amount=rng.uniform(1e5, 1e6, 4000).round(2))[COLUMNS + ["amount"]]
+    original = pd.read_csv(io.StringIO(table.to_csv(index=False)))
+    re_exported = table.astype({"income": "float32", "balance": "float32", "amount": "float32"})
+    re_read = pd.read_csv(io.StringIO(re_exported[re_exported.columns[::-1]].to_csv(index=False)))
+    assert (row_keys(original) == row_keys(re_read)).all()
+    as_float32 = pd.read_csv(io.StringIO(table.to_csv(index=False)), dtype={"amount": "float32", "income": "float32"})
+    assert (row_keys(original) == row_keys(as_float32)).all()
+    assert (row_keys(pd.DataFrame({"a": [721111.98]})) == row_keys(pd.DataFrame({"a": [721112]}))).all()

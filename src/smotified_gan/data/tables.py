@@ -132,8 +132,8 @@ def _feature_table(frame: pd.DataFrame, features: list, categorical: list, where
         else:
             values = to_numeric_column(values, column=str(column), source=where)
             # integers stay integers (a production model's input contract records each raw column's type)
-            values = values.astype("int64" if pd.api.types.is_integer_dtype(values) else "float64")
             nan_rows = values.isna()
+            values = values.astype("int64" if pd.api.types.is_integer_dtype(values) and not nan_rows.any() else "float64")
         if nan_rows.any():
             raise DataValidationError(
                 f"{where}: column '{column}' has {int(nan_rows.sum())} missing value(s) (first at row "

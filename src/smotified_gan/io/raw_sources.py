@@ -159,7 +159,10 @@ class TableFileDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
     """A user's own table, CSV or parquet by its suffix, loaded with its path in ``frame.attrs["source"]``.
 
     For production tables and batches dropped in ``data/01_raw/``: errors about
-    their content can then name the file. Example catalog entry::
+    their content can then name the file. Integers are read exactly, blanks
+    and all (``exact_types``): an id column of values beyond 2**53 with one
+    blank keeps every id, where pandas' default would read it as float64 and
+    round them. Example catalog entry::
 
         production.batch:
           type: smotified_gan.io.TableFileDataset
@@ -176,13 +179,15 @@ class TableFileDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
     def load(self) -> pd.DataFrame:
         if not self._filepath.is_file():
             raise DatasetError(f"{self._filepath} does not exist: put the table there (CSV or parquet)")
+        args = {"dtype_backend": "numpy_nullable", **self._load_args}
         try:
             if self._filepath.suffix == ".csv":
-                frame = pd.read_csv(self._filepath, **self._load_args)
+                frame = pd.read_csv(self._filepath, **args)
             else:
-                frame = pd.read_parquet(self._filepath, **self._load_args)
+                frame = pd.read_parquet(self._filepath, **args)
         except (ValueError, OSError, pd.errors.ParserError) as exc:
             raise DatasetError(f"{self._filepath}: not a readable {self._filepath.suffix[1:]} table: {exc}") from exc
+        frame = exact_types(frame)
         frame.attrs["source"] = str(self._filepath)
         return frame
 
@@ -194,6 +199,28 @@ class TableFileDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
 
     def _describe(self) -> dict[str, Any]:
         return {"filepath": str(self._filepath)}
+
+
+def exact_types(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame read with pandas' nullable types in the project's usual ones, nothing rounded: integer columns
+    without a blank as ``int64``, with one as nullable ``Int64`` (``UInt64`` beyond 2**63 - 1, never float64);
+    floats as ``float64`` (blank: NaN); true/false columns as ``bool`` (with a blank: ``object``); text as text."""
+    columns = {}
+    for name, values in frame.items():
+        blank = values.isna()
+        if pd.api.types.is_bool_dtype(values):
+            values = values.astype(bool) if not blank.any() else values.astype(object).where(~blank, None)
+        elif pd.api.types.is_integer_dtype(values):
+            if not blank.any() and str(values.dtype) != "UInt64":
+                values = values.astype("int64")
+        elif pd.api.types.is_float_dtype(values):
+            values = values.astype("float64")
+        elif pd.api.types.is_string_dtype(values):
+            values = values.astype("str")
+        columns[name] = values
+    exact = pd.DataFrame(columns, index=frame.index)
+    exact.attrs = dict(frame.attrs)
+    return exact
 
 
 class CommonDatasetsDataset(AbstractDataset[None, RawData]):

@@ -143,14 +143,26 @@ def out_of_fold_scores(y: np.ndarray, fit_and_score: Callable[[np.ndarray, np.nd
             scores[scored_rows] = np.asarray(fit_and_score(fit_rows, scored_rows), dtype=np.float64)
         except ValueError as error:
             raise ValueError(f"cross-fitting fold {k + 1} of {folds} ({len(fit_rows)} rows to fit on, "
-                             f"{int(y[fit_rows].sum())} minority): {error}; fewer folds leave more rows to fit on "
-                             "(retrain.threshold.folds)") from error
+                             f"{int(y[fit_rows].sum())} minority): {error}. {_more_folds(y, folds)}") from error
         elapsed = time.perf_counter() - started
         logger.info("Cross-fitting fold %d of %d done: %.0f s so far, about %.0f s left", k + 1, folds, elapsed,
                     elapsed / (k + 1) * (folds - k - 1))
         if after_fold is not None:
             after_fold(k + 1, folds, elapsed)
     return scores
+
+
+def _more_folds(y: np.ndarray, folds: int) -> str:
+    """What more folds would leave to fit on: each fold fits on the other folds' rows, (folds - 1) / folds of them."""
+    minority = int(y.sum())
+    most = min(minority, max(folds + 1, 10))
+    if most <= folds:
+        return (f"The training rows hold {minority} minority rows in all: no number of folds leaves more to fit on; "
+                "add rows or lower the over-sampler's k_neighbors")
+    return (f"More folds leave more rows to fit on (each fits on (folds - 1) / folds of the training rows): "
+            f"retrain.threshold.folds {folds} fits on about {minority * (folds - 1) / folds:.0f} of the "
+            f"{minority} minority rows, {most} folds on about {minority * (most - 1) / most:.0f}; "
+            "or lower the over-sampler's k_neighbors")
 
 
 def honest_outputs(scores: np.ndarray, y: np.ndarray, fold: np.ndarray, method: str = "platt", metric: str = "f1"

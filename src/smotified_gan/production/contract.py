@@ -209,6 +209,30 @@ def schema_differences(before: dict[str, str], after: dict[str, str]) -> list[st
     return found + [f"'{c}' was {before[c]}, is now {after[c]}" for c in before if c in after and before[c] != after[c]]
 
 
+def as_kinds(table: pd.DataFrame, kinds: dict[str, str]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """``table`` with each column of another numeric kind than ``kinds`` says converted where nothing is lost: a float
+    column whose values are all whole to integers (an export that writes ``86`` as ``86.0``), an integer column to
+    floats. For a column that cannot be (a fractional value where integers were trained on), why: its first such
+    row. Other columns as they are."""
+    converted, why = {}, {}
+    for column, kind in kinds.items():
+        if column not in table.columns or column_kind(table[column]) == kind:
+            continue
+        values, now = table[column], column_kind(table[column])
+        if (kind, now) == ("float", "integer"):
+            converted[column] = values.astype("float64")
+        elif (kind, now) == ("integer", "float"):
+            numbers = values.to_numpy(dtype="float64")
+            whole = np.isfinite(numbers) & (numbers == np.floor(np.where(np.isfinite(numbers), numbers, 0)))
+            if whole.all():
+                converted[column] = values.astype("int64")
+            else:
+                first = int(np.flatnonzero(~whole)[0])
+                why[column] = (f"'{column}' was integer, is now float: {int((~whole).sum())} value(s) are not whole "
+                               f"numbers (first row {first}: {float(numbers[first])!r})")
+    return (table.assign(**converted) if converted else table), why
+
+
 def column_kind(values: pd.Series) -> str:
     """``integer`` for integer dtypes, ``float`` for other numbers, ``category`` for text and the rest."""
     if pd.api.types.is_bool_dtype(values):
@@ -231,6 +255,8 @@ def _coerce_column(values: pd.Series, kind: str) -> tuple[pd.Series, str]:
         junk = numbers.isna() & ~missing
         if junk.any():
             return values, f"{int(junk.sum())} value(s) are not numbers ({_first_rows(values[junk])})"
+    if pd.api.types.is_integer_dtype(numbers) and numbers.isna().any():  # a nullable integer column with a blank
+        numbers = numbers.astype("float64")
     if kind == "float":
         return numbers.astype("float64"), ""
     if pd.api.types.is_integer_dtype(numbers):

@@ -4,11 +4,16 @@ A row's key is a digest of its key column (``key_column``) or, without one,
 of all its feature values: each value with its column's name, columns sorted
 by name, so re-exporting a table with its columns in another order keeps
 every key. Values are written canonically, so that two reads of one file
-agree: integers exactly (ids beyond 2**53 included), a float that is a whole
-number as that integer (``3`` and ``3.0`` are one value), any other float by
-its float32 bits (a column read as float32 or as float64 gives the same key),
-text as text. The digest, salted with ``seed``, maps to a number in [0, 1);
-rows below ``test_size`` are the holdout. Identical rows always fall on the
+agree: integers exactly (ids beyond 2**53 included); a float rounded to
+float32 first, then written as the integer it is when whole (``3`` and ``3.0``
+are one value) and by its float32 bits otherwise, so that a column read as
+float32 or as float64 gives the same key for every value (721111.98 is
+721112.0 in float32: both reads write ``721112``); text as text. One limit: a
+whole number above 2**24 that float32 cannot hold (16,777,217) is written as
+its float32 neighbour when the column is read as floats, and exactly when read
+as integers: keep such columns integers in every export (or key by an id).
+The digest, salted with ``seed``, maps to a number in [0, 1); rows below
+``test_size`` are the holdout. Identical rows always fall on the
 same side, so the holdout never holds a copy of a training row.
 
 ``KEY_RECIPE`` names this recipe; it is stored with every model (``recipe``),
@@ -26,8 +31,10 @@ import pandas as pd
 
 from smotified_gan.data.tables import ROW_KEY, TARGET, DataValidationError, feature_columns
 
-KEY_RECIPE = "v2: column names sorted, canonical values (integers exact, other floats as float32), blake2b-64"
-_EXACT_FLOAT_INTEGERS = 2.0**53
+KEY_RECIPE = ("v3: column names sorted, canonical values (integers exact, floats rounded to float32 first, whole ones "
+              "as integers), blake2b-64")
+# float32 values this large are whole and written as integers below it (int64 holds them)
+_WHOLE_AS_INTEGER = 2.0**62
 
 
 def canonical_values(values: pd.Series) -> pd.Series:
@@ -37,11 +44,12 @@ def canonical_values(values: pd.Series) -> pd.Series:
     if pd.api.types.is_integer_dtype(values):
         return pd.Series(values.to_numpy().astype(str), index=values.index, dtype=object)
     if pd.api.types.is_float_dtype(values):
-        numbers = values.to_numpy(dtype=np.float64)
-        whole = np.isfinite(numbers) & (numbers == np.floor(numbers)) & (np.abs(numbers) < _EXACT_FLOAT_INTEGERS)
+        # float32 first, then "whole?": a float64 read and a float32 read of one file round to the same float32
+        numbers = values.to_numpy(dtype=np.float64, na_value=np.nan).astype(np.float32)
+        finite = np.isfinite(numbers)
+        whole = finite & (numbers == np.floor(np.where(finite, numbers, 0))) & (np.abs(numbers) < _WHOLE_AS_INTEGER)
         text = np.where(whole, np.where(whole, numbers, 0).astype(np.int64).astype(str),
-                        np.char.add("f", np.char.zfill(np.char.mod("%x", numbers.astype(np.float32).view(np.uint32)),
-                                                       8)))
+                        np.char.add("f", np.char.zfill(np.char.mod("%x", numbers.view(np.uint32)), 8)))
         text = np.where(np.isnan(numbers), "nan", text)
         return pd.Series(text.astype(object), index=values.index)
     return values.map(lambda v: str(v) if not isinstance(v, float) or not np.isnan(v) else "nan").astype(object)

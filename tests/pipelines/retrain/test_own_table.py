@@ -180,3 +180,45 @@ def test_a_scikit_learn_classifier_retrains_registers_and_scores_like_the_networ
     np.testing.assert_allclose(predicted["minority_score"], expected["minority_score"], atol=1e-6)
     assert predicted["predicted_class"].tolist() == expected["predicted_class"].tolist()
     assert 0 < predicted["predicted_class"].sum() < len(rows)
+
+
+def test_exports_that_mean_the_same_retrain_and_a_wrong_batch_fails_by_default(own_project):
+    """Integer columns written as 86.0 are the same columns; a fractional value is named; a batch whose categories
+    are all unseen (re-cased) fails under the default policy with nothing written; blank and big ids are exact."""
+    run(own_project, "retrain")
+    table = own_table(2000, seed=11)
+    (own_project / "data" / "01_raw" / "own.csv").write_text(
+        table.astype({"age": "float64", "visits": "float64"}).to_csv(index=False, float_format="%.1f"))
+    run(own_project, "retrain")  # no "'age' was integer, is now float"
+    client = client_of(own_project)
+    assert client.get_model_version(NAME, "2").tags["columns"].startswith("age:integer, balance:float")
+    fractional = table.astype({"age": "float64"})
+    fractional.loc[12, "age"] = 86.5
+    fractional.to_csv(own_project / "data" / "01_raw" / "own.csv", index=False)
+    with pytest.raises(LineageChangeError, match=r"'age' was integer, is now float: 1 value\(s\) are not whole numbers "
+                                                r"\(first row 12: 86.5\)"):
+        run(own_project, "retrain")
+
+    outputs = prod_data(own_project) / "07_model_output" / "production"
+    shouted = own_table(300, seed=12).drop(columns=LABEL)
+    shouted["region"] = shouted["region"].str.upper()
+    shouted.to_csv(own_project / "data" / "01_raw" / "batch.csv", index=False)
+    with pytest.raises(BatchValidationError, match=r"unseen category: 'region' 300 of 300 rows \(100%\) hold categories "
+                                                   r"never seen in training: EAST, NORTH, SOUTH, WEST \(above scoring."
+                                                   r"max_share.unseen_category 0.2"):
+        run(own_project, "scoring")
+    assert not (outputs / "predictions.csv").exists()
+
+    batch = own_table(300, seed=12).drop(columns=LABEL)
+    batch["customer_id"] = pd.array([2**53 + 1 + i for i in range(299)] + [None], dtype="UInt64")
+    batch.to_csv(own_project / "data" / "01_raw" / "batch.csv", index=False)
+    with pytest.raises(BatchValidationError, match=r"batch.csv: id column 'customer_id' \(scoring.id_column\): 1 blank "
+                                                   r"value\(s\) \(first row 299\)"):
+        run(own_project, "scoring")
+    assert not (outputs / "predictions.csv").exists()
+    batch.loc[299, "customer_id"] = 2**63 - 1
+    batch.to_csv(own_project / "data" / "01_raw" / "batch.csv", index=False)
+    run(own_project, "scoring")
+    written = (sorted((outputs / "predictions.csv").iterdir())[-1] / "predictions.csv").read_text().splitlines()
+    ids = [line.split(",")[0] for line in written[1:]]
+    assert ids == [str(2**53 + 1 + i) for i in range(299)] + [str(2**63 - 1)]  # every id exact, 300 distinct

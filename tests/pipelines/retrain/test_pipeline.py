@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from kedro.framework.hooks import hook_impl
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 from kedro.io import DatasetError
@@ -277,3 +278,60 @@ def test_batch_job_finds_kedro_without_a_project_venv(prod_project, tmp_path):
                           env={**environment, "SMOTIFIED_GAN_KEDRO": str(PROJECT_ROOT / ".venv" / "bin" / "kedro")})
     assert told.returncode != 0  # it ran kedro, which says there is no champion yet
     assert "run `kedro run --pipelines retrain --env prod` first" in told.stdout + told.stderr
+
+
+class _CrownElsewhereAfterTheDecision:
+    """After this run's decision (made against no champion), another checkout's first retrain crowns its model: a
+    real second job, run to its end between this run's decision and its registration."""
+
+    def __init__(self, other: Path, environment: dict) -> None:
+        self.other, self.environment, self.output = other, environment, ""
+
+    @hook_impl
+    def after_node_run(self, node, catalog, inputs, outputs, is_async, run_id) -> None:
+        if node.name.endswith("decide_champion"):
+            done = subprocess.run([str(self.other / ".venv" / "bin" / "kedro"), "run", "--pipelines", "retrain", "--env",
+                                   "prod"], cwd=self.other, env=self.environment, capture_output=True, text=True,
+                                  timeout=600)
+            self.output = done.stdout + done.stderr
+            assert done.returncode == 0, self.output[-3000:]
+
+
+def test_a_decision_re_compared_at_registration_is_the_one_recorded_everywhere(prod_project, tmp_path, monkeypatch,
+                                                                                caplog):
+    """Two first retrains on one store: the second decided against no champion, then found v1 crowned and was
+    compared again. Its file, its run's artifact, its version's tags and its log say the second comparison."""
+    folder = tmp_path / "shared-store"
+    folder.mkdir()
+    store = f"sqlite:///{folder / 'mlflow.db'}"
+    other = tmp_path / "other-checkout"
+    shutil.copytree(prod_project, other, symlinks=True)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", store)
+    crown = _CrownElsewhereAfterTheDecision(other, {**os.environ, "DO_NOT_TRACK": "true"})
+    while mlflow.active_run():
+        mlflow.end_run()
+    bootstrap_project(prod_project)
+    with caplog.at_level("INFO"), KedroSession.create(project_path=prod_project, env="prod") as session:
+        session._hook_manager.register(crown)
+        session.run(pipeline_names=["retrain"])
+
+    client = MlflowClient(store, registry_uri=store)
+    assert int(client.get_model_version_by_alias(NAME, "champion").version) == 1  # the other checkout's
+    mine = client.get_model_version(NAME, "2")
+    record = json.loads((prod_data(prod_project) / "08_reporting" / "production" / "champion_decision.json").read_text())
+    artifact = json.loads(Path(client.download_artifacts(mine.run_id, "champion_decision.json", str(tmp_path))).read_text())
+    assert record == artifact
+    assert record["promote"] is False and record["outcome"] == "keep" and record["champion_version"] == 1
+    assert record["recompared"].startswith("the champion moved to v1 after the first comparison (against no champion)")
+    assert mine.tags["decision"] == "keep" and mine.tags["compared_with"] == "v1" and mine.aliases == []
+    # this small table's holdout is under min_holdout_minority: a keep with the champion's figure and no test
+    assert record["champion"] is not None and record["reason"].endswith("the champion stays")
+    assert mine.tags["p_value_vs_champion"] == str(record["p_value"])
+    assert float(mine.tags["holdout_f1"]) == pytest.approx(record["challenger"], abs=1e-6)
+    [recompared] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Decision after re-comparison")]
+    assert recompared.startswith("Decision after re-comparison: keep. Holdout f1:") and "champion v1" in recompared
+    # the store's artifacts live beside the store, not in whichever checkout created the experiment
+    experiment = client.get_experiment_by_name("smotified_gan")
+    assert experiment.artifact_location == (folder / "mlartifacts").as_uri()
+    shutil.rmtree(other)
+    assert mlflow.pyfunc.load_model(f"models:/{NAME}@champion") is not None

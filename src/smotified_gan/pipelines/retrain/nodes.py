@@ -27,9 +27,10 @@ from smotified_gan.parameters import AutoSettings, Contract, DecisionSettings, H
 from smotified_gan.pipelines.oversampling.nodes import oversample_training_set
 from smotified_gan.pipelines.training.nodes import lens_name, score_rows, train_classifier_runs, with_class_weight
 from smotified_gan.production.calibration import CalibratedClassifier, Calibration, calibrate
-from smotified_gan.production.contract import InputContract, column_kind, schema_differences
+from smotified_gan.production.contract import InputContract, as_kinds, column_kind, schema_differences
 from smotified_gan.production.decision import decide
 from smotified_gan.production.holdout import recipe, recipe_differences, row_keys, rows_digest, split_by_key
+from smotified_gan.production.ids import exact_ids
 from smotified_gan.production.selection import Candidate, Scored, choose, score_candidates
 from smotified_gan.protocol import EpochsSpec
 
@@ -46,7 +47,8 @@ class LineageChangeError(ValueError):
 def check_lineage(table: pd.DataFrame, champion: ChampionModel | BrokenChampion | None, holdout: Holdout,
                   decision: DecisionSettings) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The table, admitted when its columns and holdout recipe are the champion's; a ``LineageChangeError`` in
-    seconds, naming what differs, when they are not.
+    seconds, naming what differs, when they are not. A column exported as floats of whole numbers where the champion
+    was trained on integers (or as integers where it had floats) is the same column, converted (``as_kinds``).
 
     With ``retrain.decision.on_lineage_change: new_lineage`` a change is
     admitted as a new lineage: its first model is judged on its own (against
@@ -59,8 +61,10 @@ def check_lineage(table: pd.DataFrame, champion: ChampionModel | BrokenChampion 
         return table, {"status": "first", "differences": []}
     if isinstance(champion, BrokenChampion):
         return table, {"status": "new", "champion_version": champion.version, "differences": [champion.reason]}
+    table, why = as_kinds(table, champion.column_kinds())  # "86.0" where the champion saw 86: the same value
     kinds = {column: column_kind(table[column]) for column in feature_columns(table)}
-    differences = schema_differences(champion.column_kinds(), kinds)
+    differences = [next((w for c, w in why.items() if d.startswith(f"'{c}' was ")), d)
+                   for d in schema_differences(champion.column_kinds(), kinds)]
     now = recipe(table, holdout.key_column, holdout.test_size, holdout.seed)
     differences += recipe_differences(champion.holdout_recipe(), now)
     if not differences:
@@ -93,13 +97,20 @@ def key_rows(raw: RawData | pd.DataFrame, table: pd.DataFrame, holdout: Holdout,
     (``production.holdout``). Ingestion keeps every raw row, in order, so the two
     line up.
     """
-    raw = RawData.of(raw, spec.get("source", "")).frame
+    raw = RawData.of(raw, spec.get("source", ""))
+    origin, raw = raw.origin, raw.frame
     if holdout.key_column and holdout.key_column not in raw.columns:
         raise DataValidationError(f"dataset '{spec['id']}': retrain.holdout.key_column '{holdout.key_column}' is not "
                                   f"a column of the production table; its columns are {list(map(str, raw.columns))}")
     if len(raw) != len(table):
         raise ValueError(f"dataset '{spec['id']}': {len(raw)} raw rows but {len(table)} ingested rows")
-    keys = row_keys(raw.reset_index(drop=True), holdout.key_column) if holdout.key_column else row_keys(table)
+    if holdout.key_column:  # exact, before any split: a blank or rounded key would merge rows into one key
+        where = f"dataset '{spec['id']}' ({origin}): retrain.holdout.key_column '{holdout.key_column}'"
+        key = exact_ids(raw[holdout.key_column], where, DataValidationError,
+                        consequence="the holdout cannot be split by it; nothing was trained")
+        keys = row_keys(pd.DataFrame({holdout.key_column: key}), holdout.key_column)
+    else:
+        keys = row_keys(table)
     features = sorted(map(str, feature_columns(table)))
     return table[features + [c for c in table.columns if c not in features]].assign(**{ROW_KEY: keys})
 
@@ -284,36 +295,38 @@ def compare_on_holdout(y: np.ndarray, rows: pd.DataFrame, predictions: pd.DataFr
 
 
 def decide_champion(holdout_predictions: pd.DataFrame, holdout_table: pd.DataFrame, holdout_rows: pd.DataFrame,
-                    champion: ChampionModel | BrokenChampion | None, lineage: dict[str, Any],
+                    train_table: pd.DataFrame, champion: ChampionModel | BrokenChampion | None, lineage: dict[str, Any],
                     decision: DecisionSettings, holdout: Holdout) -> dict[str, Any]:
     """Reject, keep or promote the new model against the champion on the holdout (``smotified_gan.production.decision``)."""
     rival = None if lineage["status"] in ("new", "first") else champion
     verdict = compare_on_holdout(holdout_table[TARGET].to_numpy(), holdout_rows, holdout_predictions, rival, decision,
                                  holdout_table[ROW_KEY].to_numpy(dtype=np.uint64))
     verdict["lineage"] = lineage["status"]
-    verdict["advice"] = _rows_needed(verdict, holdout) if verdict["underpowered"] else ""
+    table_minority = int(holdout_table[TARGET].sum()) + int(train_table[TARGET].sum())
+    verdict["advice"] = rows_needed(verdict, table_minority, holdout.test_size) if verdict["underpowered"] else ""
     log_decision(verdict)
     return verdict
 
 
-def _rows_needed(verdict: dict[str, Any], holdout: Holdout) -> str:
-    """How many minority rows a decision needs, and what holdout size would give them on this table."""
+def rows_needed(verdict: dict[str, Any], table_minority: int, test_size: float) -> str:
+    """How many minority rows a decision needs, and what holdout size would give them on this table (which holds
+    ``table_minority`` minority rows in all)."""
     needed, held = verdict["min_holdout_minority"], verdict["holdout_minority_rows"]
-    table_minority = held / holdout.test_size  # about as many minority rows in the whole table
     size = needed / table_minority if table_minority else math.inf
     how = (f"retrain.holdout.test_size {math.ceil(size * 100) / 100:.2f} would hold about that many"
-           if size <= 0.5 else f"the table holds about {table_minority:.0f} minority rows in all: more are needed")
+           if size <= 0.5 else f"the table holds {table_minority} minority rows in all (holdout and training): "
+                               f"a holdout of {needed} would leave half of them or fewer to train on: more rows are needed")
     return (f"a decision between two models needs {needed} holdout minority rows (retrain.decision."
-            f"min_holdout_minority), this holdout holds {held}: {how}")
+            f"min_holdout_minority), this holdout holds {held} (retrain.holdout.test_size {test_size:g}): {how}")
 
 
-def log_decision(decision: dict[str, Any]) -> None:
+def log_decision(decision: dict[str, Any], label: str = "Decision") -> None:
     """The decision in one line (what a person reads in the job's log), and the advice when it is underpowered."""
-    if decision["advice"]:
+    if decision.get("advice"):
         logger.warning("Underpowered holdout: %s", decision["advice"])
     champion = "none" if decision["champion"] is None else f"v{decision['champion_version']} {decision['champion']:.4f}"
-    logger.info("Decision: %s. Holdout %s: new model %.4f, champion %s, no skill %.4f (%d holdout rows, %d minority): "
-                "%s", decision["outcome"], decision["metric"], decision["challenger"], champion, decision["no_skill"],
+    logger.info("%s: %s. Holdout %s: new model %.4f, champion %s, no skill %.4f (%d holdout rows, %d minority): "
+                "%s", label, decision["outcome"], decision["metric"], decision["challenger"], champion, decision["no_skill"],
                 decision["holdout_rows"], decision["holdout_minority_rows"], decision["reason"])
 
 

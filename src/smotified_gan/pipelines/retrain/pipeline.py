@@ -103,7 +103,7 @@ def training_pipeline() -> Pipeline:
     # the holdout is scored by the very nodes the MLflow model runs
     holdout = Pipeline(inference_pipeline(), outputs={f"{ns}.model_output": f"{ns}.holdout_predictions"},
                        namespace=ns, prefix_datasets_with_namespace=False)
-    decide = Node(decide_champion, [f"{ns}.holdout_predictions", f"{ns}.test_table", MODEL_INPUT,
+    decide = Node(decide_champion, [f"{ns}.holdout_predictions", f"{ns}.test_table", MODEL_INPUT, f"{ns}.train_table",
                                     f"{ns}.previous_champion", f"{ns}.lineage", "params:retrain.decision",
                                     "params:retrain.holdout"],
                   f"{ns}.champion_decision", name="decide_champion", namespace=ns)

@@ -20,6 +20,7 @@ import pandas as pd
 from smotified_gan.io.champion import ChampionModel
 from smotified_gan.parameters import Scoring
 from smotified_gan.production.contract import BatchValidationError, InputContract
+from smotified_gan.production.ids import duplicates, exact_ids
 
 logger = logging.getLogger(__name__)
 CHECKS = ("out_of_range", "unseen_category", "drift")
@@ -37,16 +38,45 @@ def check_batch(batch: pd.DataFrame, champion: ChampionModel, scoring: Scoring
     if id_column and id_column not in batch.columns:
         raise BatchValidationError(f"{source}: the id column '{id_column}' (scoring.id_column) is not in the batch; "
                                    f"columns are {list(batch.columns)}")
+    ids = _row_ids(batch, scoring, source)
     rows, soft = contract.conform(batch, source, id_column, scoring.max_rows_shown)
     assessment = contract.assess(rows, soft)
     report = _with_drift(assessment.report, scoring)
     _apply_policies(report, scoring, source)
     checked = rows.copy()
-    checked.insert(0, "row_id", batch[id_column].to_numpy() if id_column else np.arange(len(batch)))
-    checked["flags"] = assessment.flags.to_numpy()
+    checked.insert(0, "row_id", ids.to_numpy())
+    checked["flags"] = _with_duplicate_flags(assessment.flags, ids).to_numpy()
     report.insert(0, "model_version", champion.version)
     report.insert(0, "source", source)
     return checked, report, _metrics(report, assessment.flagged_rows)
+
+
+def _row_ids(batch: pd.DataFrame, scoring: Scoring, source: str) -> pd.Series:
+    """The batch's ids, exact (``production.ids``): a blank or rounded id is an error; repeated ids follow
+    ``scoring.checks.duplicate_id``. Without ``scoring.id_column``, the rows' positions."""
+    if not scoring.id_column:
+        return pd.Series(np.arange(len(batch)))
+    what = f"{source}: id column '{scoring.id_column}' (scoring.id_column)"
+    ids = exact_ids(batch[scoring.id_column], what, BatchValidationError, scoring.max_rows_shown, "nothing was scored")
+    count, first = duplicates(ids, scoring.max_rows_shown)
+    if count:
+        message = (f"{what}: {count} row(s) repeat an id of an earlier row ({first}): their predictions could not be "
+                   "told apart by id")
+        if scoring.checks.duplicate_id == "fail":
+            raise BatchValidationError(f"{message}; nothing was scored (scoring.checks.duplicate_id: fail; 'warn' "
+                                       "scores them, flagged duplicate_id)")
+        logger.warning("%s; scored, flagged duplicate_id (scoring.checks.duplicate_id: warn)", message)
+    return ids
+
+
+def _with_duplicate_flags(flags: pd.Series, ids: pd.Series) -> pd.Series:
+    """Every row whose id another row of the batch carries too gets ``duplicate_id`` among its flags."""
+    shared = ids.duplicated(keep=False).to_numpy()
+    if not shared.any():
+        return flags
+    values = flags.to_numpy(dtype=object).copy()
+    values[shared] = [f"{f};duplicate_id" if f else "duplicate_id" for f in values[shared]]
+    return pd.Series(values, index=flags.index)
 
 
 def _with_drift(report: pd.DataFrame, scoring: Scoring) -> pd.DataFrame:
@@ -75,9 +105,27 @@ def _apply_policies(report: pd.DataFrame, scoring: Scoring, source: str) -> None
                            check, policies[check])
             if policies[check] == "fail":
                 failing.append(f"{check.replace('_', ' ')}: " + "; ".join(found))
+    failing += _over_max_share(report, scoring)
     if failing:
-        raise BatchValidationError(f"{source} fails the checks set to 'fail' in scoring.checks; nothing was scored:\n- "
-                                   + "\n- ".join(failing))
+        raise BatchValidationError(f"{source} fails the checks set to 'fail' in scoring.checks or the shares of "
+                                   "scoring.max_share; nothing was scored:\n- " + "\n- ".join(failing))
+
+
+def _over_max_share(report: pd.DataFrame, scoring: Scoring) -> list[str]:
+    """Columns where more of the batch's rows than ``scoring.max_share`` allows hold unseen categories or numbers
+    outside the training range: a renamed, re-cased or re-scaled column, whatever the per-row policy says."""
+    limits = {"unseen_category": scoring.max_share.unseen_category, "out_of_range": scoring.max_share.out_of_range}
+    found = []
+    for r in report.itertuples():
+        for check, limit in limits.items():
+            count = getattr(r, f"{check}_rows")
+            if limit is not None and r.rows and count / r.rows > limit:
+                what = ("categories never seen in training: " + r.unseen_values if check == "unseen_category" else
+                        f"numbers outside the training range [{r.training_min:g}, {r.training_max:g}]")
+                found.append(f"{check.replace('_', ' ')}: '{r.column}' {count} of {r.rows} rows ({count / r.rows:.0%}) "
+                             f"hold {what} (above scoring.max_share.{check} {limit:g}: the column looks renamed, "
+                             "re-cased or re-scaled)")
+    return found
 
 
 _METRIC_NAME = re.compile(r"[^0-9A-Za-z_\-. /]")
