@@ -146,7 +146,7 @@ class ClassifierSettings(Block):
     loss: Literal["mae", "bce"] = "mae"
     threshold: float = 0.5
     device: Annotated[str, Field(pattern=r"^(auto|cpu|cuda(:\d+)?)$")] = "auto"
-    precision: Literal["float32", "bfloat16"] = "float32"
+    precision: Literal["float32", "bfloat16", "auto"] = "float32"
     class_weight: Literal["balanced"] | None = None
 
 
@@ -186,11 +186,14 @@ class TunedThreshold(ThresholdSettings):
     rows, ``folds`` stratified folds seeded ``seed + repeat``, the over-sampler refitted on each, ``runs`` classifier
     runs per fold. ``split: holdout``: one inner validation split instead, the first of those folds held out (the
     over-sampler and the classifier fitted once, on the other folds; ``folds: 2``: half the training rows).
+    ``gan_folds: reuse``: a GAN method's fold rows come from the repeat's own trained generators fed from the
+    other folds' rows (no GAN trained per fold); ``refit``: a GAN trained per fold as well.
     ``folds: 0``: the fixed threshold only."""
 
     folds: Annotated[int, Field(ge=0)] = 3
     split: Literal["cross_fit", "holdout"] = "cross_fit"
     runs: PositiveInt = 1
+    gan_folds: Literal["reuse", "refit"] = "reuse"
 
     @model_validator(mode="after")
     def _folds(self):
@@ -282,7 +285,7 @@ class AutoSettings(Block):
 
     methods: Annotated[dict[str, Method], Field(min_length=1)]
     classifiers: Annotated[dict[str, Classifier], Field(min_length=1)]
-    max_seconds: Annotated[float, Field(gt=0)] | None = None
+    max_seconds: Annotated[float, Field(gt=0)] | None = 600.0
 
 
 class DecisionSettings(Block):
@@ -355,6 +358,8 @@ class Checks(Block):
     out_of_range: Policy = "warn"
     unseen_category: Policy = "warn"
     drift: Policy = "warn"
+    # rows of one batch that carry the same id (scoring.id_column)
+    duplicate_id: Policy = "fail"
 
 
 class Drift(Block):
@@ -362,9 +367,17 @@ class Drift(Block):
     min_rows: Annotated[int, Field(ge=0)] = 100
 
 
+class MaxShare(Block):
+    """Above these shares of a batch's rows in one column, the batch fails whatever ``checks`` says (null: none)."""
+
+    unseen_category: Annotated[float, Field(ge=0, le=1)] | None = 0.2
+    out_of_range: Annotated[float, Field(ge=0, le=1)] | None = 0.5
+
+
 class Scoring(Block):
     id_column: str | None = None
     checks: Checks = Checks()
+    max_share: MaxShare = MaxShare()
     drift: Drift = Drift()
     max_rows_shown: PositiveInt = 5
 
