@@ -69,3 +69,18 @@ def test_bad_settings_and_data():
     X, y = data()
     with pytest.raises(ValueError, match="needs rows of both classes"):
         train_classifiers(X, np.zeros_like(y), ClassifierConfig(epochs=1), [0])
+
+
+def test_auto_precision_is_bfloat16_only_where_the_hardware_computes_it(monkeypatch):
+    """``precision: auto`` (the experiment's): bfloat16 on a CPU with AVX512-BF16 or AMX, float32 on one that
+    would emulate it (this project's AVX2-only machine ran a stacked step 8x slower in bfloat16)."""
+    from smotified_gan.torch_utils import native_bfloat16, resolve_precision
+
+    cpu = torch.device("cpu")
+    for avx512_bf16, amx, expected in ((False, False, "float32"), (True, False, "bfloat16"), (False, True, "bfloat16")):
+        monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda v=avx512_bf16: v)
+        monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda v=amx: v)
+        assert native_bfloat16(cpu) is (expected == "bfloat16") and resolve_precision(cpu, "auto") == expected
+    assert resolve_precision(cpu, "float32") == "float32" and resolve_precision(cpu, "bfloat16") == "bfloat16"
+    with pytest.raises(ValueError, match=r"precision must be one of \('auto', 'float32', 'bfloat16'\), got 'half'"):
+        resolve_precision(cpu, "half")

@@ -72,9 +72,10 @@ class GANSettings(BaseModel):
         "first-phase rows as the real batch holds (drawn at random); ``all``, every first-phase row at every step, "
         "as the authors' loop did (at a cost per step that grows with the rows to generate). Noise input (the plain "
         "GAN) always takes the batch size.")
-    precision: Literal["float32", "bfloat16"] = Field(
+    precision: Literal["float32", "bfloat16", "auto"] = Field(
         "float32", description="``bfloat16``: training's matrix products in bfloat16 mixed precision (weights, "
-        "optimiser and BatchNorm statistics stay float32; generation is float32).")
+        "optimiser and BatchNorm statistics stay float32; generation is float32); ``auto``: bfloat16 where the "
+        "device computes it natively (a CPU with AVX512-BF16 or AMX, a GPU that supports it), float32 elsewhere.")
     residual: bool = Field(
         False, description="Not in the paper: the generator starts as the identity and learns a correction to each "
         "first-phase row (``sigmoid(logit(u) + f(u))``), so training starts from the first phase's rows instead of "

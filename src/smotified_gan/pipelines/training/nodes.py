@@ -27,6 +27,7 @@ from smotified_gan.classifier import (
 )
 from smotified_gan.data.tables import TARGET, feature_columns, split_repeats
 from smotified_gan.protocol import EpochsSpec, classifier_seeds, epochs_for, step_limit
+from smotified_gan.torch_utils import resolve_device, resolve_precision
 
 logger = logging.getLogger(__name__)
 # the primary lens's name when it is the paper's network
@@ -178,9 +179,10 @@ def _train(augmented_train: pd.DataFrame, spec: dict[str, Any], training: dict[s
                                 [rows[TARGET].to_numpy() for _, rows in repeats], config, seeds, features,
                                 sets=[index for index, _ in enumerate(repeats) for _ in range(runs)])
     trained.repeats = [r for r, _ in repeats for _ in range(runs)]
-    logger.info("Trained %d classifier runs x %s (%d repeat(s), %d rows each) in %.1f s", len(trained.seeds),
+    device = resolve_device(config.device)
+    logger.info("Trained %d classifier runs x %s (%d repeat(s), %d rows each) in %.1f s (%s on %s)", len(trained.seeds),
                 f"{config.max_steps} steps" if config.max_steps else f"{epochs} epochs", len(repeats),
-                len(repeats[0][1]), trained.seconds)
+                len(repeats[0][1]), trained.seconds, resolve_precision(device, config.precision), device.type)
     return trained
 
 
