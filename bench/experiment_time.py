@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/experiment_time.py            # the default run: paper settings, 30 runs per cell
     .venv/bin/python bench/experiment_time.py --env quick
+    .venv/bin/python bench/experiment_time.py --datasets yeast,ecoli   # a slice of the grid's datasets
 
 Runs the project's default pipeline in a KedroSession from the project root and
 prints the total wall time, then seconds per node function (summed over the
@@ -41,12 +42,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env", default=None)
     parser.add_argument("--pipeline", default="__default__")
+    parser.add_argument("--datasets", default=None, help="comma-separated: the grid's datasets to run (default: all)")
     args = parser.parse_args()
+    runtime = {"grid": {"datasets": args.datasets.split(",")}} if args.datasets else None
     os.chdir(PROJECT)
     bootstrap_project(PROJECT)
     timer = NodeTimer()
     started = time.perf_counter()
-    with KedroSession.create(project_path=PROJECT, env=args.env) as session:
+    with KedroSession.create(project_path=PROJECT, env=args.env, runtime_params=runtime) as session:
         session._hook_manager.register(timer)
         session.run(pipeline_names=[args.pipeline])
     total = time.perf_counter() - started

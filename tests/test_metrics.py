@@ -295,3 +295,18 @@ def test_a_method_run_on_fewer_tables_is_left_out_of_the_ranks_and_named():
     ranks, test = friedman_ranks(pd.DataFrame(rows))
     assert ranks.set_index("method")["average_rank"].to_dict() == {"c": 1.0, "b": 2.0, "a": 3.0}
     assert test["datasets"] == 6 and test["left_out"] == {"costly": 2}
+
+
+def test_wilcoxon_p_many_gives_scipys_p_of_every_row_ties_zeros_and_all():
+    from smotified_gan.metrics import wilcoxon_p_many
+
+    rng = np.random.default_rng(3)
+    rows = [rng.normal(0, 0.02, 7)]  # no ties, no zeros: scipy's exact distribution
+    rows += [np.round(rng.normal(0.01, 0.02, 7), 2) for _ in range(150)]  # ties and zeros: its permutation test
+    rows += [np.zeros(7), np.r_[np.zeros(6), 0.5], rng.choice([0.1, -0.1, 0.0], 7)]
+    samples = np.stack(rows)
+    expected = np.array([wilcoxon_p(row) for row in samples])
+    assert np.allclose(wilcoxon_p_many(samples), expected, rtol=0, atol=1e-12)
+    assert ((expected > 0.05) & (expected < 1)).any() and (expected < 0.05).any()  # not all one value
+    wide = np.round(rng.normal(0.01, 0.02, (5, 20)), 2)  # beyond 13 columns: scipy's choice, row by row
+    assert np.allclose(wilcoxon_p_many(wide), [wilcoxon_p(row) for row in wide])

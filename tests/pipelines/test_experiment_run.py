@@ -23,15 +23,38 @@ DATASETS = ["abalone", "ecoli", "ionosphere", "pageblocks", "poker", "wine", "ye
 METHODS = ["none", "smote", "gan", "smotified_gan", "smotified_gan_residual"]
 
 
+GAN_FITS: list[int] = []  # the members of every stack of GANs the quick run trained
+
+
 @pytest.fixture(scope="module")
 def quick_run(module_project):
-    """`kedro run --env quick` once: the project, the warnings the run raised."""
+    """`kedro run --env quick` once: the project, the warnings the run raised (and every GAN stack it trained)."""
+    from smotified_gan.samplers import refine
+
     bootstrap_project(module_project)
-    with KedroSession.create(project_path=module_project, env="quick") as session, \
+    train_gans = refine.train_gans
+
+    def counted(reals, *args, **kwargs):
+        GAN_FITS.append(len(reals))
+        return train_gans(reals, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch, KedroSession.create(project_path=module_project, env="quick") as session, \
             warnings.catch_warnings(record=True) as caught:
+        patch.setattr(refine, "train_gans", counted)
         warnings.simplefilter("always")
         session.run()
     return module_project, caught
+
+
+def test_the_run_fits_the_gans_its_plan_needs_and_no_more(quick_run):
+    """conf/quick: 7 datasets x 3 GAN methods (gan, smotified_gan, its residual variant) x 2 repeats, one minority
+    class each: 42 GANs, in one stack per cell. The threshold folds (2 per repeat) train none of their own
+    (``threshold.gan_folds: reuse``), yet every GAN cell has its tuned threshold. A change that fits more than the
+    plan needs (a GAN per fold: 126) fails here."""
+    assert sum(GAN_FITS) == 7 * 3 * 2 and len(GAN_FITS) == 7 * 3
+    results = pd.read_csv(quick_run[0] / "data" / "quick" / "08_reporting" / "results.csv")
+    tuned = results[(results["metric"] == "f1_tuned") & results["method"].str.contains("gan")]
+    assert len(tuned) >= 7 * 3 and tuned["mean"].notna().all()
 
 
 @pytest.fixture(scope="module")

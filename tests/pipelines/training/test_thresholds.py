@@ -162,3 +162,50 @@ def test_a_holdout_split_refits_once_a_repeat_and_tunes_on_the_held_out_fold_alo
                                            for r in (0, 1)] * 2
     with pytest.raises(ValueError, match="at least 2"):
         TunedThreshold(folds=1, split="holdout")
+
+
+def _gan_stacks(monkeypatch) -> list[int]:
+    """The members of every stack of GANs trained from here on."""
+    from smotified_gan.samplers import refine
+
+    stacks, train_gans = [], refine.train_gans
+
+    def counted(reals, *args, **kwargs):
+        stacks.append(len(reals))
+        return train_gans(reals, *args, **kwargs)
+
+    monkeypatch.setattr(refine, "train_gans", counted)
+    return stacks
+
+
+@pytest.mark.parametrize("method", ["gan", "smotified_gan"])
+def test_gan_fold_rows_come_from_the_repeats_own_generators_without_training_a_gan(monkeypatch, method):
+    from smotified_gan.pipelines.oversampling.nodes import oversample
+
+    train = table(240, seed=1).drop(columns="c")
+    train[["a", "b"]] = ((train[["a", "b"]] + 4) / 8).clip(0, 1)  # the GANs' sigmoid output: rows in [0, 1]
+    settings = {**OVERSAMPLING, "gan": {"architecture": "paper", "log_every": 0}}
+    cell = {"dataset": "toy", "method": method}
+    stacks = _gan_stacks(monkeypatch)
+    samplers = oversample(train, settings, {"sampler": method}, 3, cell)[4]
+    assert sum(stacks) == 2  # the two repeats' GANs
+    reused = oversample_folds(train, settings, {"sampler": method}, 3, TUNED, cell, samplers)
+    again = oversample_folds(train, settings, {"sampler": method}, 3, TUNED, cell, samplers)
+    trained = len(stacks)
+    assert sum(stacks) == 2  # no GAN trained for the 6 fold sets
+    pd.testing.assert_frame_equal(reused, again)  # seeded: the same rows every time
+    refit = oversample_folds(train, settings, {"sampler": method}, 3,
+                             {**TUNED, "threshold": {**TUNED["threshold"], "gan_folds": "refit"}}, cell, samplers)
+    assert sum(stacks[trained:]) == 6  # refit: one GAN per fold set
+    counts = ["repeat", HELD_OUT, "target"]
+    pd.testing.assert_frame_equal(reused.groupby(counts).size().reset_index(), refit.groupby(counts).size().reset_index())
+    assert reused["repeat"].nunique() == 6 and reused[HELD_OUT].any()
+    # each fold set's new rows are its own: two folds of a repeat do not share them
+    minority_new = [part[["a", "b"]].to_numpy()[-10:] for _, part in reused[~reused[HELD_OUT]].groupby("repeat")]
+    assert not np.allclose(minority_new[0], minority_new[1])
+    if method == "smotified_gan":  # rows chosen by a discriminator (rejection above 1): the saved samplers keep no D
+        for sampler in samplers:
+            sampler.set_params(rejection=2.0)
+        before = sum(stacks)
+        oversample_folds(train, settings, {"sampler": method, "rejection": 2.0}, 3, TUNED, cell, samplers)
+        assert sum(stacks) - before == 6  # refitted

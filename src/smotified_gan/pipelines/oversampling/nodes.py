@@ -87,12 +87,20 @@ HELD_OUT = "held_out"
 
 
 def oversample_folds(train_set: pd.DataFrame, oversampling: dict[str, Any], method: dict[str, Any],
-                     epochs: EpochsSpec, training: dict[str, Any], cell: dict[str, str]) -> pd.DataFrame:
+                     epochs: EpochsSpec, training: dict[str, Any], cell: dict[str, str],
+                     samplers: list | None = None) -> pd.DataFrame:
     """The rows a cell's decision thresholds are tuned on, never a test row: each repeat's training rows cut into
     ``training.threshold.folds`` stratified folds (``production.calibration.fold_of``, seeded ``threshold.seed +
     repeat``, the folds production cross-fits on); per fold, the method's over-sampler refitted on the other folds
     (``oversample``: the GANs of all folds in one stack) and the fold's own rows, unaugmented, marked ``held_out``.
     ``threshold.split: holdout``: the first fold alone (one inner validation split, one refit a repeat).
+
+    A GAN method with ``threshold.gan_folds: reuse`` (the default) and ``samplers`` (``oversample``'s, one per
+    repeat) trains no GAN per fold: a fold's new rows are the repeat's own trained generators' rows, fed from the
+    other folds alone (SMOTified-GAN: their first phase; the plain GAN: fresh noise), so no held-out row is
+    interpolated into them; the generators did see the held-out rows as real ones while they trained (README,
+    "Tuned thresholds", measures what that changes). ``refit`` (or no ``samplers``, or ``rejection`` above 1,
+    whose pool is chosen by the discriminator the saved samplers do not keep): a GAN trained per fold.
 
     The ``repeat`` column holds the fold set's id (``repeat * FOLD_SETS + fold``). No ``training.threshold`` (or
     ``folds: 0``), or a fold's training rows holding fewer than 2 minority rows where the over-sampler interpolates
@@ -115,10 +123,17 @@ def oversample_folds(train_set: pd.DataFrame, oversampling: dict[str, Any], meth
         for k in range(1 if tuning.get("split") == "holdout" else int(fold.max()) + 1):
             fits.append(rows[fold != k].assign(**{REPEAT: repeat * FOLD_SETS + k}))
             held.append(rows[fold == k].assign(**{REPEAT: repeat * FOLD_SETS + k}))
-    logger.info("Threshold %s: %d fold set(s) over %d repeat(s), the over-sampler refitted on each",
-                "holdout" if tuning.get("split") == "holdout" else "folds", len(fits), len(split_repeats(train_set)))
+    reusing = _reusable(samplers, tuning)
+    logger.info("Threshold %s: %d fold set(s) over %d repeat(s), %s", "holdout" if tuning.get("split") == "holdout"
+                else "folds", len(fits), len(split_repeats(train_set)),
+                "their rows from each repeat's trained generators (no GAN trained per fold)" if reusing
+                else "the over-sampler refitted on each")
     try:
-        augmented = oversample(_with_repeat(fits), oversampling, method, epochs, cell)[0]
+        if reusing:
+            by_repeat = dict(zip([r for r, _ in split_repeats(train_set)], samplers))
+            augmented = _from_trained_generators(fits, by_repeat, oversampling, method, cell)
+        else:
+            augmented = oversample(_with_repeat(fits), oversampling, method, epochs, cell)[0]
     except TooFewMinorityRows as error:
         logger.warning("%s.%s: no tuned threshold: a threshold fold's training rows are too few to refit the "
                        "over-sampler on (%s); the cell is scored at the fixed threshold only", cell["dataset"],
@@ -127,6 +142,62 @@ def oversample_folds(train_set: pd.DataFrame, oversampling: dict[str, Any], meth
     return pd.concat([augmented.assign(**{HELD_OUT: False}),
                       _with_repeat(held).astype({c: "float32" for c in features}).assign(**{HELD_OUT: True})],
                      ignore_index=True)
+
+
+def _reusable(samplers: list | None, tuning: Mapping[str, Any]) -> bool:
+    """Whether the fold rows can come from the repeats' trained generators (``oversample_folds``)."""
+    from smotified_gan.samplers.base import BaseGANOverSampler
+
+    return (tuning.get("gan_folds", "reuse") == "reuse" and bool(samplers)
+            and all(isinstance(s, BaseGANOverSampler) for s in samplers)
+            and all(float(getattr(s, "rejection", 1.0)) <= 1.0 for s in samplers))
+
+
+def _from_trained_generators(fits: list[pd.DataFrame], samplers: Mapping[int, Any], oversampling: Mapping[str, Any],
+                             method, cell: dict[str, str]) -> pd.DataFrame:
+    """Each fold set's rows with the new rows its repeat's trained sampler makes from them: as many per class as
+    the sampler's ``sampling_strategy`` asks of these rows; SMOTified-GAN refines a first phase run on these rows
+    alone (seeded ``sampler_seed(oversampling, fold set)``, as a refit would be), the plain GAN samples fresh
+    noise."""
+    from imblearn.utils import check_sampling_strategy
+
+    from smotified_gan.samplers import SMOTifiedGAN
+    from smotified_gan.samplers.first_phase import first_phase_rows
+    from smotified_gan.samplers.validation import check_minority_size
+
+    method = _neighbours_that_fit(method, oversampling, [(None, rows) for rows in fits], cell)
+    settings = method_settings(method, oversampling)[1]
+    refining = any(isinstance(s, SMOTifiedGAN) for s in samplers.values())
+    if refining and settings.get("first_phase") != "random" and isinstance(settings.get("k_neighbors"), int):
+        for rows in fits:
+            try:
+                check_minority_size(rows[TARGET].to_numpy(), {1: 1}, settings["k_neighbors"])
+            except ValueError as error:
+                raise ValueError(f"{cell['dataset']}.{cell['method']}: {error}") from error
+    augmented = []
+    for rows in fits:
+        fold_set = int(rows[REPEAT].iloc[0])
+        sampler = samplers[fold_set // FOLD_SETS]
+        X, y = rows[feature_columns(rows)].to_numpy(np.float32), rows[TARGET].to_numpy()
+        strategy = check_sampling_strategy(sampler.sampling_strategy, y, "over-sampling")
+        seed = sampler_seed(oversampling, fold_set)
+        new_X, new_y = [], []
+        for index, (label, n) in enumerate(sorted(strategy.items(), key=lambda item: str(item[0]))):
+            if n <= 0:
+                continue
+            if isinstance(sampler, SMOTifiedGAN):
+                X_gan = np.clip(X, 0, 1) if sampler.output_activation == "sigmoid" else X
+                X_syn, y_syn = first_phase_rows(X_gan, y, {label: n}, settings["first_phase"],
+                                                settings["k_neighbors"], np.random.RandomState(seed),
+                                                **(settings.get("first_phase_kwargs") or {}))
+                new_X.append(sampler.refine(X_syn[y_syn == label], label))
+            else:
+                new_X.append(sampler.sample(int(n), label, seed + 1000 * index + 7))
+            new_y.append(np.full(len(new_X[-1]), label, dtype=y.dtype))
+        X_res = np.vstack([X, *new_X]) if new_X else X
+        y_res = np.concatenate([y, *new_y]) if new_y else y
+        augmented.append(_augmented(rows[[*feature_columns(rows), TARGET]], X_res, y_res).assign(**{REPEAT: fold_set}))
+    return _with_repeat(augmented)
 
 
 def _no_fold_rows(features: list[str]) -> pd.DataFrame:

@@ -17,7 +17,7 @@ def template() -> Pipeline:
         Node(oversample, ["train_set", "params:oversampling", "params:method", "params:gan_epochs", "cell"],
              ["augmented_train", "synthetic_rows", "first_phase_rows", "gan_history", "sampler"], name="oversample"),
         Node(oversample_folds, ["train_set", "params:oversampling", "params:method", "params:gan_epochs",
-                                "params:training", "cell"], "threshold_folds", name="oversample_folds"),
+                                "params:training", "cell", "sampler"], "threshold_folds", name="oversample_folds"),
     ])
 
 
