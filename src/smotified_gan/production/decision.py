@@ -88,19 +88,74 @@ class Decision:
 
 
 def paired_permutation_test(y: np.ndarray, a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray],
-                            metric: str, permutations: int | None = None, seed: int | None = None) -> PairedTest:
+                            metric: str, permutations: int | None = None, seed: int | None = None,
+                            groups: np.ndarray | None = None) -> PairedTest:
     """One-sided paired permutation test that ``a`` scores higher than ``b`` on ``metric`` (module docstring).
 
     ``a`` and ``b`` are (scores, 0/1 calls) on the rows of ``y``. Exact for the
     counting metrics; ``permutations`` Monte Carlo swaps for the ranking ones (None: ``DecisionSettings``'s).
+    ``groups``: each row's key (the holdout's ``row_key``). Rows that share a key are not independent (one
+    customer's rows), so under the null they swap together: with any key holding two or more rows the swaps are
+    drawn per key (``permutations`` Monte Carlo draws, for the counting metrics too); a key per row is the
+    row-by-row test.
     """
     permutations, seed = _draws(permutations, seed)
     y = np.asarray(y).astype(bool)
+    if metric not in COUNTING_METRICS + RANKING_METRICS:
+        raise ValueError(f"metric must be one of {COUNTING_METRICS + RANKING_METRICS}, got {metric!r}")
+    keyed = _keyed(groups, len(y))
+    if keyed is not None:
+        return _swapped_by_key_test(y, a, b, metric, permutations, seed, keyed)
     if metric in COUNTING_METRICS:
         return _exact_counting_test(y, np.asarray(a[1]).astype(bool), np.asarray(b[1]).astype(bool), metric)
-    if metric not in RANKING_METRICS:
-        raise ValueError(f"metric must be one of {COUNTING_METRICS + RANKING_METRICS}, got {metric!r}")
     return _swapped_ranking_test(y, _rank_scores(a[0]), _rank_scores(b[0]), metric, permutations, seed)
+
+
+def _keyed(groups: np.ndarray | None, rows: int) -> np.ndarray | None:
+    """Each row's key as an index 0..K-1, or None where no key holds two rows (the row-by-row tests apply)."""
+    if groups is None:
+        return None
+    groups = np.asarray(groups)
+    if len(groups) != rows:
+        raise ValueError(f"groups holds {len(groups)} keys for {rows} rows")
+    _, index = np.unique(groups, return_inverse=True)
+    return index if index.max(initial=-1) + 1 < rows else None
+
+
+def _swapped_by_key_test(y: np.ndarray, a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray],
+                         metric: str, permutations: int, seed: int, key: np.ndarray) -> PairedTest:
+    """The paired permutation test with every key's rows swapped together (Monte Carlo)."""
+    keys = int(key.max()) + 1
+    rng = np.random.default_rng(seed)
+    if metric in COUNTING_METRICS:
+        calls_a, calls_b = np.asarray(a[1]).astype(bool), np.asarray(b[1]).astype(bool)
+        per_key = [np.bincount(key, weights=(calls & cls).astype(float), minlength=keys)
+                   for calls in (calls_a, calls_b) for cls in (y, ~y)]  # tp_a, fp_a, tp_b, fp_b per key
+        tp_a, fp_a, tp_b, fp_b = per_key
+        m, n0 = int(y.sum()), int((~y).sum())
+
+        def difference(swap: np.ndarray) -> np.ndarray:
+            tp1, fp1 = np.where(swap, tp_b, tp_a).sum(axis=-1), np.where(swap, fp_b, fp_a).sum(axis=-1)
+            tp2, fp2 = np.where(swap, tp_a, tp_b).sum(axis=-1), np.where(swap, fp_a, fp_b).sum(axis=-1)
+            return (counting_metric(tp1, fp1, m - tp1, n0 - fp1, metric)
+                    - counting_metric(tp2, fp2, m - tp2, n0 - fp2, metric))
+    else:
+        ranked_a, ranked_b = _rank_scores(a[0]), _rank_scores(b[0])
+
+        def difference(swap: np.ndarray) -> np.ndarray:
+            rows = swap[..., key]
+            return (ranking_metric(y, np.where(rows, ranked_b, ranked_a), metric)
+                    - ranking_metric(y, np.where(rows, ranked_a, ranked_b), metric))
+    observed = float(difference(np.zeros(keys, dtype=bool)))
+    at_least, done = 0, 0
+    chunk = max(1, _CHUNK_CELLS // max(len(y), 1))
+    while done < permutations:
+        draws = min(chunk, permutations - done)
+        null = np.nan_to_num(difference(rng.random((draws, keys)) < 0.5), nan=-np.inf)
+        at_least += int((null >= observed - 1e-12).sum())
+        done += draws
+    return PairedTest(observed, (1 + at_least) / (1 + permutations),
+                      f"paired permutation by key ({permutations} draws, {keys} keys)")
 
 
 def _draws(permutations: int | None, seed: int | None) -> tuple[int, int]:
@@ -177,17 +232,21 @@ def no_skill_value(y: np.ndarray, metric: str) -> float:
 
 
 def no_skill_test(y: np.ndarray, model: tuple[np.ndarray, np.ndarray], metric: str, permutations: int | None = None,
-                  seed: int | None = None) -> PairedTest:
-    """One-sided test that ``model`` (scores, calls) beats the no-skill predictor (``no_skill_value``) on ``metric``."""
+                  seed: int | None = None, groups: np.ndarray | None = None) -> PairedTest:
+    """One-sided test that ``model`` (scores, calls) beats the no-skill predictor (``no_skill_value``) on ``metric``
+    (``groups``: the rows' keys; the paired part swaps a key's rows together, ``paired_permutation_test``)."""
     permutations, seed = _draws(permutations, seed)
     y = np.asarray(y).astype(bool)
     if metric in COUNTING_METRICS:
         called = np.asarray(model[1]).astype(bool)
-        paired = _exact_counting_test(y, called, np.ones(len(y), dtype=bool), metric)
+        everything = np.ones(len(y), dtype=bool)
+        paired = (_exact_counting_test(y, called, everything, metric) if _keyed(groups, len(y)) is None else
+                  paired_permutation_test(y, (model[0], called), (everything.astype(float), everything), metric,
+                                          permutations, seed, groups))
         hits = int((called & y).sum())
         chance = float(stats.hypergeom.sf(hits - 1, len(y), int(y.sum()), int(called.sum())))
         return PairedTest(paired.difference, max(paired.p_value, chance),
-                          "exact paired permutation and exact label permutation (the larger p)",
+                          f"{paired.method} and exact label permutation (the larger p)",
                           paired.discordant_minority, paired.discordant_majority)
     scores = np.asarray(model[0], dtype=np.float64)
     observed = float(ranking_metric(y, scores, metric)) - no_skill_value(y, metric)
@@ -206,13 +265,14 @@ def no_skill_test(y: np.ndarray, model: tuple[np.ndarray, np.ndarray], metric: s
 
 
 def decide(y: np.ndarray, challenger: tuple[np.ndarray, np.ndarray], champion: tuple[np.ndarray, np.ndarray] | None,
-           settings, champion_version: int | None = None) -> Decision:
-    """Reject, keep or promote the challenger (module docstring); ``settings``: ``parameters.DecisionSettings``."""
+           settings, champion_version: int | None = None, groups: np.ndarray | None = None) -> Decision:
+    """Reject, keep or promote the challenger (module docstring); ``settings``: ``parameters.DecisionSettings``;
+    ``groups``: the holdout rows' keys, whose rows the tests swap together."""
     y = np.asarray(y).astype(int)
     scores, predicted = np.asarray(challenger[0]), np.asarray(challenger[1]).astype(int)
     alpha, metric = 1 - settings.confidence, settings.metric
     value = metric_value(y, scores, predicted, metric)
-    skill = no_skill_test(y, (scores, predicted), metric, settings.permutations, settings.seed)
+    skill = no_skill_test(y, (scores, predicted), metric, settings.permutations, settings.seed, groups)
     base = {"metric": metric, "challenger": value, "no_skill": no_skill_value(y, metric),
             "no_skill_p_value": skill.p_value, "confidence": settings.confidence,
             "min_improvement": settings.min_improvement, "holdout_rows": int(len(y)),
@@ -238,7 +298,8 @@ def decide(y: np.ndarray, challenger: tuple[np.ndarray, np.ndarray], champion: t
         return Decision("keep", f"the holdout holds {int(y.sum())} minority rows, fewer than the "
                                 f"{settings.min_holdout_minority} a decision needs "
                                 "(retrain.decision.min_holdout_minority): the champion stays", **known, **base)
-    test = paired_permutation_test(y, (scores, predicted), champion, metric, settings.permutations, settings.seed)
+    test = paired_permutation_test(y, (scores, predicted), champion, metric, settings.permutations, settings.seed,
+                                   groups)
     promote = test.p_value < alpha and test.difference > settings.min_improvement
     reason = (f"{metric} {test.difference:+.4f} over the champion, {test.method} p = {test.p_value:.4f} "
               f"({'<' if test.p_value < alpha else '>='} {alpha:.2f}), required gain {settings.min_improvement:+.4f}"

@@ -290,7 +290,8 @@ def compare_on_holdout(y: np.ndarray, rows: pd.DataFrame, predictions: pd.DataFr
     if champion is not None:
         theirs = champion.predict(rows[keep].reset_index(drop=True))
         rival = (theirs["minority_score"].to_numpy(), theirs["predicted_class"].to_numpy())
-    decision = decide(y[keep], challenger, rival, settings, None if champion is None else champion.version)
+    decision = decide(y[keep], challenger, rival, settings, None if champion is None else champion.version,
+                      groups=np.asarray(keys)[keep])
     return {**decision.to_dict(), "holdout_rows_champion_trained_on": int((~keep).sum())}
 
 
