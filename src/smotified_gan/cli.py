@@ -1,4 +1,9 @@
-"""Project commands for the Kedro CLI: ``kedro grid run``."""
+"""Project commands for the Kedro CLI: ``kedro grid run``.
+
+``run`` here is Kedro's own ``kedro run`` (``kedro.framework.cli.utils.find_run_command`` takes a project's
+``cli.run``): ``python -m smotified_gan`` and the packaged project run pipelines as ``kedro run`` does
+(``--pipeline retrain``, ``--env``, ``--conf-source``); the grid is ``kedro grid run``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import sys
 from pathlib import Path
 
 import click
-from kedro.framework.cli.project import CONF_SOURCE_HELP, PARAMS_ARG_HELP
+from kedro.framework.cli.project import CONF_SOURCE_HELP, PARAMS_ARG_HELP, run
 from kedro.framework.cli.utils import _split_params, validate_conf_source
 
 
@@ -32,7 +37,7 @@ def grid() -> None:
 @click.option("--conf-source", callback=validate_conf_source, help=CONF_SOURCE_HELP + " As for `kedro run`.")
 @click.option("--params", type=click.UNPROCESSED, default="", callback=_split_params,
               help=PARAMS_ARG_HELP + " As for `kedro run`; every session of the grid gets them.")
-def run(env, scheduler, workers, tracking_uri, retries, conf_source, params) -> None:
+def grid_run(env, scheduler, workers, tracking_uri, retries, conf_source, params) -> None:
     """Run every (dataset, method) cell as its own Kedro session on Dask, then the report.
 
     Cells already complete under the same settings (outputs present, MLflow run FINISHED) are skipped.
@@ -45,3 +50,6 @@ def run(env, scheduler, workers, tracking_uri, retries, conf_source, params) -> 
     click.echo(f"grid: {len(result.completed)} cells run, {len(result.skipped)} skipped, {len(result.failed)} failed "
                f"in {result.seconds:.0f} s; MLflow parent run {result.parent_run_id} (experiment smotified_gan_grid)")
     sys.exit(0 if result.ok else 1)
+
+
+__all__ = ["cli", "run"]

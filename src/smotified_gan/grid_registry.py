@@ -25,7 +25,7 @@ import os
 import threading
 from collections.abc import Callable
 
-from smotified_gan.pipelines.grid import Grid
+from smotified_gan.pipelines.grid import Grid, GridError
 
 
 class GridRegistry:
@@ -81,10 +81,14 @@ def _default_parameters() -> dict:
     from kedro.framework.project import settings
     from kedro.framework.startup import bootstrap_project
 
-    from smotified_gan.pipelines.grid import PROJECT_ROOT
+    from smotified_gan.pipelines.grid import project_root
 
-    bootstrap_project(PROJECT_ROOT)
-    loader = settings.CONFIG_LOADER_CLASS(conf_source=str(PROJECT_ROOT / settings.CONF_SOURCE),
+    root = project_root()
+    if root is None:
+        raise GridError("no Kedro project here to read the grid from: run inside the project, or give the session "
+                        "its configuration (--conf-source)")
+    bootstrap_project(root)
+    loader = settings.CONFIG_LOADER_CLASS(conf_source=str(root / settings.CONF_SOURCE),
                                           env=os.environ.get("KEDRO_ENV"), **settings.CONFIG_LOADER_ARGS)
     return dict(loader["parameters"])
 

@@ -35,6 +35,10 @@ _NOTICES = (
     r"Support for class-based `config` is deprecated",
     r"The ``noload`` loader strategy is deprecated",
     r"Passing a list to DataFrame.from_dict is deprecated",
+    # kedro-viz's run hooks write their stats into a project folder; the packaged project, run from a plain
+    # directory (python -m smotified_gan --conf-source ...), has none, and nothing is lost
+    r"No Kedro project found in .*; skipping write",
+    r"Could not find a Kedro project to create stats file",
 )
 KNOWN_NOTICES = re.compile("|".join(_NOTICES))
 
@@ -55,8 +59,9 @@ def silence_upstream_notices() -> None:
     for message in _NOTICES:
         warnings.filterwarnings("ignore", message=f".*{message}")
     logging.captureWarnings(True)  # warnings go through logging (and the filter below), one line each
-    # py.warnings: where Kedro routes warnings; mlflow.pyfunc logs its CloudPickle notice itself
-    for name in ("py.warnings", "mlflow.pyfunc"):
+    # py.warnings: where Kedro routes warnings; mlflow.pyfunc and kedro-viz's hooks log theirs themselves
+    for name in ("py.warnings", "mlflow.pyfunc", "kedro_viz.integrations.kedro.hooks",
+                 "kedro_viz.integrations.kedro.hooks_utils"):
         target = logging.getLogger(name)
         if not any(isinstance(f, UpstreamNoticeFilter) for f in target.filters):
             target.addFilter(UpstreamNoticeFilter())

@@ -96,7 +96,7 @@ def test_the_seeds_the_run_logged_are_the_seeds_its_nodes_used(quick_run, mlflow
     assert sorted(runs["seed"].unique()) == list(range(1000, 1006))  # the classifier runs' seeds
     assert set(runs.loc[runs["repeat"] == 1, "seed"]) == {1003, 1004, 1005}
     data = quick_run[0] / "data" / "quick"
-    samplers = load_sampler(data / "06_models" / "ecoli" / "smotified_gan" / "sampler.pt")
+    samplers = load_sampler(data / "05_model_input" / "ecoli" / "smotified_gan" / "sampler.pt")
     assert [s.random_state for s in samplers] == [42, 43]  # the over-samplers' seeds
     table = pd.read_parquet(data / "02_intermediate" / "ecoli" / "table.parquet")
     test = pd.read_parquet(data / "03_primary" / "ecoli" / "test_table.parquet")

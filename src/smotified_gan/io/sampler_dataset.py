@@ -1,7 +1,7 @@
 """A Kedro dataset for fitted samplers, over the samplers' own ``save_sampler``/``load_sampler``.
 
 One format for a fitted sampler wherever it goes (the experiment's
-``data/06_models``, MLflow artifacts, production): the torch file that
+``data/05_model_input``, MLflow artifacts, production): the torch file that
 ``save_sampler`` writes, weights only, read back without unpickling code.
 """
 
@@ -20,7 +20,7 @@ class SamplerDataset(AbstractDataset[Any, Any]):
 
         "{dataset}.{method}.sampler":
           type: smotified_gan.io.SamplerDataset
-          filepath: data/06_models/{dataset}/{method}/sampler.pt
+          filepath: data/05_model_input/{dataset}/{method}/sampler.pt
     """
 
     def __init__(self, filepath: str, metadata: dict[str, Any] | None = None) -> None:

@@ -18,7 +18,19 @@ from typing import Any
 
 from smotified_gan.protocol import RULE, SAMPLERS, cell_name
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+def project_root() -> Path | None:
+    """The Kedro project whose default parameters build the grid when no session has bound one: the project
+    holding the working directory (Kedro's own search), else the checkout this package is imported from (an
+    editable install used from elsewhere); None for an installed package run outside any project (the packaged
+    project: its session, given ``--conf-source``, binds the grid)."""
+    from kedro.utils import find_kedro_project
+
+    found = find_kedro_project(Path.cwd())
+    if found is not None:
+        return Path(found)
+    checkout = Path(__file__).resolve().parents[3]
+    return checkout if (checkout / "pyproject.toml").is_file() and (checkout / "conf").is_dir() else None
 
 
 # the per-dataset epochs of the GANs and of the classifier, and the key of the rule for datasets without an entry
