@@ -20,19 +20,27 @@ from tests.production.own_table import LABEL, PRODUCTION_PARAMETERS, own_table
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 
+def _deployment_environment() -> dict[str, str]:
+    """A deployment's environment: no tracking URI and no PYTHONPATH (Kedro's bootstrap_project, run by other tests
+    in this process, points it at their project's src/, whose egg-info pip would take for the installed package)."""
+    environment = {key: value for key, value in os.environ.items() if key not in ("MLFLOW_TRACKING_URI", "PYTHONPATH")}
+    return {**environment, "DO_NOT_TRACK": "true"}
+
+
 def _installed_wheel(project: Path, home: Path) -> Path:
     """``kedro package`` in ``project``, its wheel installed in a fresh virtualenv (its dependencies: this
     environment's, so nothing is downloaded); that virtualenv's python."""
     kedro = Path(sys.executable).with_name("kedro")
-    subprocess.run([str(kedro), "package"], cwd=project, check=True, capture_output=True, timeout=300)
+    environment = _deployment_environment()
+    subprocess.run([str(kedro), "package"], cwd=project, env=environment, check=True, capture_output=True, timeout=300)
     [wheel] = (project / "dist").glob("smotified_gan-*.whl")
-    subprocess.run([sys.executable, "-m", "venv", str(home / "venv")], check=True, timeout=120)
+    subprocess.run([sys.executable, "-m", "venv", str(home / "venv")], env=environment, check=True, timeout=120)
     python = home / "venv" / "bin" / "python"
     site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True).stdout.strip()
+                          env=environment, check=True, capture_output=True, text=True).stdout.strip()
     Path(site, "zz_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)], check=True,
-                   timeout=300)
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)], env=environment,
+                   check=True, timeout=300)
     return python
 
 
@@ -53,8 +61,7 @@ def test_the_packaged_project_retrains_and_scores_from_an_empty_directory(projec
     (prod / "parameters_production.yml").write_text(yaml.safe_dump(
         {**PRODUCTION_PARAMETERS, "scoring": {"id_column": "customer_id"}}))
     (prod / "parameters_test_speed.yml").write_text(yaml.safe_dump(FAST))
-    environment = {**os.environ, "DO_NOT_TRACK": "true"}
-    environment.pop("MLFLOW_TRACKING_URI", None)
+    environment = _deployment_environment()
     outputs = {}
     for pipeline in ("retrain", "scoring"):
         done = subprocess.run([str(python), "-m", "smotified_gan", "--conf-source=conf", "--env", "prod",
@@ -69,8 +76,8 @@ def test_the_packaged_project_retrains_and_scores_from_an_empty_directory(projec
     assert "Scored 2000 rows with smotified_gan_classifier v1" in outputs["scoring"]
     # the installed package ran, from the directory: its store, its log, its predictions
     assert "site-packages/smotified_gan" in subprocess.run(
-        [str(python), "-c", "import smotified_gan; print(smotified_gan.__file__)"], cwd=where, capture_output=True,
-        text=True).stdout
+        [str(python), "-c", "import smotified_gan; print(smotified_gan.__file__)"], cwd=where, env=environment,
+        capture_output=True, text=True).stdout
     assert (where / "mlflow.db").is_file() and (where / "logs" / "smotified_gan.log").stat().st_size > 0
     [predictions] = (where / "data" / "prod" / "07_model_output" / "production" / "predictions.csv").glob("*/*.csv")
     scored = pd.read_csv(predictions)
