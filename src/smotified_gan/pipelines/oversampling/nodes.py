@@ -98,31 +98,21 @@ def oversample_folds(train_set: pd.DataFrame, oversampling: dict[str, Any], meth
     A GAN method with ``threshold.gan_folds: reuse`` (the default) and ``samplers`` (``oversample``'s, one per
     repeat) trains no GAN per fold: a fold's new rows are the repeat's own trained generators' rows, fed from the
     other folds alone (SMOTified-GAN: their first phase; the plain GAN: fresh noise), so no held-out row is
-    interpolated into them; the generators did see the held-out rows as real ones while they trained (README,
-    "Tuned thresholds", measures what that changes). ``refit`` (or no ``samplers``, or ``rejection`` above 1,
-    whose pool is chosen by the discriminator the saved samplers do not keep): a GAN trained per fold.
+    interpolated into them; the generators did see the held-out rows as real ones while they trained
+    (docs/PROTOCOL.md, "Tuned thresholds of the GAN methods", measures what that changes). ``refit`` (or no
+    ``samplers``, or ``rejection`` above 1, whose pool is chosen by the discriminator the saved samplers do not
+    keep): a GAN trained per fold.
 
     The ``repeat`` column holds the fold set's id (``repeat * FOLD_SETS + fold``). No ``training.threshold`` (or
     ``folds: 0``), or a fold's training rows holding fewer than 2 minority rows where the over-sampler interpolates
     (a table of 4 minority rows in all, ``adapt_k_neighbors``; a warning names the cell): no rows, and the cell is
     scored at the fixed threshold only.
     """
-    from smotified_gan.production.calibration import fold_of
-
     tuning = training.get("threshold") or {}
     features = feature_columns(train_set)
     if not tuning.get("folds"):
         return _no_fold_rows(features)
-    fits, held = [], []
-    for repeat, rows in split_repeats(train_set):
-        rows = rows[[*features, TARGET]]
-        try:
-            fold = fold_of(rows[TARGET].to_numpy(), int(tuning["folds"]), int(tuning.get("seed", 7)) + repeat)
-        except ValueError as error:
-            raise ValueError(f"{cell['dataset']}.{cell['method']}: repeat {repeat}'s decision threshold: {error}") from error
-        for k in range(1 if tuning.get("split") == "holdout" else int(fold.max()) + 1):
-            fits.append(rows[fold != k].assign(**{REPEAT: repeat * FOLD_SETS + k}))
-            held.append(rows[fold == k].assign(**{REPEAT: repeat * FOLD_SETS + k}))
+    fits, held = _fold_sets(train_set, tuning, cell)
     reusing = _reusable(samplers, tuning)
     logger.info("Threshold %s: %d fold set(s) over %d repeat(s), %s", "holdout" if tuning.get("split") == "holdout"
                 else "folds", len(fits), len(split_repeats(train_set)),
@@ -142,6 +132,25 @@ def oversample_folds(train_set: pd.DataFrame, oversampling: dict[str, Any], meth
     return pd.concat([augmented.assign(**{HELD_OUT: False}),
                       _with_repeat(held).astype({c: "float32" for c in features}).assign(**{HELD_OUT: True})],
                      ignore_index=True)
+
+
+def _fold_sets(train_set: pd.DataFrame, tuning: Mapping[str, Any], cell: dict[str, str]
+               ) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+    """Per repeat and fold (``oversample_folds``): the other folds' rows and the fold's own, ``repeat`` set to the
+    fold set's id."""
+    from smotified_gan.production.calibration import fold_of
+
+    fits, held = [], []
+    for repeat, rows in split_repeats(train_set):
+        rows = rows[[*feature_columns(train_set), TARGET]]
+        try:
+            fold = fold_of(rows[TARGET].to_numpy(), int(tuning["folds"]), int(tuning.get("seed", 7)) + repeat)
+        except ValueError as error:
+            raise ValueError(f"{cell['dataset']}.{cell['method']}: repeat {repeat}'s decision threshold: {error}") from error
+        for k in range(1 if tuning.get("split") == "holdout" else int(fold.max()) + 1):
+            fits.append(rows[fold != k].assign(**{REPEAT: repeat * FOLD_SETS + k}))
+            held.append(rows[fold == k].assign(**{REPEAT: repeat * FOLD_SETS + k}))
+    return fits, held
 
 
 def _reusable(samplers: list | None, tuning: Mapping[str, Any]) -> bool:
