@@ -1,8 +1,11 @@
-"""Project commands for the Kedro CLI: ``kedro grid run``.
+"""Project commands for the Kedro CLI: ``kedro run`` and ``kedro grid run``.
 
 ``run`` here is Kedro's own ``kedro run`` (``kedro.framework.cli.utils.find_run_command`` takes a project's
-``cli.run``): ``python -m smotified_gan`` and the packaged project run pipelines as ``kedro run`` does
-(``--pipeline retrain``, ``--env``, ``--conf-source``); the grid is ``kedro grid run``.
+``cli.run``), with its options and behaviour, except for one expected outcome: a retrain whose model is rejected
+(``registry.ChampionRejected``: no skill, below ``min_metric``) prints one sentence and exits with
+``EXIT_REJECTED`` (3) instead of a Python traceback, which is kept for real failures. ``python -m smotified_gan``
+and the packaged project run pipelines the same way (``--pipeline retrain``, ``--env``, ``--conf-source``); the
+grid is ``kedro grid run``.
 """
 
 from __future__ import annotations
@@ -12,9 +15,27 @@ import sys
 from pathlib import Path
 
 import click
-from kedro.framework.cli.project import CONF_SOURCE_HELP, PARAMS_ARG_HELP, run
+from kedro.framework.cli.project import CONF_SOURCE_HELP, PARAMS_ARG_HELP
+from kedro.framework.cli.project import run as kedro_run
 from kedro.framework.cli.utils import _split_params, validate_conf_source
 
+# the exit code of a retrain whose new model was registered without the alias (docs/production.md)
+EXIT_REJECTED = 3
+
+
+def _run(**kwargs) -> None:
+    from smotified_gan.registry import ChampionRejected
+
+    try:
+        kedro_run.callback(**kwargs)
+    except ChampionRejected as rejected:
+        logging.getLogger("smotified_gan").error("Not crowned: %s", rejected)
+        click.echo(f"Not crowned: {rejected} (exit {EXIT_REJECTED})", err=True)
+        sys.exit(EXIT_REJECTED)
+
+
+run = click.Command(name=kedro_run.name, params=kedro_run.params, callback=_run, help=kedro_run.help,
+                    short_help=kedro_run.short_help, context_settings=kedro_run.context_settings)
 
 @click.group(name="smotified_gan")
 def cli() -> None:
@@ -52,4 +73,6 @@ def grid_run(env, scheduler, workers, tracking_uri, retries, conf_source, params
     sys.exit(0 if result.ok else 1)
 
 
-__all__ = ["cli", "run"]
+cli.add_command(run)  # `kedro run` takes a project's own `run` over the built-in one
+
+__all__ = ["EXIT_REJECTED", "cli", "run"]

@@ -292,12 +292,15 @@ class DecisionSettings(Block):
     """How ``retrain`` decides whether its model becomes ``champion`` (``production.decision``); the defaults live
     here and nowhere else.
 
-    ``metric`` on the holdout; ``confidence``: each one-sided test (against no
-    skill, against the champion) runs at ``1 - confidence``; ``min_improvement``:
-    the gain over the champion must also exceed it; ``min_metric``: a floor on
-    the new model's holdout metric; ``min_holdout_minority``: fewer holdout
-    minority rows and the champion stays (a first model: the no-skill test
-    alone); ``permutations``: Monte Carlo draws where a test is not exact;
+    ``metric`` on the holdout; ``confidence``: the no-skill test runs at
+    ``1 - confidence``, and ``1 - confidence`` is the budget of all the looks
+    at one champion (look ``j`` at ``(1 - confidence) / (j (j + 1))``);
+    ``min_improvement``: the gain over the champion must also exceed it;
+    ``min_metric``: a floor on the new model's holdout metric;
+    ``min_holdout_minority``: the holdout minority rows of the first look
+    (look ``j`` at ``2**(j-1)`` times as many); fewer and the champion stays (a
+    first model: the no-skill test alone); ``permutations``: Monte Carlo draws
+    (and bootstrap resamples) where a test is not exact;
     ``on_lineage_change``: a table whose columns or holdout settings differ from
     the champion's stops retrain before training (``stop``), or starts a new
     lineage whose first model is judged on its own (``new_lineage``).

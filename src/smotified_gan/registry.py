@@ -158,13 +158,17 @@ def register_and_crown(run_id: str, name: str, decision: dict[str, Any], lock_fi
             decision = {**recompare(current), "lineage": decision.get("lineage"),
                         "recompared": f"the champion moved to v{current.version} after the first comparison "
                                       f"(against {_describe_version(seen)}); this is the comparison with v{current.version}"}
+        decision = _look_still_open(decision, current)
         if decision["promote"]:
             client.set_registered_model_alias(name, CHAMPION, version)
+        if current is not None and decision.get("champion_version") == _version_of(current):
+            for key, value in champion_tags(decision, int(version)).items():
+                client.set_model_version_tag(name, current.version, key, str(value)[:5000])
     if recompared is not None and "recompared" in decision:
         recompared(decision)
     # the tags are the decision the registry acted on (after any re-comparison), never the first one
-    tags = {f"holdout_{decision['metric']}": f"{decision['challenger']:.6f}", **(version_tags or {}),
-            **decision_tags(decision), "decision": decision["outcome"]}
+    tags = {**figure_tags(decision, crowned_over_champion=decision["promote"] and decision["champion"] is not None),
+            **(version_tags or {}), **decision_tags(decision), "decision": decision["outcome"]}
     for key, value in tags.items():
         client.set_model_version_tag(name, version, key, str(value)[:5000])
     outcome = {"model_version": int(version), "decision": decision["outcome"], "reason": decision["reason"],
@@ -172,6 +176,8 @@ def register_and_crown(run_id: str, name: str, decision: dict[str, Any], lock_fi
                "champion_score": decision["champion"], "no_skill_score": decision["no_skill"],
                "no_skill_p_value": decision["no_skill_p_value"], "p_value": decision["p_value"],
                "underpowered": decision["underpowered"], "holdout_minority_rows": decision["holdout_minority_rows"],
+               "look": decision.get("look"), "alpha": decision.get("alpha"),
+               "champion_fresh_score": decision.get("champion_fresh"),
                "previous_champion_version": _version_of(current)}
     for key, value in outcome.items():
         client.set_tag(run_id, f"champion.{key}", str(value)[:5000])
@@ -183,6 +189,61 @@ def register_and_crown(run_id: str, name: str, decision: dict[str, Any], lock_fi
                                f"({decision['holdout_minority_rows']} minority rows of {decision['holdout_rows']} in the "
                                f"holdout). The champion {'is still v' + str(current.version) if current else 'stays unset'}.")
     return outcome, decision
+
+
+def _look_still_open(decision: dict[str, Any], current) -> dict[str, Any]:
+    """A promotion made at a look that another retrain made meanwhile (read again under the lock) is not one: each
+    look at a champion is made once (``production.decision``)."""
+    from smotified_gan.io.champion import LOOKS_SPENT
+
+    if not decision["promote"] or current is None or decision.get("champion_version") != _version_of(current):
+        return decision
+    spent = int((current.tags or {}).get(LOOKS_SPENT, 0) or 0)
+    if decision.get("look", 0) > spent:
+        return decision
+    return {**decision, "outcome": "keep", "promote": False,
+            "reason": f"look {decision['look']} at v{current.version} was made by another retrain meanwhile: the "
+                      f"champion stays ({decision['reason']})"}
+
+
+def figure_tags(decision: dict[str, Any], crowned_over_champion: bool) -> dict[str, str]:
+    """A new version's holdout figure, and which rows it comes from. A version crowned over a champion won on its
+    figure, so that figure is selected (``selected_on_<metric>``) and its honest one is measured on the rows that
+    arrive after its crown, by the retrains that follow (``champion_tags``)."""
+    metric, interval = decision["metric"], decision.get("challenger_interval")
+    figure = {f"holdout_{metric}": f"{decision['challenger']:.6f}",
+              f"holdout_{metric}_interval": _interval(interval, decision["confidence"]),
+              f"holdout_{metric}_rows": f"{decision['holdout_rows']} holdout rows ({decision['holdout_minority_rows']} "
+                                        "minority) of its own retrain"}
+    if not crowned_over_champion:
+        return figure
+    return {f"holdout_{metric}": "pending", f"holdout_{metric}_interval": "pending",
+            f"holdout_{metric}_rows": "measured on the holdout rows that arrive after its crown, by later retrains",
+            f"selected_on_{metric}": figure[f"holdout_{metric}"],
+            f"selected_on_{metric}_interval": figure[f"holdout_{metric}_interval"]}
+
+
+def champion_tags(decision: dict[str, Any], by_version: int) -> dict[str, str]:
+    """What a retrain learnt about the champion it was compared with: its figure on the rows that arrived after its
+    crown (never used to choose it), with its interval, and the looks made at it (``production.decision``)."""
+    from smotified_gan.io.champion import LOOKS_SPENT
+
+    tags: dict[str, str] = {}
+    metric = decision["metric"]
+    if decision.get("champion_fresh") is not None:
+        tags.update({f"holdout_{metric}": f"{decision['champion_fresh']:.6f}",
+                     f"holdout_{metric}_interval": _interval(decision.get("champion_interval"), decision["confidence"]),
+                     f"holdout_{metric}_rows": f"{decision['fresh_rows']} holdout rows ({decision['fresh_minority_rows']} "
+                                               f"minority) that arrived after its crown (retrain of v{by_version})"})
+    if decision["outcome"] != "promote" and decision.get("p_value") is not None:
+        tags[LOOKS_SPENT] = str(max(int(decision.get("look") or 0), int(decision.get("looks_spent") or 0)))
+    return tags
+
+
+def _interval(interval, confidence: float) -> str:
+    if interval is None or any(v is None or v != v for v in interval):
+        return "none"
+    return f"[{interval[0]:.4f}, {interval[1]:.4f}] ({confidence:.0%} bootstrap over keys)"
 
 
 def decision_tags(decision: dict[str, Any]) -> dict[str, str]:

@@ -13,6 +13,10 @@ logger = logging.getLogger(__name__)
 # model's own artifacts; the keys of the rows it trained on are an artifact of its run
 CONTRACT = "production.input_contract"
 TRAINING_ROWS_ARTIFACT = "training_rows/training_rows.parquet"
+# the keys of the holdout rows its run was judged on: rows that arrive later are "fresh" for it
+HOLDOUT_ROWS_ARTIFACT = "holdout_rows/holdout_rows.parquet"
+# the version tag that counts the looks made at a champion (production.decision: alpha-spending over its reign)
+LOOKS_SPENT = "looks_spent"
 # the one command that moves on from a champion that cannot be loaded
 MOVE_ON = "kedro run --pipelines retrain --env prod"
 # MLflow signature types -> the contract's column kinds (champions registered before contracts)
@@ -31,7 +35,9 @@ class ChampionModel:
     version: int
     run_id: str
     model: Any  # mlflow.pyfunc.PyFuncModel
+    tags: dict[str, str] = field(default_factory=dict)
     _training_keys: Any = field(default=None, repr=False)
+    _holdout_keys: Any = field(default=None, repr=False)
 
     def predict(self, rows):
         return self.model.predict(rows)
@@ -79,6 +85,24 @@ class ChampionModel:
                     "retrain.decision.on_lineage_change=new_lineage`") from error
         return self._training_keys
 
+    def looks_spent(self) -> int:
+        """The looks already made at this champion (``production.decision``): 0 for a version that has had none."""
+        return int(self.tags.get(LOOKS_SPENT, 0) or 0)
+
+    def holdout_row_keys(self):
+        """The keys (uint64) of the holdout rows its own run was judged on, or None for a version registered before
+        they were kept (every holdout row then counts as arrived after its crown)."""
+        if self._holdout_keys is None:
+            import mlflow
+            import pandas as pd
+
+            try:
+                path = mlflow.artifacts.download_artifacts(run_id=self.run_id, artifact_path=HOLDOUT_ROWS_ARTIFACT)
+            except Exception:  # noqa: BLE001 - absent: a version from before these records
+                return None
+            self._holdout_keys = pd.read_parquet(path)["row_key"].to_numpy(dtype="uint64")
+        return self._holdout_keys
+
 
 @dataclass
 class BrokenChampion:
@@ -96,7 +120,8 @@ def load_model_version(name: str, version) -> ChampionModel:
     import mlflow
 
     model = mlflow.pyfunc.load_model(f"models:/{name}/{version.version}")
-    return ChampionModel(name=name, version=int(version.version), run_id=version.run_id, model=model)
+    return ChampionModel(name=name, version=int(version.version), run_id=version.run_id, model=model,
+                         tags=dict(version.tags or {}))
 
 
 class ChampionModelDataset(AbstractDataset[None, "ChampionModel | BrokenChampion | None"]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import subprocess
 import time
@@ -236,6 +237,6 @@ def test_a_killed_retrain_is_marked_failed_by_the_next_run_and_logs_are_one_line
     stamped = [line for line in records if line[:4].isdigit()]
     assert len(stamped) > 0.9 * len(records)
     decision = [line for line in records if "Decision: " in line]
-    assert len(decision) == 1 and "Holdout f1: new model" in decision[0]
+    assert len(decision) == 1 and re.search(r"Holdout f1 on \d+ holdout rows \(\d+ minority\): new model", decision[0])
     for notice in ("Union type hint", "exists()", "tracking_uri", "CloudPickle", "model_fields", "is deprecated"):
         assert notice not in done.stdout + done.stderr, notice

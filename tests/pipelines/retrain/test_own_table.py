@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from smotified_gan.io.champion import TRAINING_ROWS_ARTIFACT
+from smotified_gan.io.champion import HOLDOUT_ROWS_ARTIFACT, TRAINING_ROWS_ARTIFACT
 from smotified_gan.pipelines.retrain.nodes import LineageChangeError
 from smotified_gan.production.contract import BatchValidationError
 from smotified_gan.production.holdout import in_holdout, row_keys
@@ -120,6 +120,22 @@ def test_a_holdout_row_stays_held_out_as_the_table_grows(own_project):
     assert len(holdout) == int(held.sum()) and "customer_id" not in holdout.columns  # the key is not a feature
     decision = json.loads((data / "08_reporting" / "production" / "champion_decision.json").read_text())
     assert decision["holdout_rows_champion_trained_on"] == 0 and decision["holdout_rows"] == int(held.sum())
+
+    # the rows that arrived after v1's crown (not in its own run's holdout) give its honest figure, on its version
+    judged = pd.read_parquet(client.download_artifacts(champion.run_id, HOLDOUT_ROWS_ARTIFACT))["row_key"]
+    assert set(judged) == set(keys[:len(first)][first_held])
+    arrived = held[len(first):]
+    assert decision["fresh_rows"] == int(arrived.sum()) > 0
+    assert decision["fresh_minority_rows"] == int((grown[LABEL].to_numpy()[len(first):][arrived] == "yes").sum())
+    tags = client.get_model_version(NAME, "1").tags
+    if decision["fresh_minority_rows"]:
+        assert float(tags["holdout_f1"]) == pytest.approx(decision["champion_fresh"], abs=1e-6)
+        assert tags["holdout_f1_rows"] == (f"{decision['fresh_rows']} holdout rows ({decision['fresh_minority_rows']} "
+                                           "minority) that arrived after its crown (retrain of v2)")
+        low, high = decision["champion_interval"]
+        assert low <= decision["champion_fresh"] <= high and tags["holdout_f1_interval"].startswith(f"[{low:.4f}, ")
+    if decision["outcome"] == "keep" and decision["p_value"] is not None:  # a look was made at v1: counted on it
+        assert tags["looks_spent"] == str(decision["look"]) and decision["look"] >= 1
 
 
 def test_a_new_table_stops_retrain_before_training_unless_it_starts_a_new_lineage(prod_project_yeast):

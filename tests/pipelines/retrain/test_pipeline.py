@@ -21,6 +21,7 @@ from kedro.framework.startup import bootstrap_project
 from kedro.io import DatasetError
 from mlflow import MlflowClient
 
+from smotified_gan.cli import EXIT_REJECTED
 from smotified_gan.pipelines.preprocessing.nodes import transform_rows
 from smotified_gan.pipelines.training.nodes import score_rows
 from smotified_gan.registry import ChampionRejected
@@ -211,6 +212,14 @@ def test_the_documented_cron_lines_run_as_cron_would(prod_project, tmp_path):
     assert len(list((prod_data(prod_project) / "07_model_output" / "production" / "predictions.csv").iterdir())) == 1
     assert not list(elsewhere.iterdir())  # nothing written in the working directory
 
+    # an expected outcome is one sentence and its documented exit code, not a traceback: a rejected model
+    rejected = subprocess.run(["/bin/sh", "-c", lines["retrain"].replace("/path/to/project", str(prod_project))
+                               + " --params retrain.decision.min_metric=0.99"], cwd=elsewhere, env=environment,
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
+    assert rejected.returncode == EXIT_REJECTED == 3, rejected.stderr[-3000:]
+    assert "Not crowned: smotified_gan_classifier v2 is registered without the 'champion' alias" in rejected.stderr
+    assert "Traceback" not in rejected.stdout + rejected.stderr
+
     # a failure exits non-zero: scoring a batch that is not there
     point_batch_at(prod_project, "none.csv")
     failed = subprocess.run(["/bin/sh", "-c", lines["scoring"].replace("/path/to/project", str(prod_project))],
@@ -329,7 +338,7 @@ def test_a_decision_re_compared_at_registration_is_the_one_recorded_everywhere(p
     assert mine.tags["p_value_vs_champion"] == str(record["p_value"])
     assert float(mine.tags["holdout_f1"]) == pytest.approx(record["challenger"], abs=1e-6)
     [recompared] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Decision after re-comparison")]
-    assert recompared.startswith("Decision after re-comparison: keep. Holdout f1:") and "champion v1" in recompared
+    assert recompared.startswith("Decision after re-comparison: keep. Holdout f1 on") and "champion v1" in recompared
     # the store's artifacts live beside the store, not in whichever checkout created the experiment
     experiment = client.get_experiment_by_name("smotified_gan")
     assert experiment.artifact_location == (folder / "mlartifacts").as_uri()

@@ -116,15 +116,17 @@ def key_rows(raw: RawData | pd.DataFrame, table: pd.DataFrame, holdout: Holdout,
 
 
 def split_holdout(table: pd.DataFrame, holdout: Holdout, spec: dict[str, Any]
-                  ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Training rows, holdout rows (membership by a hash of the row: ``production.holdout.split_by_key``), and the
-    training rows' keys, which travel with the model's run so that a later retrain can check its holdout. Both
-    tables carry ``repeat`` = 0 (production has one repeat of the experiment's protocol)."""
+    training rows' and holdout rows' keys, which travel with the model's run so that a later retrain can check its
+    holdout and tell the rows that arrived after it. Both tables carry ``repeat`` = 0 (production has one repeat of
+    the experiment's protocol)."""
     train, test = (part.assign(**{REPEAT: 0}) for part in split_by_key(table, holdout.test_size, holdout.seed, spec["id"]))
     logger.info("Holdout by row hash (%s): %d of %d rows, %d minority; training rows %d, %d minority",
                 holdout.key_column or "all feature values", len(test), len(table), int(test[TARGET].sum()),
                 len(train), int(train[TARGET].sum()))
-    return train, test, pd.DataFrame({ROW_KEY: train[ROW_KEY].to_numpy(dtype=np.uint64)})
+    return (train, test, pd.DataFrame({ROW_KEY: train[ROW_KEY].to_numpy(dtype=np.uint64)}),
+            pd.DataFrame({ROW_KEY: test[ROW_KEY].to_numpy(dtype=np.uint64)}))
 
 
 def build_input_contract(train_table: pd.DataFrame, training_rows: pd.DataFrame, holdout: Holdout,
@@ -278,20 +280,27 @@ def conform_rows(contract: dict[str, Any], rows: pd.DataFrame) -> pd.DataFrame:
 def compare_on_holdout(y: np.ndarray, rows: pd.DataFrame, predictions: pd.DataFrame,
                        champion: ChampionModel | None, settings: DecisionSettings, keys: np.ndarray) -> dict[str, Any]:
     """The decision between the new model (``predictions`` on ``rows``) and ``champion``, on the holdout rows
-    neither trained on: rows the champion trained on (after ``test_size`` grew, say) are left out and counted."""
+    neither trained on: rows the champion trained on (after ``test_size`` grew, say) are left out and counted. The
+    rows that arrived after the champion's crown (not in its own run's holdout) give its honest figure; the looks
+    already made at it come from its version's tags (``production.decision``)."""
+    keys = np.asarray(keys)
     keep = np.ones(len(y), dtype=bool)
+    fresh, looks = None, 0
     if champion is not None:
         keep = ~np.isin(keys, champion.training_row_keys())
         if (~keep).any():
             logger.warning("%d holdout rows were training rows of %s v%d: left out of the comparison",
                            int((~keep).sum()), champion.name, champion.version)
+        judged = champion.holdout_row_keys()
+        fresh = ~np.isin(keys[keep], judged) if judged is not None else None
+        looks = champion.looks_spent()
     challenger = (predictions["minority_score"].to_numpy()[keep], predictions["predicted_class"].to_numpy()[keep])
     rival = None
     if champion is not None:
         theirs = champion.predict(rows[keep].reset_index(drop=True))
         rival = (theirs["minority_score"].to_numpy(), theirs["predicted_class"].to_numpy())
     decision = decide(y[keep], challenger, rival, settings, None if champion is None else champion.version,
-                      groups=np.asarray(keys)[keep])
+                      groups=keys[keep], looks_spent=looks, fresh=fresh)
     return {**decision.to_dict(), "holdout_rows_champion_trained_on": int((~keep).sum())}
 
 
@@ -322,13 +331,28 @@ def rows_needed(verdict: dict[str, Any], table_minority: int, test_size: float) 
 
 
 def log_decision(decision: dict[str, Any], label: str = "Decision") -> None:
-    """The decision in one line (what a person reads in the job's log), and the advice when it is underpowered."""
+    """The decision in one line (what a person reads in the job's log), saying which rows each figure comes from,
+    and the advice when it is underpowered."""
     if decision.get("advice"):
         logger.warning("Underpowered holdout: %s", decision["advice"])
-    champion = "none" if decision["champion"] is None else f"v{decision['champion_version']} {decision['champion']:.4f}"
-    logger.info("%s: %s. Holdout %s: new model %.4f, champion %s, no skill %.4f (%d holdout rows, %d minority): "
-                "%s", label, decision["outcome"], decision["metric"], decision["challenger"], champion, decision["no_skill"],
-                decision["holdout_rows"], decision["holdout_minority_rows"], decision["reason"])
+    metric = decision["metric"]
+    rows = f"{decision['holdout_rows']} holdout rows ({decision['holdout_minority_rows']} minority)"
+    if decision["champion"] is None:
+        champion = "no champion"
+    else:
+        honest = ("no row has arrived since its crown" if decision.get("champion_fresh") is None else
+                  f"{decision['champion_fresh']:.4f} {_interval_text(decision.get('champion_interval'))} on the "
+                  f"{decision['fresh_rows']} rows ({decision['fresh_minority_rows']} minority) that arrived after its crown")
+        champion = f"champion v{decision['champion_version']} {decision['champion']:.4f} (honest figure: {honest})"
+    logger.info("%s: %s. Holdout %s on %s: new model %.4f %s, %s, no skill %.4f: %s", label, decision["outcome"], metric,
+                rows, decision["challenger"], _interval_text(decision.get("challenger_interval")), champion,
+                decision["no_skill"], decision["reason"])
+
+
+def _interval_text(interval) -> str:
+    if interval is None or any(v is None or v != v for v in interval):
+        return ""
+    return f"[{interval[0]:.4f}, {interval[1]:.4f}]"
 
 
 __all__ = ["LineageChangeError", "build_input_contract", "calibrate_model", "check_lineage",
