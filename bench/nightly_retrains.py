@@ -56,7 +56,8 @@ def registry(project: Path) -> list[dict]:
     mlflow.set_tracking_uri(f"sqlite:///{project / 'mlflow.db'}")
     client = MlflowClient()
     versions = sorted(client.search_model_versions(f"name='{NAME}'"), key=lambda v: int(v.version))
-    return [{"version": int(v.version), "champion": "champion" in v.aliases,
+    champion = int(client.get_model_version_by_alias(NAME, "champion").version)
+    return [{"version": int(v.version), "champion": int(v.version) == champion,
              **{tag: v.tags.get(tag, "") for tag in TAGS}} for v in versions]
 
 

@@ -21,6 +21,21 @@ os.environ.setdefault("DO_NOT_TRACK", "true")
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 
+def _one_core_per_worker() -> None:
+    """Under pytest-xdist (README: ``-n 2``), each worker and every process it starts keeps to a core of its own:
+    runs size their torch threads by the cores they may use (``hooks.set_threads``), so two workers then use one
+    thread each instead of oversubscribing the machine."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if worker.startswith("gw") and len(cores) > 1:
+        count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+        share = cores[int(worker[2:]) % count::count] if count <= len(cores) else [cores[int(worker[2:]) % len(cores)]]
+        os.sched_setaffinity(0, set(share))
+
+
+_one_core_per_worker()
+
+
 def pytest_configure(config):
     """Known upstream notices stay out of the test report: the list lives in ``smotified_gan.upstream_notices``."""
     from smotified_gan.upstream_notices import pytest_filters

@@ -98,3 +98,24 @@ def test_the_by_key_test_draws_the_same_null_as_a_coin_per_key():
     reference = (1 + np.sum(null >= observed - 1e-12)) / 20_001
     assert patterned.difference == pytest.approx(observed)
     assert patterned.p_value == pytest.approx(reference, abs=4 * np.sqrt(reference * (1 - reference) / 20_000) + 1e-3)
+
+
+@pytest.mark.parametrize("minority", [120, 480])
+def test_the_gain_the_log_states_is_detected_about_four_times_in_five(minority):
+    """The decision states the gain its look detects with 80% power (normal approximation): a challenger that much
+    better (its errors independent of the champion's) is crowned in 60-97% of 150 simulated retrains at 120 and 480
+    holdout minority rows (measured 92% and 77%; at 30 rows the approximation is optimistic: 47%)."""
+    from smotified_gan.production.schedule import recall_for, true_f1
+
+    rng = np.random.default_rng(minority)
+    y = np.r_[np.ones(minority, int), np.zeros(14 * minority, int)]
+    settings = DecisionSettings(permutations=500)
+
+    def model(recall):
+        called = np.where(y == 1, rng.random(len(y)) < recall, rng.random(len(y)) < 0.05).astype(int)
+        return called.astype(float), called
+
+    gain = decide(y, model(0.6), model(0.6), settings, champion_version=1).detectable_gain
+    better = recall_for(true_f1(0.6) + gain)
+    crowned = np.mean([decide(y, model(better), model(0.6), settings, champion_version=1).promote for _ in range(150)])
+    assert 0.6 <= crowned <= 0.97

@@ -354,6 +354,15 @@ def _bootstrap(per_key: tuple[np.ndarray, ...], statistic, resamples: int, seed:
     return statistic(*(totals[:, i:i + 1] for i in range(counts.shape[1])))
 
 
+def _independent_twin(y: np.ndarray, calls: np.ndarray, seed: int) -> np.ndarray:
+    """Calls of a model as good as ``calls`` (its recall and false-alarm rate on these rows) whose errors are
+    independent of its: the pair of equal models a test needs the most rows to tell apart, so that the power a
+    decision states depends on the holdout and the champion, not on how much this challenger happens to agree."""
+    y, calls = np.asarray(y).astype(bool), np.asarray(calls).astype(bool)
+    rate = np.where(y, calls[y].mean() if y.any() else 0.0, calls[~y].mean() if (~y).any() else 0.0)
+    return np.random.default_rng(seed).random(len(y)) < rate
+
+
 def _patterns(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct rows of a matrix of small whole numbers and how often each occurs (``np.unique(axis=0)``, by one
     integer code per row: sorting codes is many times faster than sorting rows)."""
@@ -481,13 +490,15 @@ def decide(y: np.ndarray, challenger: tuple[np.ndarray, np.ndarray], champion: t
                                 f"holdout holds {known['next_look_minority']} minority rows (now {minority}): the "
                                 "champion stays", **known, **base)
     level = look_alpha(alpha, look)
-    known["detectable_gain"] = detectable_gain(y, predicted, champion_calls[1], metric, level, 0.8, groups,
-                                               settings.permutations, settings.seed)
+    known["detectable_gain"] = detectable_gain(y, _independent_twin(y, champion_calls[1], settings.seed),
+                                               champion_calls[1], metric, level, 0.8, groups, settings.permutations,
+                                               settings.seed)
     draws = max(settings.permutations, int(np.ceil(20 / level)))
     test = paired_permutation_test(y, (scores, predicted), champion_calls, metric, draws, settings.seed, groups)
     promote = test.p_value < level and test.difference > settings.min_improvement
     power = ("" if known["detectable_gain"] is None else
-             f"; at this look a gain of {known['detectable_gain']:+.3f} is detected with 80% power")
+             f"; at this look a gain of {known['detectable_gain']:+.3f} is detected with 80% power (against a model "
+             "whose errors are independent of the champion's)")
     reason = (f"look {look}: {metric} {test.difference:+.4f} over the champion, {test.method} p = {test.p_value:.4g} "
               f"({'<' if test.p_value < level else '>='} {level:.4g} = {alpha:.2f}/{look * (look + 1)}), required "
               f"gain {settings.min_improvement:+.4f}{'' if promote else ': not shown better'}{power}")
