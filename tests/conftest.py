@@ -140,12 +140,36 @@ def copy_project(target: Path, dead_url: str) -> Path:
     return target
 
 
+def end_active_runs() -> None:
+    """End every active MLflow run of this process; one whose store went with another test's temporary directory
+    is forgotten (under pytest-xdist a worker runs many modules in one process)."""
+    import sys
+
+    if "mlflow" not in sys.modules:
+        return
+    import mlflow
+    from mlflow.exceptions import MlflowException
+    from mlflow.tracking import fluent
+
+    while mlflow.active_run():
+        try:
+            mlflow.end_run()
+        except MlflowException:
+            fluent._active_run_stack.get().pop()
+
+
+@pytest.fixture(autouse=True)
+def _no_run_left_active():
+    """No test leaves an active MLflow run to the next one."""
+    yield
+    end_active_runs()
+
+
 def fresh_mlflow_state(monkeypatch) -> None:
     """As a new `kedro run` process would: no active MLflow run, no experiment or store inherited from another test."""
     import mlflow
 
-    while mlflow.active_run():
-        mlflow.end_run()
+    end_active_runs()
     for name in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI", "MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(mlflow.tracking.fluent, "_active_experiment_id", None)

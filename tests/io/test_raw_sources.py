@@ -40,8 +40,8 @@ DOWNLOADED_DATASETS = {"spambase": ("spambase.data",), "shuttle": ("shuttle.trn"
                        "connect4": ("connect-4.data",), "creditcard": ("creditcard.csv",)}
 
 
-def test_downloads_land_in_data_01_raw_under_the_names_the_readme_gives(raw_catalog, project_root):
-    readme = (project_root / "README.md").read_text()
+def test_downloads_land_in_data_01_raw_under_the_names_the_docs_give(raw_catalog, project_root):
+    readme = (project_root / "docs" / "datasets.md").read_text()
     for name, files in DOWNLOADED_DATASETS.items():
         parts = raw_catalog[f"{name}.raw"]["parts"].values()
         assert tuple(Path(p["filepath"]).name for p in parts) == files
