@@ -160,9 +160,14 @@ def end_active_runs() -> None:
 
 @pytest.fixture(autouse=True)
 def _no_run_left_active():
-    """No test leaves an active MLflow run to the next one."""
+    """No test leaves an active MLflow run, or an active experiment of a store that goes with its temporary
+    directory, to the next one (as a new process would start)."""
     yield
     end_active_runs()
+    import sys
+
+    if "mlflow" in sys.modules:
+        sys.modules["mlflow"].tracking.fluent._active_experiment_id = None
 
 
 def fresh_mlflow_state(monkeypatch) -> None:

@@ -7,9 +7,10 @@ from smotified_gan.io import MlflowMetricsBatchDataset
 
 def test_metrics_are_logged_to_the_active_run_with_their_prefix_and_steps(tmp_path):
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    experiment = mlflow.set_experiment("metrics")  # this store's own, never one another test left active
     dataset = MlflowMetricsBatchDataset(prefix="ecoli.smote")
     many = {f"m{i}": {"value": i / 10, "step": 0} for i in range(1200)}  # more than one request's 1,000
-    with mlflow.start_run() as run:
+    with mlflow.start_run(experiment_id=experiment.experiment_id) as run:
         dataset.save({"f1_mean": {"value": 0.5, "step": 0},
                       "loss": [{"value": 1.0, "step": 0}, {"value": 0.25, "step": 1}], **many})
         assert dataset.load()["ecoli.smote.f1_mean"] == {"value": 0.5, "step": 0}
