@@ -239,7 +239,10 @@ def test_friedman_and_nemenyi_critical_difference():
     assert ranks["method"].tolist() == ["smotified_gan", "smote", "gan", "none"]
     assert ranks["average_rank"].tolist() == [1.0, 2.0, 3.0, 4.0]
     # Demsar (2006): CD = q_0.05 sqrt(k (k + 1) / (6 N)), q = 2.569 for k = 4
-    assert friedman["critical_difference"] == pytest.approx(2.569 * np.sqrt(4 * 5 / 36))
+    assert friedman["critical_difference"] == pytest.approx(2.569 * np.sqrt(4 * 5 / 36), abs=1e-3)
+    # at alpha 0.10 the critical value is Table 5b's (q = 2.291 for k = 4), not 0.05's under another label
+    assert friedman_ranks(pd.DataFrame(rows), alpha=0.10)[1]["critical_difference"] == pytest.approx(
+        2.291 * np.sqrt(4 * 5 / 36), abs=1e-3)
     # the same order on all 6 datasets: chi-square = 12 N / (k (k + 1)) * sum(R^2) - 3 N (k + 1) = 18
     assert friedman["statistic"] == pytest.approx(18.0)
     # Iman-Davenport: F = (N - 1) chi2 / (N (k - 1) - chi2) = 5 * 18 / (18 - 18): perfect agreement

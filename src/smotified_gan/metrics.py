@@ -17,12 +17,14 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from smotified_gan.confusion import confusion_counts, counting_metric, ranking_metric
 
-METRICS = ("train_accuracy", "test_accuracy", "precision", "recall", "f1", "roc_auc", "pr_auc", "g_mean",
+RUN_METRICS = ("train_accuracy", "test_accuracy", "precision", "recall", "f1", "roc_auc", "pr_auc", "g_mean",
            "balanced_accuracy", "pr_auc_normalized")
 # the metrics that depend on a threshold, each also reported at the tuned one as ``<metric>_tuned``
 THRESHOLD_DEPENDENT = ("test_accuracy", "precision", "recall", "f1", "g_mean", "balanced_accuracy")
+# the level of the report's tests (Holm, Nemenyi, power), said once: parameters.py's default is this
+ALPHA = 0.05
 TUNED_METRICS = tuple(f"{metric}_tuned" for metric in THRESHOLD_DEPENDENT)
-ALL_METRICS = METRICS + TUNED_METRICS
+ALL_METRICS = RUN_METRICS + TUNED_METRICS
 
 
 def g_mean(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -56,7 +58,7 @@ def runs_metrics(y_test: np.ndarray, test_scores: np.ndarray, y_train: np.ndarra
                                                                   "balanced_accuracy")},
               "roc_auc": ranking_metric(y_test, test_scores, "roc_auc"), "pr_auc": average_precision,
               "pr_auc_normalized": (average_precision - share) / (1 - share) if share < 1 else average_precision * np.nan}
-    names = list(METRICS)
+    names = list(RUN_METRICS)
     if tuned_calls is not None:
         tuned = confusion_counts(y_test, np.asarray(tuned_calls))
         values.update({f"{name}_tuned": counting_metric(*tuned, "accuracy" if name == "test_accuracy" else name)
@@ -140,7 +142,7 @@ def corrected_interval(differences: np.ndarray, test_train_ratio: float,
     return float(differences.mean() - half), float(differences.mean() + half)
 
 
-def corrected_t_power(effect: float, repeats: int, test_train_ratio: float, alpha: float = 0.05) -> float:
+def corrected_t_power(effect: float, repeats: int, test_train_ratio: float, alpha: float = ALPHA) -> float:
     """The power of the two-sided corrected resampled t-test at ``alpha`` against a true mean difference of
     ``effect`` standard deviations of the per-repeat differences (scipy's noncentral t)."""
     if repeats < 2:
@@ -165,7 +167,7 @@ def holm(p_values) -> np.ndarray:
 
 
 def compare_over_repeats(per_run: pd.DataFrame, reference: str, metric: str, test_train_ratio: dict[str, float],
-                         alpha: float = 0.05, fixed_split: set[str] | frozenset = frozenset()) -> pd.DataFrame:
+                         alpha: float = ALPHA, fixed_split: set[str] | frozenset = frozenset()) -> pd.DataFrame:
     """Per dataset, ``reference`` against each other method on the per-repeat means of ``metric``.
 
     The unit of replication is the repeat (its own split, preprocessing, first
@@ -204,7 +206,7 @@ def compare_over_repeats(per_run: pd.DataFrame, reference: str, metric: str, tes
     return table
 
 
-def compare_across_tables(summary: pd.DataFrame, reference: str, metric: str, rope: float, alpha: float = 0.05,
+def compare_across_tables(summary: pd.DataFrame, reference: str, metric: str, rope: float, alpha: float = ALPHA,
                           value: str = "repeat_mean", confidence: float = 0.95, seed: int = 0,
                           samples: int = 20000) -> pd.DataFrame:
     """Each method against ``reference`` over the tables, on each table's ``value`` of ``metric``.
@@ -276,7 +278,7 @@ def wilcoxon_direction(differences: np.ndarray) -> float:
     return float((np.sign(differences) * stats.rankdata(np.abs(differences))).sum())
 
 
-def wilcoxon_power(differences: np.ndarray, shift: float, alpha: float = 0.05, draws: int = 400,
+def wilcoxon_power(differences: np.ndarray, shift: float, alpha: float = ALPHA, draws: int = 400,
                    seed: int = 0) -> float:
     """The Wilcoxon signed-rank test's power at ``alpha`` to detect a true shift of ``shift`` with this many tables:
     the observed differences re-centred on ``shift`` and resampled (``draws`` times)."""
@@ -312,7 +314,7 @@ def wilcoxon_p_many(samples: np.ndarray) -> np.ndarray:
     return np.where((samples != 0).any(axis=1), p, 1.0)
 
 
-def verdict(p_holm: float, direction: float, p_equivalent: float, rope: float, alpha: float = 0.05,
+def verdict(p_holm: float, direction: float, p_equivalent: float, rope: float, alpha: float = ALPHA,
             confidence: float = 0.95) -> str:
     """The word a comparison earns: ``better`` / ``worse`` (its Holm-adjusted test below ``alpha``, on the side
     ``direction`` gives, ``wilcoxon_direction``; ``, within +-rope`` when the Bayesian test also puts it inside the
@@ -325,12 +327,14 @@ def verdict(p_holm: float, direction: float, p_equivalent: float, rope: float, a
     return f"equivalent within {margin}" if equivalent else "not shown"
 
 
-# Nemenyi's critical values q_alpha (alpha = 0.05) for k = 2..10 methods (Demsar, JMLR 7, 2006, Table 5a)
-_NEMENYI_Q05 = {2: 1.960, 3: 2.343, 4: 2.569, 5: 2.728, 6: 2.850, 7: 2.949, 8: 3.031, 9: 3.102, 10: 3.164}
+def nemenyi_q(alpha: float, methods: int) -> float:
+    """Nemenyi's critical value q_alpha for ``methods`` methods: the studentized range's 1 - alpha quantile with
+    infinite degrees of freedom, over sqrt(2) (scipy; at 0.05 Demsar 2006's Table 5a: 2.343 for 3, 3.164 for 10)."""
+    return float(stats.studentized_range.ppf(1 - alpha, methods, np.inf) / np.sqrt(2))
 
 
 def friedman_ranks(summary: pd.DataFrame, metric: str = "f1", value: str = "repeat_mean",
-                   alpha: float = 0.05) -> tuple[pd.DataFrame, dict]:
+                   alpha: float = ALPHA) -> tuple[pd.DataFrame, dict]:
     """Average rank of each method over datasets (1 = best ``value``), the Friedman test, Iman and Davenport's F
     and Nemenyi's critical difference.
 
@@ -338,7 +342,7 @@ def friedman_ranks(summary: pd.DataFrame, metric: str = "f1", value: str = "repe
     recommends Iman and Davenport's F, less conservative for few datasets;
     ``post_hoc`` says whether it rejects equal ranks at ``alpha``, the condition
     for reading the critical difference. Two methods whose average ranks differ
-    by more than ``critical_difference`` differ at ``alpha`` = 0.05 (Nemenyi).
+    by more than ``critical_difference`` differ at ``alpha`` (Nemenyi).
     """
     table = summary[summary["metric"] == metric].pivot_table(index="dataset", columns="method", values=value)
     # methods run on fewer tables than the others (the costly ones on a subset) are left out of the ranks, which
@@ -364,8 +368,8 @@ def friedman_ranks(summary: pd.DataFrame, metric: str = "f1", value: str = "repe
         else:  # every dataset ranks the methods the same way
             f, p = math.inf, 0.0
         test.update(iman_davenport_f=float(f), iman_davenport_p=p, post_hoc=bool(p < alpha))
-    if datasets >= 2 and methods in _NEMENYI_Q05:
-        test["critical_difference"] = float(_NEMENYI_Q05[methods] * np.sqrt(methods * (methods + 1) / (6 * datasets)))
+    if datasets >= 2 and methods >= 2:
+        test["critical_difference"] = nemenyi_q(alpha, methods) * float(np.sqrt(methods * (methods + 1) / (6 * datasets)))
     return average, test
 
 

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from smotified_gan.metrics import ALPHA
 from smotified_gan.production.calibration import CALIBRATIONS, THRESHOLD_METRICS
 from smotified_gan.protocol import PRESETS, SAMPLERS
 from smotified_gan.samplers.settings import FIRST_PHASES, GANSettings
@@ -250,7 +251,7 @@ class Reporting(Block):
     layout: Literal["paper", "compact"] = "paper"
     reference_method: str
     test_metric: str = "f1"
-    alpha: Fraction = 0.05
+    alpha: Fraction = ALPHA
     across_tables: AcrossTables = AcrossTables()
     paper_claims: list[PaperClaim] = []
 

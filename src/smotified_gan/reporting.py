@@ -17,7 +17,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from sklearn.metrics import average_precision_score, precision_recall_curve  # noqa: E402
 
-from smotified_gan.metrics import corrected_t_power, exact_sign_p  # noqa: E402
+from smotified_gan.metrics import ALPHA, corrected_t_power, exact_sign_p  # noqa: E402
 
 TABLE3_METRICS = ("train_accuracy", "test_accuracy", "f1", "precision", "recall", "pr_auc")
 REPEAT_METRICS = ("f1", "precision", "recall", "pr_auc", "balanced_accuracy")
@@ -180,7 +180,7 @@ def _win_tie_loss_section(view: dict, names: Methods) -> list[str]:
     significance = view["significance"]
     if not len(significance) or significance["p_value"].isna().all():
         return ["", "No win/tie/loss: one repeat leaves nothing to test with."]
-    alpha = view["friedman"].get("alpha", 0.05)
+    alpha = view["friedman"].get("alpha", ALPHA)
     reference = names.label(significance["method"].iloc[0])
     counts = win_tie_loss(significance, alpha)
     lines = ["", f"## Against {reference}{view['title']}: datasets won, tied, lost", "",
@@ -200,7 +200,7 @@ def _across_tables_section(view: dict, across: pd.DataFrame, names: Methods) -> 
     if not len(frame):
         return []
     reference = names.label(frame["versus"].iloc[0])
-    alpha = view["friedman"].get("alpha", 0.05)
+    alpha = view["friedman"].get("alpha", ALPHA)
     lines = ["", f"## Against {reference} across tables{view['title']}: better, worse, equivalent", "",
              "Per metric, each method's per-table mean over repeats minus the reference's. *better*/*worse*: Wilcoxon "
              f"signed-rank over the tables, Holm-adjusted over the methods, at {alpha:g}; *equivalent within +-m*: "
@@ -316,7 +316,7 @@ def _power_sentence(repeats: int, ratio: float, alpha: float) -> str:
 
 def _significance_section(significance: pd.DataFrame, repeats: int, friedman: dict, names: Methods,
                           ratio: float = 0.25) -> list[str]:
-    alpha = friedman.get("alpha", 0.05)
+    alpha = friedman.get("alpha", ALPHA)
     reference = significance["method"].iloc[0] if len(significance) else ""
     lines = ["", f"## {names.label(reference)} vs each method, per dataset", ""]
     if repeats < 2:
@@ -343,14 +343,14 @@ def _significance_section(significance: pd.DataFrame, repeats: int, friedman: di
 
 
 def _ranks_section(ranks: pd.DataFrame, friedman: dict, names: Methods, title: str = "") -> list[str]:
-    cd, alpha = friedman.get("critical_difference", float("nan")), friedman.get("alpha", 0.05)
+    cd, alpha = friedman.get("critical_difference", float("nan")), friedman.get("alpha", ALPHA)
     post_hoc = friedman.get("post_hoc", False)
     lines = ["", f"## Across datasets{title}: average ranks, Friedman test, Nemenyi critical difference", "",
              f"Ranks by the mean over repeats of F1 on {friedman['datasets']} datasets (1 = best). Friedman statistic "
              f"(corrected for ties) {_fmt(friedman['statistic'])}, p = {_fmt(friedman['p_value'])}; Iman-Davenport F "
              f"{_fmt(friedman.get('iman_davenport_f', float('nan')), 2)}, p = "
              f"{_fmt(friedman.get('iman_davenport_p', float('nan')))} (Demsar 2006's recommendation for few datasets). "
-             f"Nemenyi critical difference at alpha 0.05: {_fmt(cd, 2)}; see `critical_difference.png`. "
+             f"Nemenyi critical difference at alpha {alpha:g}: {_fmt(cd, 2)}; see `critical_difference.png`. "
              + (f"Iman-Davenport rejects equal ranks at {alpha:g}: two methods whose average ranks differ by more than "
                 "the critical difference are shown to differ." if post_hoc else
                 f"Iman-Davenport does not reject equal ranks at {alpha:g}, so no pair of methods is compared against the "
@@ -524,4 +524,4 @@ def _critical_difference_panel(axis, ranks: pd.DataFrame, friedman: dict, names:
     value = "the mean over repeats of" if friedman.get("value") == "repeat_mean" else "mean"
     axis.set_title(f"{prefix}average rank by {value} F1 over {friedman.get('datasets')} datasets; "
                    f"Friedman p = {friedman.get('p_value', float('nan')):.3g}; joined: not shown to differ (Nemenyi, "
-                   f"alpha 0.05)", fontsize=8)
+                   f"alpha {friedman.get('alpha', ALPHA):g})", fontsize=8)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import torch
 
-DEVICES = ("auto", "cpu", "cuda")
+from smotified_gan.samplers.settings import DEVICES
+
 # "auto": bfloat16 where the device computes it natively (native_bfloat16), float32 elsewhere
 PRECISIONS = ("auto", "float32", "bfloat16")
 

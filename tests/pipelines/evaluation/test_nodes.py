@@ -5,7 +5,7 @@ from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 from sklearn.metrics import f1_score
 
-from smotified_gan.metrics import METRICS
+from smotified_gan.metrics import RUN_METRICS
 from smotified_gan.pipelines.evaluation.nodes import assess_synthetic_rows, evaluate_runs, summarise_runs
 from smotified_gan.pipelines.evaluation.pipeline import create_pipeline
 from smotified_gan.pipelines.grid import Grid
@@ -60,7 +60,7 @@ def test_every_lens_is_evaluated_and_summarised_apart():
     assert per_run.groupby("classifier", sort=False).size().to_dict() == {"network": 3, "gradient_boosting": 1}
     assert set(scores["classifier"]) == {"network", "gradient_boosting"}
     summary, metrics = summarise_runs(per_run, CELL)
-    assert summary.groupby("classifier").size().to_dict() == {"gradient_boosting": len(METRICS), "network": len(METRICS)}
+    assert summary.groupby("classifier").size().to_dict() == {"gradient_boosting": len(RUN_METRICS), "network": len(RUN_METRICS)}
     gb = summary[(summary["classifier"] == "gradient_boosting") & (summary["metric"] == "f1")]["mean"].item()
     assert metrics["gradient_boosting.f1_mean"]["value"] == pytest.approx(gb) and "f1_mean" in metrics
 

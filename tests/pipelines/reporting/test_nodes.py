@@ -6,7 +6,7 @@ import pytest
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
-from smotified_gan.metrics import METRICS
+from smotified_gan.metrics import RUN_METRICS
 from smotified_gan.pipelines.evaluation.nodes import summarise_runs
 from smotified_gan.pipelines.grid import Grid
 from smotified_gan.pipelines.reporting.nodes import compile_results, describe_data, paper_comparison
@@ -28,7 +28,7 @@ def per_run(dataset: str, method: str, shift: float, runs: int = 6, repeats: int
     frames = []
     for repeat in range(repeats):
         level = 0.5 + shift + rng.normal(0, 0.03)
-        frame = pd.DataFrame({m: np.clip(rng.normal(level, 0.01, runs), 0, 1) for m in METRICS})
+        frame = pd.DataFrame({m: np.clip(rng.normal(level, 0.01, runs), 0, 1) for m in RUN_METRICS})
         frames.append(frame.assign(dataset=dataset, method=method, repeat=repeat, run=range(runs),
                                    seed=range(100 + runs * repeat, 100 + runs * (repeat + 1)), score_std=0.2,
                                    predicted_minority=0 if method == "none" else 5, test_rows=40, test_minority_rows=10))

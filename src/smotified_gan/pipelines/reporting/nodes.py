@@ -14,7 +14,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from smotified_gan.metrics import compare_across_tables, compare_over_repeats, friedman_ranks
+from smotified_gan.metrics import ALPHA, compare_across_tables, compare_over_repeats, friedman_ranks
 from smotified_gan.pipelines.training.nodes import NETWORK
 from smotified_gan.protocol import protocol_line
 from smotified_gan.reporting import (
@@ -87,7 +87,7 @@ def test_significance(run_metrics: pd.DataFrame, results: pd.DataFrame, data: pd
     dataset keeps one split); ranks, Friedman, Iman-Davenport and Nemenyi across datasets."""
     ratio = {row.dataset: row.test_rows / row.train_rows for row in data.itertuples()}
     fixed = set(data.loc[data["fixed_split"], "dataset"]) if "fixed_split" in data else set()
-    alpha = reporting.get("alpha", 0.05)
+    alpha = reporting.get("alpha", ALPHA)
     tests, ranks, friedman = [], [], {}
     for lens in lenses(results):
         tests.append(compare_over_repeats(_lens(run_metrics, lens), reporting["reference_method"],
@@ -103,7 +103,7 @@ def compare_methods(results: pd.DataFrame, reporting: dict[str, Any]) -> pd.Data
     margin of practical equivalence, the power, the verdict)."""
     settings = reporting.get("across_tables") or {}
     margins = settings.get("margins") or {"f1": 0.01}
-    alpha, confidence = reporting.get("alpha", 0.05), settings.get("confidence", 0.95)
+    alpha, confidence = reporting.get("alpha", ALPHA), settings.get("confidence", 0.95)
     frames = []
     for lens in lenses(results):
         for metric, margin in margins.items():
