@@ -170,6 +170,21 @@ def _no_run_left_active():
         sys.modules["mlflow"].tracking.fluent._active_experiment_id = None
 
 
+def count_gan_stacks(monkeypatch) -> list[int]:
+    """The members of every stack of GANs trained from here on (``samplers.refine.train_gans`` spied on): what the
+    guards against unneeded GAN fits count."""
+    from smotified_gan.samplers import refine
+
+    stacks, train_gans = [], refine.train_gans
+
+    def counted(reals, *args, **kwargs):
+        stacks.append(len(reals))
+        return train_gans(reals, *args, **kwargs)
+
+    monkeypatch.setattr(refine, "train_gans", counted)
+    return stacks
+
+
 def fresh_mlflow_state(monkeypatch) -> None:
     """As a new `kedro run` process would: no active MLflow run, no experiment or store inherited from another test."""
     import mlflow

@@ -17,6 +17,7 @@ from smotified_gan.metrics import ALL_METRICS
 from smotified_gan.preprocessing import split_train_test
 from smotified_gan.samplers import load_sampler
 from smotified_gan.upstream_notices import KNOWN_NOTICES
+from tests.conftest import count_gan_stacks
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 DATASETS = ["abalone", "ecoli", "ionosphere", "pageblocks", "poker", "wine", "yeast"]
@@ -29,20 +30,13 @@ GAN_FITS: list[int] = []  # the members of every stack of GANs the quick run tra
 @pytest.fixture(scope="module")
 def quick_run(module_project):
     """`kedro run --env quick` once: the project, the warnings the run raised (and every GAN stack it trained)."""
-    from smotified_gan.samplers import refine
-
     bootstrap_project(module_project)
-    train_gans = refine.train_gans
-
-    def counted(reals, *args, **kwargs):
-        GAN_FITS.append(len(reals))
-        return train_gans(reals, *args, **kwargs)
-
     with pytest.MonkeyPatch.context() as patch, KedroSession.create(project_path=module_project, env="quick") as session, \
             warnings.catch_warnings(record=True) as caught:
-        patch.setattr(refine, "train_gans", counted)
+        stacks = count_gan_stacks(patch)
         warnings.simplefilter("always")
         session.run()
+    GAN_FITS.extend(stacks)
     return module_project, caught
 
 

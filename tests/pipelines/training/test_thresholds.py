@@ -11,6 +11,7 @@ from smotified_gan.pipelines.evaluation.nodes import evaluate_runs
 from smotified_gan.pipelines.oversampling.nodes import FOLD_SETS, HELD_OUT, oversample_folds
 from smotified_gan.pipelines.training import nodes as training_nodes
 from smotified_gan.pipelines.training.nodes import train_lenses, tune_thresholds
+from tests.conftest import count_gan_stacks
 from tests.pipelines.training.test_nodes import TRAINING
 
 OVERSAMPLING = {"sampling_strategy": "auto", "random_state": 42, "first_phase": "smote", "k_neighbors": 3,
@@ -164,20 +165,6 @@ def test_a_holdout_split_refits_once_a_repeat_and_tunes_on_the_held_out_fold_alo
         TunedThreshold(folds=1, split="holdout")
 
 
-def _gan_stacks(monkeypatch) -> list[int]:
-    """The members of every stack of GANs trained from here on."""
-    from smotified_gan.samplers import refine
-
-    stacks, train_gans = [], refine.train_gans
-
-    def counted(reals, *args, **kwargs):
-        stacks.append(len(reals))
-        return train_gans(reals, *args, **kwargs)
-
-    monkeypatch.setattr(refine, "train_gans", counted)
-    return stacks
-
-
 @pytest.mark.parametrize("method", ["gan", "smotified_gan"])
 def test_gan_fold_rows_come_from_the_repeats_own_generators_without_training_a_gan(monkeypatch, method):
     from smotified_gan.pipelines.oversampling.nodes import oversample
@@ -186,7 +173,7 @@ def test_gan_fold_rows_come_from_the_repeats_own_generators_without_training_a_g
     train[["a", "b"]] = ((train[["a", "b"]] + 4) / 8).clip(0, 1)  # the GANs' sigmoid output: rows in [0, 1]
     settings = {**OVERSAMPLING, "gan": {"architecture": "paper", "log_every": 0}}
     cell = {"dataset": "toy", "method": method}
-    stacks = _gan_stacks(monkeypatch)
+    stacks = count_gan_stacks(monkeypatch)
     samplers = oversample(train, settings, {"sampler": method}, 3, cell)[4]
     assert sum(stacks) == 2  # the two repeats' GANs
     reused = oversample_folds(train, settings, {"sampler": method}, 3, TUNED, cell, samplers)
