@@ -18,6 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from smotified_gan.metrics import ALPHA
 from smotified_gan.production.calibration import CALIBRATIONS, THRESHOLD_METRICS
+from smotified_gan.production.decision import PERMUTATIONS, SEED
 from smotified_gan.protocol import PRESETS, SAMPLERS
 from smotified_gan.samplers.settings import FIRST_PHASES, GANSettings
 
@@ -312,8 +313,8 @@ class DecisionSettings(Block):
     min_improvement: Annotated[float, Field(ge=0)] = 0.0
     min_metric: Annotated[float, Field(ge=0, le=1)] = 0.0
     min_holdout_minority: Annotated[int, Field(ge=0)] = 30
-    permutations: Annotated[int, Field(ge=100)] = 2000
-    seed: int = 0
+    permutations: Annotated[int, Field(ge=100)] = PERMUTATIONS
+    seed: int = SEED
     on_lineage_change: Literal["stop", "new_lineage"] = "stop"
 
 

@@ -61,6 +61,9 @@ from scipy import stats
 
 from smotified_gan.confusion import COUNTING_METRICS, RANKING_METRICS, counting_metric, metric_value, ranking_metric
 
+# Monte Carlo draws (and bootstrap resamples) where a test is not exact, and their seed: the defaults of
+# ``retrain.decision.permutations`` and ``seed`` (``parameters.DecisionSettings`` takes them from here)
+PERMUTATIONS, SEED = 2000, 0
 # the binomial grid keeps this many standard deviations on each side of its centre (the rest has mass < 1e-20)
 _GRID_SDS = 10.0
 # Monte Carlo: rows x draws per chunk, to bound memory
@@ -217,12 +220,8 @@ def _swapped_counts_by_key_test(y: np.ndarray, a: tuple[np.ndarray, np.ndarray],
 
 
 def _draws(permutations: int | None, seed: int | None) -> tuple[int, int]:
-    """Monte Carlo draws and seed, by default the decision's (``parameters.DecisionSettings``: said once)."""
-    from smotified_gan.parameters import DecisionSettings
-
-    defaults = DecisionSettings()
-    return (defaults.permutations if permutations is None else permutations,
-            defaults.seed if seed is None else seed)
+    """Monte Carlo draws and seed, by default the decision's (``PERMUTATIONS``, ``SEED``: said here, once)."""
+    return PERMUTATIONS if permutations is None else permutations, SEED if seed is None else seed
 
 
 def _exact_counting_test(y: np.ndarray, a: np.ndarray, b: np.ndarray, metric: str) -> PairedTest:
