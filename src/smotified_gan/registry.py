@@ -150,6 +150,31 @@ def register_and_crown(run_id: str, name: str, decision: dict[str, Any], lock_fi
     """
     client = MlflowClient()
     version = mlflow.register_model(logged_model_uri(client, run_id), name).version
+    decision, current = _decide_under_lock(client, name, int(version), decision, lock_file, recompare)
+    if recompared is not None and "recompared" in decision:
+        recompared(decision)
+    # the tags are the decision the registry acted on (after any re-comparison), never the first one
+    _tag_version(client, name, version, {
+        **figure_tags(decision, crowned_over_champion=decision["promote"] and decision["champion"] is not None),
+        **(version_tags or {}), **decision_tags(decision), "decision": decision["outcome"]})
+    outcome = _run_outcome(int(version), decision, current)
+    for key, value in outcome.items():
+        client.set_tag(run_id, f"champion.{key}", str(value)[:5000])
+    logger.info("Registered %s v%s (holdout %s %.4f); champion: %s", name, version, decision["metric"],
+                decision["challenger"], f"moved to v{version}" if decision["promote"] else
+                (f"stays v{current.version}" if current is not None else "none") + f" ({decision['outcome']})")
+    if decision["outcome"] == "reject":
+        raise ChampionRejected(f"{name} v{version} is registered without the '{CHAMPION}' alias: {decision['reason']} "
+                               f"({decision['holdout_minority_rows']} minority rows of {decision['holdout_rows']} in the "
+                               f"holdout). The champion {'is still v' + str(current.version) if current else 'stays unset'}.")
+    return outcome, decision
+
+
+def _decide_under_lock(client: MlflowClient, name: str, version: int, decision: dict[str, Any], lock_file: Path,
+                       recompare: Callable[[Any], dict[str, Any]]) -> tuple[dict[str, Any], Any]:
+    """Under the registry lock: the decision again if the champion moved since it was made, the look checked as
+    still open, the alias moved on a promotion, and what this retrain learnt about the champion written on it.
+    Returns the decision acted on and the champion it was made against (None: none)."""
     with _locked(lock_file):
         current = _current_champion(client, name)
         seen = decision.get("champion_version") if decision.get("lineage") != "new" else _version_of(current)
@@ -162,33 +187,24 @@ def register_and_crown(run_id: str, name: str, decision: dict[str, Any], lock_fi
         if decision["promote"]:
             client.set_registered_model_alias(name, CHAMPION, version)
         if current is not None and decision.get("champion_version") == _version_of(current):
-            for key, value in champion_tags(decision, int(version)).items():
-                client.set_model_version_tag(name, current.version, key, str(value)[:5000])
-    if recompared is not None and "recompared" in decision:
-        recompared(decision)
-    # the tags are the decision the registry acted on (after any re-comparison), never the first one
-    tags = {**figure_tags(decision, crowned_over_champion=decision["promote"] and decision["champion"] is not None),
-            **(version_tags or {}), **decision_tags(decision), "decision": decision["outcome"]}
+            _tag_version(client, name, current.version, champion_tags(decision, version))
+    return decision, current
+
+
+def _tag_version(client: MlflowClient, name: str, version, tags: dict[str, Any]) -> None:
     for key, value in tags.items():
         client.set_model_version_tag(name, version, key, str(value)[:5000])
-    outcome = {"model_version": int(version), "decision": decision["outcome"], "reason": decision["reason"],
-               "metric": decision["metric"], "challenger_score": decision["challenger"],
-               "champion_score": decision["champion"], "no_skill_score": decision["no_skill"],
-               "no_skill_p_value": decision["no_skill_p_value"], "p_value": decision["p_value"],
-               "underpowered": decision["underpowered"], "holdout_minority_rows": decision["holdout_minority_rows"],
-               "look": decision.get("look"), "alpha": decision.get("alpha"),
-               "champion_fresh_score": decision.get("champion_fresh"),
-               "previous_champion_version": _version_of(current)}
-    for key, value in outcome.items():
-        client.set_tag(run_id, f"champion.{key}", str(value)[:5000])
-    logger.info("Registered %s v%s (holdout %s %.4f); champion: %s", name, version, decision["metric"],
-                decision["challenger"], f"moved to v{version}" if decision["promote"] else
-                (f"stays v{current.version}" if current is not None else "none") + f" ({decision['outcome']})")
-    if decision["outcome"] == "reject":
-        raise ChampionRejected(f"{name} v{version} is registered without the '{CHAMPION}' alias: {decision['reason']} "
-                               f"({decision['holdout_minority_rows']} minority rows of {decision['holdout_rows']} in the "
-                               f"holdout). The champion {'is still v' + str(current.version) if current else 'stays unset'}.")
-    return outcome, decision
+
+
+def _run_outcome(version: int, decision: dict[str, Any], current) -> dict[str, Any]:
+    """What the run's ``champion.*`` tags say happened."""
+    return {"model_version": version, "decision": decision["outcome"], "reason": decision["reason"],
+            "metric": decision["metric"], "challenger_score": decision["challenger"],
+            "champion_score": decision["champion"], "no_skill_score": decision["no_skill"],
+            "no_skill_p_value": decision["no_skill_p_value"], "p_value": decision["p_value"],
+            "underpowered": decision["underpowered"], "holdout_minority_rows": decision["holdout_minority_rows"],
+            "look": decision.get("look"), "alpha": decision.get("alpha"),
+            "champion_fresh_score": decision.get("champion_fresh"), "previous_champion_version": _version_of(current)}
 
 
 def _look_still_open(decision: dict[str, Any], current) -> dict[str, Any]:
@@ -241,9 +257,10 @@ def champion_tags(decision: dict[str, Any], by_version: int) -> dict[str, str]:
 
 
 def _interval(interval, confidence: float) -> str:
-    if interval is None or any(v is None or v != v for v in interval):
-        return "none"
-    return f"[{interval[0]:.4f}, {interval[1]:.4f}] ({confidence:.0%} bootstrap over keys)"
+    from smotified_gan.production.decision import interval_text
+
+    text = interval_text(interval)
+    return f"{text} ({confidence:.0%} bootstrap over keys)" if text else "none"
 
 
 def decision_tags(decision: dict[str, Any]) -> dict[str, str]:

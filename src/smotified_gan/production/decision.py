@@ -150,10 +150,7 @@ def _keyed(groups: np.ndarray | None, rows: int) -> np.ndarray | None:
     """Each row's key as an index 0..K-1, or None where no key holds two rows (the row-by-row tests apply)."""
     if groups is None:
         return None
-    groups = np.asarray(groups)
-    if len(groups) != rows:
-        raise ValueError(f"groups holds {len(groups)} keys for {rows} rows")
-    _, index = np.unique(groups, return_inverse=True)
+    index = _key_index(groups, rows)
     return index if index.max(initial=-1) + 1 < rows else None
 
 
@@ -329,11 +326,19 @@ def no_skill_test(y: np.ndarray, model: tuple[np.ndarray, np.ndarray], metric: s
     return PairedTest(observed, (1 + at_least) / (1 + permutations), f"label permutation ({permutations} draws)")
 
 
+def _key_index(groups: np.ndarray | None, rows: int) -> np.ndarray:
+    """Each row's key as an index 0..K-1 (a key per row without ``groups``)."""
+    if groups is None:
+        return np.arange(rows)
+    key = np.unique(np.asarray(groups), return_inverse=True)[1]
+    if len(key) != rows:
+        raise ValueError(f"groups holds {len(key)} keys for {rows} rows")
+    return key
+
+
 def _per_key_counts(y: np.ndarray, called: np.ndarray, groups: np.ndarray | None) -> tuple[np.ndarray, ...]:
     """tp, fp, fn, tn per key (``groups``; a key per row without them): what a bootstrap over keys resamples."""
-    key = np.unique(np.asarray(groups), return_inverse=True)[1] if groups is not None else np.arange(len(y))
-    if len(key) != len(y):
-        raise ValueError(f"groups holds {len(key)} keys for {len(y)} rows")
+    key = _key_index(groups, len(y))
     cells = (called & y, called & ~y, ~called & y, ~called & ~y)
     return tuple(np.bincount(key, weights=c.astype(float), minlength=int(key.max(initial=-1)) + 1) for c in cells)
 
@@ -411,7 +416,7 @@ def metric_interval(y: np.ndarray, model: tuple[np.ndarray, np.ndarray], metric:
 
         draws = _bootstrap(_per_key_counts(y, np.asarray(model[1]).astype(bool), groups), value, resamples, seed)
     else:
-        key = np.unique(np.asarray(groups), return_inverse=True)[1] if groups is not None else np.arange(len(y))
+        key = _key_index(groups, len(y))
         members = [np.flatnonzero(key == k) for k in range(int(key.max(initial=-1)) + 1)]
         rng, scores = np.random.default_rng(seed), np.asarray(model[0], dtype=np.float64)
         draws = np.empty(min(resamples, 500))
@@ -422,6 +427,13 @@ def metric_interval(y: np.ndarray, model: tuple[np.ndarray, np.ndarray], metric:
     if not len(draws):
         return (float("nan"), float("nan"))
     return float(np.quantile(draws, tail)), float(np.quantile(draws, 1 - tail))
+
+
+def interval_text(interval) -> str:
+    """``[low, high]`` to four places, or "" where there is no interval (too few rows)."""
+    if interval is None or any(v is None or v != v for v in interval):
+        return ""
+    return f"[{interval[0]:.4f}, {interval[1]:.4f}]"
 
 
 def look_level(fresh_minority: int, first_look: int) -> int:
@@ -475,10 +487,20 @@ def decide(y: np.ndarray, challenger: tuple[np.ndarray, np.ndarray], champion: t
         return Decision("promote", f"no champion yet, and it beats no skill ({_no_skill_name(metric)}: "
                                    f"{base['no_skill']:.4f}; {skill.method} p = {skill.p_value:.4f})",
                         test=skill.method, **base)
+    return _at_a_look(y, (scores, predicted), champion, settings, base, champion_version, groups, looks_spent, fresh)
+
+
+def _at_a_look(y: np.ndarray, challenger: tuple[np.ndarray, np.ndarray], champion: tuple[np.ndarray, np.ndarray],
+               settings, base: dict, champion_version: int | None, groups: np.ndarray | None, looks_spent: int,
+               fresh: np.ndarray | None) -> Decision:
+    """A challenger that beats no skill against the champion: kept below the first look and between looks,
+    otherwise the look's paired test at its level (module docstring)."""
+    metric, minority, first = settings.metric, base["holdout_minority_rows"], settings.min_holdout_minority
     champion_calls = (np.asarray(champion[0]), np.asarray(champion[1]).astype(int))
     champion_value = metric_value(y, *champion_calls, metric)
-    look, first = look_level(minority, settings.min_holdout_minority), settings.min_holdout_minority
-    known = {"champion": champion_value, "champion_version": champion_version, "difference": value - champion_value,
+    look = look_level(minority, first)
+    known = {"champion": champion_value, "champion_version": champion_version,
+             "difference": base["challenger"] - champion_value,
              **_fresh_figure(y, champion_calls, settings, groups, fresh), "look": look,
              "next_look_minority": look_minority(max(look, looks_spent) + 1, first)}
     if base["underpowered"]:
@@ -488,12 +510,13 @@ def decide(y: np.ndarray, challenger: tuple[np.ndarray, np.ndarray], champion: t
         return Decision("keep", f"look {looks_spent} at this champion is made; look {looks_spent + 1} comes when the "
                                 f"holdout holds {known['next_look_minority']} minority rows (now {minority}): the "
                                 "champion stays", **known, **base)
+    alpha = 1 - settings.confidence
     level = look_alpha(alpha, look)
     known["detectable_gain"] = detectable_gain(y, _independent_twin(y, champion_calls[1], settings.seed),
                                                champion_calls[1], metric, level, 0.8, groups, settings.permutations,
                                                settings.seed)
     draws = max(settings.permutations, int(np.ceil(20 / level)))
-    test = paired_permutation_test(y, (scores, predicted), champion_calls, metric, draws, settings.seed, groups)
+    test = paired_permutation_test(y, challenger, champion_calls, metric, draws, settings.seed, groups)
     promote = test.p_value < level and test.difference > settings.min_improvement
     power = ("" if known["detectable_gain"] is None else
              f"; at this look a gain of {known['detectable_gain']:+.3f} is detected with 80% power (against a model "
@@ -524,6 +547,6 @@ def _no_skill_name(metric: str) -> str:
     return "a ranking that ignores the features" if metric in RANKING_METRICS else "calling every row minority"
 
 
-__all__ = ["Decision", "PairedTest", "decide", "detectable_gain", "look_alpha", "look_level", "look_minority",
+__all__ = ["Decision", "PairedTest", "decide", "detectable_gain", "interval_text", "look_alpha", "look_level", "look_minority",
            "metric_interval",
            "no_skill_test", "no_skill_value", "paired_permutation_test"]

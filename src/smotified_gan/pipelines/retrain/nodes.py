@@ -28,7 +28,7 @@ from smotified_gan.pipelines.oversampling.nodes import oversample_training_set
 from smotified_gan.pipelines.training.nodes import lens_name, score_rows, train_classifier_runs, with_class_weight
 from smotified_gan.production.calibration import CalibratedClassifier, Calibration, calibrate
 from smotified_gan.production.contract import InputContract, as_kinds, column_kind, schema_differences
-from smotified_gan.production.decision import decide
+from smotified_gan.production.decision import decide, interval_text
 from smotified_gan.production.holdout import recipe, recipe_differences, row_keys, rows_digest, split_by_key
 from smotified_gan.production.ids import exact_ids
 from smotified_gan.production.selection import Candidate, Scored, choose, score_candidates
@@ -341,18 +341,12 @@ def log_decision(decision: dict[str, Any], label: str = "Decision") -> None:
         champion = "no champion"
     else:
         honest = ("no row has arrived since its crown" if decision.get("champion_fresh") is None else
-                  f"{decision['champion_fresh']:.4f} {_interval_text(decision.get('champion_interval'))} on the "
+                  f"{decision['champion_fresh']:.4f} {interval_text(decision.get('champion_interval'))} on the "
                   f"{decision['fresh_rows']} rows ({decision['fresh_minority_rows']} minority) that arrived after its crown")
         champion = f"champion v{decision['champion_version']} {decision['champion']:.4f} (honest figure: {honest})"
     logger.info("%s: %s. Holdout %s on %s: new model %.4f %s, %s, no skill %.4f: %s", label, decision["outcome"], metric,
-                rows, decision["challenger"], _interval_text(decision.get("challenger_interval")), champion,
+                rows, decision["challenger"], interval_text(decision.get("challenger_interval")), champion,
                 decision["no_skill"], decision["reason"])
-
-
-def _interval_text(interval) -> str:
-    if interval is None or any(v is None or v != v for v in interval):
-        return ""
-    return f"[{interval[0]:.4f}, {interval[1]:.4f}]"
 
 
 __all__ = ["LineageChangeError", "build_input_contract", "calibrate_model", "check_lineage",
