@@ -38,8 +38,8 @@ sys.path[:0] = [str(PROJECT / "src"), str(PROJECT)]
 def training_set(rows: int) -> pd.DataFrame:
     """The own table's scaled training rows, as the retrain pipeline builds them."""
     from bench.auto_selection import settings
-    from smotified_gan.data.tables import build_labelled_table
-    from smotified_gan.parameters import Holdout
+    from smotified_gan.core.data.tables import build_labelled_table
+    from smotified_gan.core.parameters import Holdout
     from smotified_gan.pipelines.preprocessing.nodes import build_model_inputs, fit_transformer
     from smotified_gan.pipelines.retrain.nodes import key_rows, split_holdout
     from tests.production.own_table import PRODUCTION_PARAMETERS, own_table
@@ -60,10 +60,10 @@ class _Timed(Exception):
 def alone(rows: int, folds_timed: int | None, out: Path) -> None:
     """Each candidate cross-fitted by itself; a line and a CSV row as each ends."""
     from bench.auto_selection import settings
-    from smotified_gan.parameters import AutoSettings, ThresholdSettings
+    from smotified_gan.core.parameters import AutoSettings, ThresholdSettings
+    from smotified_gan.core.production.calibration import out_of_fold_scores
+    from smotified_gan.core.production.selection import expected_seconds
     from smotified_gan.pipelines.retrain.nodes import _candidates, _fitter
-    from smotified_gan.production.calibration import out_of_fold_scores
-    from smotified_gan.production.selection import expected_seconds
 
     params = settings()
     retrain = params["retrain"]
@@ -98,7 +98,7 @@ def alone(rows: int, folds_timed: int | None, out: Path) -> None:
 
 def within_budget(rows: int, max_seconds: float | None) -> None:
     from bench.auto_selection import settings
-    from smotified_gan.parameters import AutoSettings, DecisionSettings, ThresholdSettings
+    from smotified_gan.core.parameters import AutoSettings, DecisionSettings, ThresholdSettings
     from smotified_gan.pipelines.retrain.nodes import score_and_choose
 
     params = settings()
@@ -128,7 +128,7 @@ def main() -> None:
     args = parser.parse_args()
     import logging
 
-    from smotified_gan.upstream_notices import silence_upstream_notices
+    from smotified_gan.adapters.upstream_notices import silence_upstream_notices
 
     silence_upstream_notices()
     logging.basicConfig(level=logging.WARNING)

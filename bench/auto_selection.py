@@ -85,12 +85,12 @@ def production_split(name: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def evaluate(name: str, params: dict, seed: int) -> list[dict]:
     """auto's choice and every candidate's holdout F1 and cost on one table."""
-    from smotified_gan.confusion import metric_value
-    from smotified_gan.parameters import AutoSettings, DecisionSettings, ThresholdSettings
+    from smotified_gan.core.confusion import metric_value
+    from smotified_gan.core.parameters import AutoSettings, DecisionSettings, ThresholdSettings
+    from smotified_gan.core.production.calibration import CalibratedClassifier, calibrate
     from smotified_gan.pipelines.oversampling.nodes import oversample_training_set
     from smotified_gan.pipelines.retrain.nodes import score_and_choose
     from smotified_gan.pipelines.training.nodes import score_rows, train_classifier_runs
-    from smotified_gan.production.calibration import CalibratedClassifier, calibrate
 
     train, holdout = production_split(name, seed)
     retrain = params["retrain"]
@@ -123,7 +123,7 @@ def run_table(job: tuple[str, int]) -> list[dict]:
     name, seed = job
     import logging
 
-    from smotified_gan.upstream_notices import silence_upstream_notices
+    from smotified_gan.adapters.upstream_notices import silence_upstream_notices
 
     silence_upstream_notices()
     logging.basicConfig(level=logging.WARNING)
@@ -139,7 +139,7 @@ def run_table(job: tuple[str, int]) -> list[dict]:
 def report(results: pd.DataFrame) -> None:
     from scipy import stats
 
-    from smotified_gan.metrics import holm
+    from smotified_gan.core.metrics import holm
 
     failed = results[results["candidate"].fillna("") == ""]
     for row in failed.itertuples():

@@ -23,8 +23,8 @@ import argparse
 
 import numpy as np
 
-from smotified_gan.confusion import counting_metric
-from smotified_gan.production.decision import paired_permutation_test
+from smotified_gan.core.confusion import counting_metric
+from smotified_gan.core.production.decision import paired_permutation_test
 
 
 def calls(rng: np.random.Generator, y: np.ndarray, recall: float) -> np.ndarray:

@@ -18,9 +18,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from smotified_gan.samplers.gan import GANConfig, make_generator, train_gan
-from smotified_gan.samplers.networks import build_discriminator
-from smotified_gan.torch_utils import adam, resolve_device
+from smotified_gan.core.samplers.gan import GANConfig, make_generator, train_gan
+from smotified_gan.core.samplers.networks import build_discriminator
+from smotified_gan.core.torch_utils import adam, resolve_device
 
 
 def ours(real, synthetic, batch, epochs):

@@ -3,7 +3,7 @@ does, and how far the champion's reported figure is from its true one, under the
 
     .venv/bin/python bench/nightly_decisions.py [--quick] [--years 200] [--seed 0]
 
-The world and the designs: ``smotified_gan.production.schedule`` (a holdout that
+The world and the designs: ``smotified_gan.core.production.schedule`` (a holdout that
 grows by a month's rows every 30 nights, keys of 1 or 3 rows, a challenger a
 night with a true F1 equal to the champion's, +0.05, +0.10 or -0.05 above it).
 ``all rows + looks`` is retrain's decision, the project's own code; the other
@@ -27,8 +27,8 @@ import time
 
 import numpy as np
 
-from smotified_gan.production.decision import detectable_gain, look_alpha, look_minority
-from smotified_gan.production.schedule import BASE_RECALL, CHOSEN, DESIGNS, EVERY, MAJORITY_PER_MINORITY, calls, cell
+from smotified_gan.core.production.decision import detectable_gain, look_alpha, look_minority
+from smotified_gan.core.production.schedule import BASE_RECALL, CHOSEN, DESIGNS, EVERY, MAJORITY_PER_MINORITY, calls, cell
 
 
 def look_power(looks: int = 7, first: int = 30, draws: int = 5) -> list[tuple[int, int, float, float]]:

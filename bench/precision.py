@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from smotified_gan.classifier import ClassifierConfig, train_classifiers
-from smotified_gan.data.tables import TARGET, feature_columns
-from smotified_gan.metrics import runs_metrics
+from smotified_gan.core.classifier import ClassifierConfig, train_classifiers
+from smotified_gan.core.data.tables import TARGET, feature_columns
+from smotified_gan.core.metrics import runs_metrics
 
 PROJECT = Path(__file__).resolve().parents[1]
 

@@ -18,7 +18,7 @@ import argparse
 import numpy as np
 import pandas as pd
 
-from smotified_gan.production.contract import MIN_EXPECTED, InputContract, population_stability
+from smotified_gan.core.production.contract import MIN_EXPECTED, InputContract, population_stability
 
 LEVELS = ["common"] + [f"rare{i}" for i in range(10)]
 SHARES = [0.85] + [0.015] * 10

@@ -97,7 +97,7 @@ def classify(X, y, X_test, y_test, seed: int) -> dict:
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.metrics import average_precision_score, f1_score
 
-    from smotified_gan.classifier import ClassifierConfig, train_classifiers
+    from smotified_gan.core.classifier import ClassifierConfig, train_classifiers
 
     scores = {}
     gb = HistGradientBoostingClassifier(random_state=seed).fit(X, y)
@@ -113,7 +113,7 @@ def classify(X, y, X_test, y_test, seed: int) -> dict:
 
 
 def main() -> None:
-    from smotified_gan.metrics import detection_auc, energy_distance
+    from smotified_gan.core.metrics import detection_auc, energy_distance
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)

@@ -24,12 +24,12 @@ from kedro.framework.startup import bootstrap_project
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import average_precision_score
 
-from smotified_gan.classifier import ClassifierConfig, train_classifiers
-from smotified_gan.data.tables import TARGET, feature_columns
-from smotified_gan.metrics import run_metrics
+from smotified_gan.core.classifier import ClassifierConfig, train_classifiers
+from smotified_gan.core.data.tables import TARGET, feature_columns
+from smotified_gan.core.metrics import run_metrics
+from smotified_gan.core.report import CONSTANT_SCORE_STD
 from smotified_gan.pipelines.ingestion.nodes import ingest_dataset
 from smotified_gan.pipelines.preprocessing.nodes import build_model_inputs, fit_transformer, split_dataset
-from smotified_gan.reporting import CONSTANT_SCORE_STD
 
 PROJECT = Path(__file__).resolve().parents[1]
 

@@ -24,7 +24,7 @@ def cell_seconds(epochs: int) -> float:
     from threadpoolctl import threadpool_limits
 
     from smotified_gan import SMOTifiedGAN
-    from smotified_gan.samplers.many import fit_resample_many
+    from smotified_gan.core.samplers.many import fit_resample_many
 
     torch.set_num_threads(1)
     threadpool_limits(1)

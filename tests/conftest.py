@@ -37,8 +37,8 @@ _one_core_per_worker()
 
 
 def pytest_configure(config):
-    """Known upstream notices stay out of the test report: the list lives in ``smotified_gan.upstream_notices``."""
-    from smotified_gan.upstream_notices import pytest_filters
+    """Known upstream notices stay out of the test report: the list lives in ``smotified_gan.adapters.upstream_notices``."""
+    from smotified_gan.adapters.upstream_notices import pytest_filters
 
     for line in pytest_filters():
         config.addinivalue_line("filterwarnings", line)
@@ -173,7 +173,7 @@ def _no_run_left_active():
 def count_gan_stacks(monkeypatch) -> list[int]:
     """The members of every stack of GANs trained from here on (``samplers.refine.train_gans`` spied on): what the
     guards against unneeded GAN fits count."""
-    from smotified_gan.samplers import refine
+    from smotified_gan.core.samplers import refine
 
     stacks, train_gans = [], refine.train_gans
 

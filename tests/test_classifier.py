@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from smotified_gan.classifier import ClassifierConfig, _order, train_classifiers
+from smotified_gan.core.classifier import ClassifierConfig, _order, train_classifiers
 
 
 def data(n=600, seed=0):
@@ -74,7 +74,7 @@ def test_bad_settings_and_data():
 def test_auto_precision_is_bfloat16_only_where_the_hardware_computes_it(monkeypatch):
     """``precision: auto`` (the experiment's): bfloat16 on a CPU with AVX512-BF16 or AMX, float32 on one that
     would emulate it (this project's AVX2-only machine ran a stacked step 8x slower in bfloat16)."""
-    from smotified_gan.torch_utils import native_bfloat16, resolve_precision
+    from smotified_gan.core.torch_utils import native_bfloat16, resolve_precision
 
     cpu = torch.device("cpu")
     for avx512_bf16, amx, expected in ((False, False, "float32"), (True, False, "bfloat16"), (False, True, "bfloat16")):

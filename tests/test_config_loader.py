@@ -7,7 +7,7 @@ import pytest
 import yaml
 from kedro.config import OmegaConfigLoader
 
-from smotified_gan.config_loader import CachingConfigLoader
+from smotified_gan.adapters.config_loader import CachingConfigLoader
 
 
 @pytest.fixture

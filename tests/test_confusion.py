@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from smotified_gan.confusion import confusion_counts, counting_metric, metric_value
-from smotified_gan.metrics import runs_metrics
-from smotified_gan.production.calibration import _metric_at_thresholds, metric_at
+from smotified_gan.core.confusion import confusion_counts, counting_metric, metric_value
+from smotified_gan.core.metrics import runs_metrics
+from smotified_gan.core.production.calibration import _metric_at_thresholds, metric_at
 
 CASES = {
     # labels, 0/1 calls: no minority row at all / no row called minority / no majority row

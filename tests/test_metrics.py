@@ -12,7 +12,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from smotified_gan.metrics import (
+from smotified_gan.core.metrics import (
     aggregate_runs,
     compare_across_tables,
     compare_over_repeats,
@@ -272,7 +272,7 @@ def test_detection_auc_and_ks_tell_apart_what_differs():
 
 
 def test_the_vectorised_metrics_of_many_runs_equal_scikit_learns_run_by_run():
-    from smotified_gan.metrics import runs_metrics
+    from smotified_gan.core.metrics import runs_metrics
 
     rng = np.random.default_rng(4)
     y = (rng.random(60) < 0.2).astype(int)
@@ -301,7 +301,7 @@ def test_a_method_run_on_fewer_tables_is_left_out_of_the_ranks_and_named():
 
 
 def test_wilcoxon_p_many_gives_scipys_p_of_every_row_ties_zeros_and_all():
-    from smotified_gan.metrics import wilcoxon_p_many
+    from smotified_gan.core.metrics import wilcoxon_p_many
 
     rng = np.random.default_rng(3)
     rows = [rng.normal(0, 0.02, 7)]  # no ties, no zeros: scipy's exact distribution

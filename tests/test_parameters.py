@@ -10,7 +10,7 @@ from kedro.config import OmegaConfigLoader
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
-from smotified_gan.parameters import ParameterError, check_parameters
+from smotified_gan.core.parameters import ParameterError, check_parameters
 from tests.conftest import PROJECT_ROOT
 
 ENVIRONMENTS = sorted(p.name for p in (PROJECT_ROOT / "conf").iterdir() if p.is_dir() and p.name not in ("base", "local"))

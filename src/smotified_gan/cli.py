@@ -24,7 +24,7 @@ EXIT_REJECTED = 3
 
 
 def _run(**kwargs) -> None:
-    from smotified_gan.registry import ChampionRejected
+    from smotified_gan.tracking.registry import ChampionRejected
 
     try:
         kedro_run.callback(**kwargs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
 
-from smotified_gan.grid_registry import REGISTRY
+from smotified_gan.pipelines.grid_registry import REGISTRY
 
 EXPERIMENT = ("ingestion", "preprocessing", "oversampling", "training", "evaluation", "reporting")
 

@@ -2,9 +2,9 @@
 
 import os
 
-from smotified_gan.config_loader import CachingConfigLoader
-from smotified_gan.hooks import GridHook, ModelRegistryHook, ParameterHook, ProjectTrackingUriHook, RunTagsHook
-from smotified_gan.upstream_notices import silence_upstream_notices
+from smotified_gan.adapters.config_loader import CachingConfigLoader
+from smotified_gan.adapters.hooks import GridHook, ModelRegistryHook, ParameterHook, ProjectTrackingUriHook, RunTagsHook
+from smotified_gan.adapters.upstream_notices import silence_upstream_notices
 
 # Telemetry stays off for Kedro's plugin and MLflow, whoever runs the project.
 os.environ.setdefault("DO_NOT_TRACK", "true")

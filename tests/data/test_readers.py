@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from smotified_gan.data.readers import DataFormatError, parse_keel, parse_table
+from smotified_gan.core.data.readers import DataFormatError, parse_keel, parse_table
 
 KEEL = """@relation tiny
 @attribute A real [0.0, 1.0]

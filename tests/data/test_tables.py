@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from smotified_gan.data.tables import DataValidationError, build_labelled_table, data_card
+from smotified_gan.core.data.tables import DataValidationError, build_labelled_table, data_card
 
 SPEC = {"label_column": "Class", "minority": {"labels": ["positive"]}, "categorical": ["colour"],
         "expected": {"rows": 8, "features": 2, "minority_rows": 6}, "min_minority_rows": 6}

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from kedro.io import DatasetError
 
-from smotified_gan.data.download import sha256_of
-from smotified_gan.data.readers import RawData
+from smotified_gan.core.data.download import sha256_of
+from smotified_gan.core.data.readers import RawData
 from smotified_gan.io import PackagedFileDataset, RemoteFileDataset
 from smotified_gan.pipelines.ingestion.nodes import ingest_dataset
 from tests.conftest import compress_z, shared_file

@@ -13,10 +13,10 @@ from kedro.framework.startup import bootstrap_project
 from mlflow import MlflowClient
 
 from smotified_gan import SMOTifiedGAN
-from smotified_gan.metrics import ALL_METRICS
-from smotified_gan.preprocessing import split_train_test
-from smotified_gan.samplers import load_sampler
-from smotified_gan.upstream_notices import KNOWN_NOTICES
+from smotified_gan.adapters.upstream_notices import KNOWN_NOTICES
+from smotified_gan.core.metrics import ALL_METRICS
+from smotified_gan.core.preprocessing import split_train_test
+from smotified_gan.core.samplers import load_sampler
 from tests.conftest import count_gan_stacks
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]

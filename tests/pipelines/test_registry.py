@@ -6,8 +6,8 @@ import pytest
 import yaml
 from kedro.framework.startup import bootstrap_project
 
-from smotified_gan.grid_registry import REGISTRY, default_grid
 from smotified_gan.pipeline_registry import register_pipelines
+from smotified_gan.pipelines.grid_registry import REGISTRY, default_grid
 
 PIPELINES = Path(__file__).resolve().parents[2] / "src" / "smotified_gan" / "pipelines"
 
@@ -79,11 +79,11 @@ def test_a_run_of_one_pipeline_imports_only_that_pipeline(project_copy):
 
 def test_the_grid_adapter_rebuilds_kedros_registry_for_the_requested_pipelines_only():
     """Pinned to Kedro 1.7: its registry keeps the run's requested pipelines in a private attribute, which
-    smotified_gan.grid_registry alone reads to rebuild the registry for another grid."""
+    smotified_gan.pipelines.grid_registry alone reads to rebuild the registry for another grid."""
     from kedro.framework.project import pipelines
 
-    from smotified_gan.grid_registry import REGISTRY, current_grid
     from smotified_gan.pipelines.grid import Grid
+    from smotified_gan.pipelines.grid_registry import REGISTRY, current_grid
 
     assert hasattr(pipelines, "_requested_pipelines")  # what the adapter relies on
     before = current_grid()
@@ -105,8 +105,8 @@ def test_a_new_session_of_the_same_grid_reuses_the_pipelines_built_for_it(projec
     same grid and request get the pipelines built before; another grid or request gets its own."""
     from kedro.framework.project import pipelines
 
-    from smotified_gan.grid_registry import current_grid
     from smotified_gan.pipelines.grid import Grid
+    from smotified_gan.pipelines.grid_registry import current_grid
 
     before = current_grid()
     try:
@@ -133,7 +133,7 @@ def test_a_grid_cells_session_builds_its_tables_nodes_alone_and_the_same_nodes(p
     from kedro.framework.project import pipelines
     from kedro.framework.session import KedroSession
 
-    from smotified_gan.grid_registry import current_grid
+    from smotified_gan.pipelines.grid_registry import current_grid
     from smotified_gan.runner.execute import _one_table
 
     def nodes(pipeline, namespace):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smotified_gan.production.calibration import best_threshold, calibrate, fit_calibration, metric_at
+from smotified_gan.core.production.calibration import best_threshold, calibrate, fit_calibration, metric_at
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def test_calibration_needs_both_classes():
 def test_cross_fitting_scores_every_row_once_by_a_model_that_never_trained_on_it():
     """A spy for the fit: each fold's model is fitted on rows it then never scores; the calibration and threshold
     are fitted on those out-of-fold scores only."""
-    from smotified_gan.production.calibration import cross_fitted_calibration
+    from smotified_gan.core.production.calibration import cross_fitted_calibration
 
     rng = np.random.default_rng(1)
     y = (rng.random(300) < 0.15).astype(int)
@@ -76,7 +76,7 @@ def test_cross_fitting_scores_every_row_once_by_a_model_that_never_trained_on_it
 
 
 def test_cross_fitting_uses_fewer_folds_than_minority_rows_and_needs_two():
-    from smotified_gan.production.calibration import cross_fitting_folds
+    from smotified_gan.core.production.calibration import cross_fitting_folds
 
     assert cross_fitting_folds(np.r_[np.ones(3), np.zeros(50)], 5) == 3
     assert cross_fitting_folds(np.r_[np.ones(30), np.zeros(50)], 5) == 5
@@ -85,7 +85,7 @@ def test_cross_fitting_uses_fewer_folds_than_minority_rows_and_needs_two():
 
 
 def test_the_deployed_model_calibrates_the_mean_score_of_its_runs():
-    from smotified_gan.production.calibration import CalibratedClassifier, Calibration
+    from smotified_gan.core.production.calibration import CalibratedClassifier, Calibration
 
     class Runs:
         feature_names = ["x"]
@@ -102,7 +102,7 @@ def test_the_deployed_model_calibrates_the_mean_score_of_its_runs():
 
 def test_a_fold_that_cannot_fit_is_told_that_more_folds_leave_more_rows_with_the_counts():
     """15 minority rows, 3 folds: 3 folds fit on about 10, 10 folds on about 14 (fewer folds would leave fewer)."""
-    from smotified_gan.production.calibration import out_of_fold_scores
+    from smotified_gan.core.production.calibration import out_of_fold_scores
 
     y = np.r_[np.ones(15, int), np.zeros(300, int)]
 

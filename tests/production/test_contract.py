@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smotified_gan.production.contract import BatchValidationError, InputContract, schema_differences
+from smotified_gan.core.production.contract import BatchValidationError, InputContract, schema_differences
 from tests.production.own_table import COLUMNS, own_table
 
 
@@ -123,7 +123,7 @@ def test_schema_differences_name_each_column():
 
 def test_rare_categories_are_pooled_so_drift_rarely_cries_wolf_and_still_sees_drift():
     """Ten levels at 1.5% each: unpooled, 100-row batches without drift gave PSI >= 0.25 about a third of the time."""
-    from smotified_gan.production.contract import population_stability
+    from smotified_gan.core.production.contract import population_stability
 
     rng = np.random.default_rng(5)
     levels, shares = ["common"] + [f"rare{i}" for i in range(10)], [0.85] + [0.015] * 10

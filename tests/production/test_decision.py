@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score
 
-from smotified_gan.parameters import DecisionSettings
-from smotified_gan.production.decision import decide, no_skill_test, no_skill_value, paired_permutation_test
+from smotified_gan.core.parameters import DecisionSettings
+from smotified_gan.core.production.decision import decide, no_skill_test, no_skill_value, paired_permutation_test
 
 SETTINGS = DecisionSettings(min_holdout_minority=30)
 

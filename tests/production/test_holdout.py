@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smotified_gan.data.tables import ROW_KEY, TARGET
-from smotified_gan.parameters import Holdout
-from smotified_gan.production.holdout import (
+from smotified_gan.core.data.tables import ROW_KEY, TARGET
+from smotified_gan.core.parameters import Holdout
+from smotified_gan.core.production.holdout import (
     KEY_RECIPE,
     in_holdout,
     recipe,
@@ -110,7 +110,7 @@ def test_the_recipe_names_what_would_move_the_holdout_and_lets_test_size_change(
 
 def test_the_retrain_key_is_read_from_the_raw_rows_even_when_the_model_never_sees_it():
     """README's set-up: customer_id in drop_columns (not a feature) and the holdout's key_column."""
-    from smotified_gan.data.tables import build_labelled_table, feature_columns
+    from smotified_gan.core.data.tables import build_labelled_table, feature_columns
     from smotified_gan.pipelines.retrain.nodes import key_rows
     from tests.production.own_table import PRODUCTION_PARAMETERS
 

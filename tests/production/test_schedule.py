@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smotified_gan.parameters import DecisionSettings
-from smotified_gan.production.decision import decide, look_alpha, look_level, look_minority, paired_permutation_test
-from smotified_gan.production.schedule import ALL, CHOSEN, EVERY, cell
+from smotified_gan.core.parameters import DecisionSettings
+from smotified_gan.core.production.decision import decide, look_alpha, look_level, look_minority, paired_permutation_test
+from smotified_gan.core.production.schedule import ALL, CHOSEN, EVERY, cell
 
 BOUND = 0.10  # 1 - confidence, the default
 
@@ -105,7 +105,7 @@ def test_the_gain_the_log_states_is_detected_about_four_times_in_five(minority):
     """The decision states the gain its look detects with 80% power (normal approximation): a challenger that much
     better (its errors independent of the champion's) is crowned in 60-97% of 150 simulated retrains at 120 and 480
     holdout minority rows (measured 92% and 77%; at 30 rows the approximation is optimistic: 47%)."""
-    from smotified_gan.production.schedule import recall_for, true_f1
+    from smotified_gan.core.production.schedule import recall_for, true_f1
 
     rng = np.random.default_rng(minority)
     y = np.r_[np.ones(minority, int), np.zeros(14 * minority, int)]

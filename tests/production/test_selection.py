@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smotified_gan.data.tables import TARGET
-from smotified_gan.parameters import AutoSettings, DecisionSettings, ThresholdSettings
+from smotified_gan.core.data.tables import TARGET
+from smotified_gan.core.parameters import AutoSettings, DecisionSettings, ThresholdSettings
+from smotified_gan.core.production.selection import Candidate, Scored, choose, score_candidates
 from smotified_gan.pipelines.retrain.nodes import choose_candidate
-from smotified_gan.production.selection import Candidate, Scored, choose, score_candidates
 
 NONE, SMOTE, GAN = {"sampler": "none"}, {"sampler": "smote"}, {"sampler": "smotified_gan"}
 GB = {"class": "sklearn.ensemble.HistGradientBoostingClassifier", "max_iter": 50, "runs": 1}
@@ -99,7 +99,7 @@ def test_a_dear_candidate_that_overruns_skips_its_dearer_kinds_only_and_the_choi
 
 
 def test_a_candidate_foreseen_to_overrun_is_skipped_before_it_starts():
-    from smotified_gan.production.selection import Budget, expected_seconds
+    from smotified_gan.core.production.selection import Budget, expected_seconds
 
     assert expected_seconds("refined + network", 10_000) > expected_seconds("SMOTE + gradient boosting", 10_000)
     budget = Budget(100.0, 40_000)

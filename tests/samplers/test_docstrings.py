@@ -2,7 +2,7 @@
 
 import doctest
 
-from smotified_gan.samplers import oversamplers
+from smotified_gan.core.samplers import oversamplers
 
 
 def test_docstring_examples_run():

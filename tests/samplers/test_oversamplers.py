@@ -13,7 +13,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 
 from smotified_gan import GANOverSampler, SMOTifiedGAN
-from smotified_gan.samplers import load_sampler, save_sampler
+from smotified_gan.core.samplers import load_sampler, save_sampler
 
 FAST = {"epochs": 3, "log_every": 0, "architecture": "paper"}
 
@@ -45,7 +45,7 @@ def test_sampling_strategy_counts(strategy, expected):
 
 
 def test_multiclass_each_minority_on_its_own_rows(monkeypatch):
-    import smotified_gan.samplers.refine as refine
+    import smotified_gan.core.samplers.refine as refine
 
     trained_on, original = {}, refine.train_gans
 
@@ -111,7 +111,7 @@ def test_other_first_phase_samplers():
 def test_adasyn_on_a_class_apart_makes_smote_rows_and_says_so(caplog, tmp_path):
     """ADASYN is undefined when no minority row has a majority neighbour (it raises); the first phase then makes
     SMOTE's rows, the very rows SMOTE makes with the same neighbours and seed, and warns."""
-    from smotified_gan.samplers import make_first_phase
+    from smotified_gan.core.samplers import make_first_phase
 
     rng = np.random.default_rng(0)
     X = np.r_[rng.uniform(0, 0.3, (100, 3)), rng.uniform(0.7, 1.0, (15, 3))]
@@ -133,7 +133,7 @@ def test_adasyn_near_balance_makes_no_rows_and_says_so(caplog):
     """Near balance, every minority row's share of the few rows asked for rounds to 0 and imbalanced-learn's ADASYN
     raises "No samples will be generated" (KEEL's mammographic, monk_2): the first phase then returns the training
     rows as they are, as ADASYN's rounding says, and warns."""
-    from smotified_gan.samplers import make_first_phase
+    from smotified_gan.core.samplers import make_first_phase
 
     rng = np.random.default_rng(1)
     X = rng.normal(size=(195, 3))
@@ -173,9 +173,9 @@ def test_save_and_load_round_trip(tmp_path):
 
 def test_one_log_line_per_n_epochs(caplog):
     X, y = data(frame=False)
-    with caplog.at_level(logging.INFO, logger="smotified_gan.samplers.gan"):
+    with caplog.at_level(logging.INFO, logger="smotified_gan.core.samplers.gan"):
         SMOTifiedGAN(random_state=0, epochs=10, log_every=5, architecture="paper").fit_resample(X, y)
-    lines = [r.getMessage() for r in caplog.records if r.name == "smotified_gan.samplers.gan"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "smotified_gan.core.samplers.gan"]
     assert len(lines) == 2 and lines[0].startswith("GAN (class 1) epoch 5/10: G loss")
 
 
@@ -193,7 +193,7 @@ def test_history_and_early_stopping():
 
 
 def test_early_stopping_keeps_the_best_generator_and_stops_after_patience(monkeypatch):
-    import smotified_gan.samplers.refine as refine
+    import smotified_gan.core.samplers.refine as refine
 
     scores = iter([0.2, 0.6, 0.5, 0.4, 0.9])  # the best check is the 2nd; two checks without a gain then stop
     kept = {}
@@ -255,7 +255,7 @@ def test_identity_output_accepts_any_range():
 @pytest.mark.parametrize("name, value", [("architecture", "cod"), ("device", "gpu"), ("output_activation", "tanh"),
                                          ("epochs", 0), ("learning_rate", -1.0)])
 def test_a_typo_in_a_setting_fails_before_any_work(sampler_class, name, value, monkeypatch):
-    import smotified_gan.samplers.base as base
+    import smotified_gan.core.samplers.base as base
 
     def no_training(*args, **kwargs):
         raise AssertionError("training started despite an invalid parameter")
@@ -280,8 +280,8 @@ def test_minmax_rounding_past_one_is_accepted_and_clipped_a_real_overflow_is_not
 
 def test_generate_leaves_the_generator_as_it_found_it():
     """The validation monitor calls ``generate`` mid-training: device and train mode must survive it."""
-    from smotified_gan.samplers.gan import generate
-    from smotified_gan.samplers.networks import build_generator
+    from smotified_gan.core.samplers.gan import generate
+    from smotified_gan.core.samplers.networks import build_generator
 
     generator = build_generator(3, 3, (8, 8), batch_norm=True).train()
     rows = generate(generator, np.random.default_rng(0).uniform(size=(5, 3)), device="cpu")
@@ -295,8 +295,8 @@ def test_generate_leaves_the_generator_as_it_found_it():
 
 @pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="needs CUDA")
 def test_generate_on_the_cpu_leaves_a_cuda_generator_on_cuda():
-    from smotified_gan.samplers.gan import generate
-    from smotified_gan.samplers.networks import build_generator
+    from smotified_gan.core.samplers.gan import generate
+    from smotified_gan.core.samplers.networks import build_generator
 
     generator = build_generator(3, 3, (8, 8)).cuda().train()
     cpu_rows = generate(generator, np.zeros((4, 3)), device="cpu")
@@ -316,8 +316,8 @@ def test_cuda_and_cpu_fits_run_with_the_validation_monitor():
 
 @pytest.mark.parametrize("option", ["early_stopping", "monitor_validation"])
 def test_validation_rows_never_reach_the_first_phase_or_the_gan(option, monkeypatch):
-    import smotified_gan.samplers.oversamplers as oversamplers
-    import smotified_gan.samplers.refine as refine
+    import smotified_gan.core.samplers.oversamplers as oversamplers
+    import smotified_gan.core.samplers.refine as refine
 
     seen = {}
     original_first, original_train = oversamplers.first_phase_rows, refine.train_gans

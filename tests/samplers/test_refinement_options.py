@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from smotified_gan import SMOTifiedGAN
-from smotified_gan.samplers.refine import select_rows
+from smotified_gan.core.samplers.refine import select_rows
 
 
 def blobs(seed=0):
@@ -80,7 +80,7 @@ def flagged(seed=0):
 
 
 def test_snapping_puts_every_discrete_value_on_one_the_class_holds_and_leaves_the_others_alone(tmp_path):
-    from smotified_gan.samplers import load_sampler, save_sampler
+    from smotified_gan.core.samplers import load_sampler, save_sampler
 
     X, y = flagged()
     settings = dict(random_state=0, residual=True, architecture="paper", learning_rate=1e-3, epochs=100, log_every=0,
@@ -103,7 +103,7 @@ def test_snapping_puts_every_discrete_value_on_one_the_class_holds_and_leaves_th
 
 
 def test_snap_moves_each_value_to_the_nearest_of_its_columns_values():
-    from smotified_gan.samplers.refine import discrete_supports, snap
+    from smotified_gan.core.samplers.refine import discrete_supports, snap
 
     X = np.array([[0.0, 0.1], [1.0, 0.2], [0.0, 0.3], [1.0, 0.4]], dtype=np.float32)
     supports = discrete_supports(X, np.array([1, 1, 0, 0]), 1, max_values=2)
@@ -115,7 +115,7 @@ def test_snap_moves_each_value_to_the_nearest_of_its_columns_values():
 
 
 def test_early_stopping_scores_the_snapped_rows_the_sampler_will_return(monkeypatch):
-    import smotified_gan.samplers.refine as refine
+    import smotified_gan.core.samplers.refine as refine
 
     # a 0/1 flag the minority always holds; the generator's rows sit at flag 0, among the majority
     rng = np.random.default_rng(0)

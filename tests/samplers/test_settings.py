@@ -8,8 +8,8 @@ import pytest
 from imblearn.utils.estimator_checks import parametrize_with_checks
 
 from smotified_gan import GANOverSampler, SMOTifiedGAN
-from smotified_gan.samplers.gan import GANConfig
-from smotified_gan.samplers.settings import GANSettings, sampler_settings
+from smotified_gan.core.samplers.gan import GANConfig
+from smotified_gan.core.samplers.settings import GANSettings, sampler_settings
 
 OWN = {SMOTifiedGAN: {"first_phase": "smote", "k_neighbors": 5, "first_phase_kwargs": None},
        GANOverSampler: {}}

@@ -6,9 +6,9 @@ import torch
 from torch import nn
 
 from smotified_gan import SMOTifiedGAN
-from smotified_gan.samplers import GANOverSampler, fit_resample_many, load_sampler, save_sampler
-from smotified_gan.samplers.gan import GANConfig, train_gans
-from smotified_gan.samplers.networks import ResidualRefiner, build_discriminator, build_generator, stack
+from smotified_gan.core.samplers import GANOverSampler, fit_resample_many, load_sampler, save_sampler
+from smotified_gan.core.samplers.gan import GANConfig, train_gans
+from smotified_gan.core.samplers.networks import ResidualRefiner, build_discriminator, build_generator, stack
 
 FAST = {"log_every": 0, "architecture": "paper"}
 
@@ -107,7 +107,7 @@ def test_a_file_of_repeats_round_trips(tmp_path):
 
 
 def test_generator_input_all_feeds_every_first_phase_row_each_step(monkeypatch):
-    import smotified_gan.samplers.gan as gan
+    import smotified_gan.core.samplers.gan as gan
 
     sizes = []
     original = gan.discriminator_step

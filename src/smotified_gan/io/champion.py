@@ -47,7 +47,7 @@ class ChampionModel:
 
     def contract(self):
         """The model's ``InputContract``, or None for a model registered before contracts existed."""
-        from smotified_gan.production.contract import InputContract
+        from smotified_gan.core.production.contract import InputContract
 
         catalog = getattr(self.model.unwrap_python_model(), "loaded_catalog", None)
         if catalog is None or CONTRACT not in catalog:

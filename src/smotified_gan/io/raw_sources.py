@@ -18,8 +18,8 @@ from typing import Any
 import pandas as pd
 from kedro.io import AbstractDataset, DatasetError
 
-from smotified_gan.data.download import ChecksumError, DownloadError, fetch_file, sha256_of
-from smotified_gan.data.readers import RawData, parse_table
+from smotified_gan.core.data.download import ChecksumError, DownloadError, fetch_file, sha256_of
+from smotified_gan.core.data.readers import RawData, parse_table
 
 logger = logging.getLogger(__name__)
 

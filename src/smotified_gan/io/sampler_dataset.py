@@ -28,7 +28,7 @@ class SamplerDataset(AbstractDataset[Any, Any]):
         self.metadata = metadata
 
     def load(self):
-        from smotified_gan.samplers import load_sampler  # torch only when a sampler is read
+        from smotified_gan.core.samplers import load_sampler  # torch only when a sampler is read
 
         path = Path(self._filepath)
         if not path.is_file():
@@ -37,7 +37,7 @@ class SamplerDataset(AbstractDataset[Any, Any]):
 
     def save(self, data) -> None:
         """A fitted sampler, or a list of them (one per repeat of an experiment cell) in one file."""
-        from smotified_gan.samplers import save_sampler
+        from smotified_gan.core.samplers import save_sampler
 
         try:
             save_sampler(data, Path(self._filepath))

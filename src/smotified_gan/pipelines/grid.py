@@ -1,8 +1,8 @@
 """The experiment grid: which datasets and methods the pipelines are built for.
 
 The grid is configuration (``grid`` in ``conf/<env>/parameters_grid.yml``),
-read once per Kedro context by ``GridHook`` (``smotified_gan.hooks``) and
-handed to Kedro's registry by ``smotified_gan.grid_registry``; nothing here
+read once per Kedro context by ``GridHook`` (``smotified_gan.adapters.hooks``) and
+handed to Kedro's registry by ``smotified_gan.pipelines.grid_registry``; nothing here
 looks at files on disk or the working directory. A method is a name and the
 sampler it runs (one of ``protocol.SAMPLERS``) with optional overrides of the
 ``oversampling`` parameters, so a grid can hold, say, SMOTified-GAN with a
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from smotified_gan.protocol import RULE, SAMPLERS, cell_name
+from smotified_gan.core.protocol import RULE, SAMPLERS, cell_name
 
 
 def project_root() -> Path | None:
@@ -78,7 +78,7 @@ class Grid:
             missing = [name for name in datasets if name not in epochs]
             if missing and RULE not in epochs:
                 raise GridError(f"grid dataset(s) {missing} have no '{block}.{key}' entry: add one per dataset, "
-                                f"or a '{block}.{key}.{RULE}' (smotified_gan.protocol.epochs_for)")
+                                f"or a '{block}.{key}.{RULE}' (smotified_gan.core.protocol.epochs_for)")
             ruled |= {(key, name) for name in missing}
         failed = grid.get("failed") or {}
         if not isinstance(failed, Mapping):

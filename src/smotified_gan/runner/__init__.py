@@ -9,6 +9,6 @@
 
 from smotified_gan.runner.execute import EXPERIMENT, GridResult, run_grid
 from smotified_gan.runner.plan import CellPlan, cell_fingerprint, plan_grid
-from smotified_gan.runner.tracking import TrackingServer
+from smotified_gan.tracking.server import TrackingServer
 
 __all__ = ["EXPERIMENT", "CellPlan", "GridResult", "TrackingServer", "cell_fingerprint", "plan_grid", "run_grid"]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from smotified_gan.protocol import cell_name, describe_seeds
+from smotified_gan.core.protocol import cell_name, describe_seeds
 from smotified_gan.runner.plan import (
     CELL_PIPELINES,
     PREPARE_PIPELINES,
@@ -29,7 +29,7 @@ from smotified_gan.runner.plan import (
     estimated_cost,
     plan_grid,
 )
-from smotified_gan.runner.tracking import TrackingServer
+from smotified_gan.tracking.server import TrackingServer
 
 logger = logging.getLogger(__name__)
 EXPERIMENT = "smotified_gan_grid"
@@ -367,7 +367,7 @@ class _Tracking:
     def open(cls, uri: str, project: Path, env: str | None, cells: int) -> _Tracking:
         from mlflow import MlflowClient
 
-        from smotified_gan.hooks import git_commit
+        from smotified_gan.adapters.hooks import git_commit
 
         client = MlflowClient(uri)
         experiment = client.get_experiment_by_name(EXPERIMENT)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from smotified_gan.protocol import cell_name, dataset_epochs, epochs_for, method_settings
+from smotified_gan.core.protocol import cell_name, dataset_epochs, epochs_for, method_settings
 
 CELL_PIPELINES = ["oversampling", "training", "evaluation"]
 PREPARE_PIPELINES = ["ingestion", "preprocessing"]

@@ -5,7 +5,7 @@ from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 from sklearn.metrics import f1_score
 
-from smotified_gan.metrics import RUN_METRICS
+from smotified_gan.core.metrics import RUN_METRICS
 from smotified_gan.pipelines.evaluation.nodes import assess_synthetic_rows, evaluate_runs, summarise_runs
 from smotified_gan.pipelines.evaluation.pipeline import create_pipeline
 from smotified_gan.pipelines.grid import Grid

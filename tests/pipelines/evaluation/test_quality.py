@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from smotified_gan.metrics import detection_auc
+from smotified_gan.core.metrics import detection_auc
 from smotified_gan.pipelines.evaluation.nodes import assess_synthetic_rows
 from smotified_gan.pipelines.preprocessing.nodes import split_dataset
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from kedro.io import DataCatalog
 
-from smotified_gan.data.readers import parse_table
+from smotified_gan.core.data.readers import parse_table
 from smotified_gan.pipelines.ingestion.nodes import gather_data_cards, ingest_dataset
 from tests.conftest import shared_file
 

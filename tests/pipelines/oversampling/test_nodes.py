@@ -231,7 +231,7 @@ def test_the_first_phase_makes_the_same_rows_on_one_thread_as_on_two(first_phase
     from sklearn.preprocessing import MinMaxScaler
     from threadpoolctl import threadpool_limits
 
-    from smotified_gan.samplers import first_phase_rows
+    from smotified_gan.core.samplers import first_phase_rows
 
     table = load_flaref()
     X, y = MinMaxScaler().fit_transform(table["data"]).astype("float32"), table["target"].astype("int8")

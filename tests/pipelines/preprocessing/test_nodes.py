@@ -4,7 +4,7 @@ import pytest
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
-from smotified_gan.data.tables import DataValidationError, feature_columns
+from smotified_gan.core.data.tables import DataValidationError, feature_columns
 from smotified_gan.pipelines.preprocessing.nodes import build_model_inputs, fit_transformer, split_dataset
 from smotified_gan.pipelines.preprocessing.pipeline import create_pipeline
 

@@ -6,7 +6,7 @@ import pytest
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
-from smotified_gan.metrics import RUN_METRICS
+from smotified_gan.core.metrics import RUN_METRICS
 from smotified_gan.pipelines.evaluation.nodes import summarise_runs
 from smotified_gan.pipelines.grid import Grid
 from smotified_gan.pipelines.reporting.nodes import compile_results, describe_data, paper_comparison

@@ -22,7 +22,7 @@ from kedro.io import DatasetError
 from mlflow import MlflowClient
 
 from smotified_gan.pipelines.retrain.nodes import LineageChangeError
-from smotified_gan.registry import ChampionRejected, create_store_once
+from smotified_gan.tracking.registry import ChampionRejected, create_store_once
 from tests.pipelines.retrain.test_own_table import latest, use_own_table
 from tests.pipelines.retrain.test_pipeline import FAST, NAME, client_of, prod_data, retrain_runs, run
 from tests.production.own_table import LABEL, own_table

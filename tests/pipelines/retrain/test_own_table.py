@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 import yaml
 
+from smotified_gan.core.production.contract import BatchValidationError
+from smotified_gan.core.production.holdout import in_holdout, row_keys
 from smotified_gan.io.champion import HOLDOUT_ROWS_ARTIFACT, TRAINING_ROWS_ARTIFACT
 from smotified_gan.pipelines.retrain.nodes import LineageChangeError
-from smotified_gan.production.contract import BatchValidationError
-from smotified_gan.production.holdout import in_holdout, row_keys
 from tests.pipelines.retrain.test_pipeline import FAST, NAME, client_of, prod_data, retrain_runs, run
 from tests.production.own_table import LABEL, PRODUCTION_PARAMETERS, own_table
 

@@ -24,7 +24,7 @@ from mlflow import MlflowClient
 from smotified_gan.cli import EXIT_REJECTED
 from smotified_gan.pipelines.preprocessing.nodes import transform_rows
 from smotified_gan.pipelines.training.nodes import score_rows
-from smotified_gan.registry import ChampionRejected
+from smotified_gan.tracking.registry import ChampionRejected
 from tests.conftest import PROJECT_ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]

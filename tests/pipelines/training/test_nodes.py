@@ -4,10 +4,10 @@ import pytest
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
+from smotified_gan.core.protocol import classifier_seeds
 from smotified_gan.pipelines.grid import Grid
 from smotified_gan.pipelines.training.nodes import score_rows, train_classifier_runs
 from smotified_gan.pipelines.training.pipeline import create_pipeline
-from smotified_gan.protocol import classifier_seeds
 
 TRAINING = {
     "runs": 3,

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import smotified_gan.production.calibration as calibration_module
-from smotified_gan.parameters import DecisionSettings, ThresholdSettings
+import smotified_gan.core.production.calibration as calibration_module
+from smotified_gan.core.parameters import DecisionSettings, ThresholdSettings
 from smotified_gan.pipelines.evaluation.nodes import evaluate_runs
 from smotified_gan.pipelines.oversampling.nodes import FOLD_SETS, HELD_OUT, oversample_folds
 from smotified_gan.pipelines.training import nodes as training_nodes
@@ -88,8 +88,8 @@ def test_the_tuned_threshold_never_sees_a_test_row_or_a_row_its_classifier_train
 
 
 def test_the_same_scores_give_the_same_threshold_in_retrain_and_in_a_benchmark_cell(monkeypatch):
+    from smotified_gan.core.production.selection import Candidate, Scored
     from smotified_gan.pipelines.retrain import nodes as retrain_nodes
-    from smotified_gan.production.selection import Candidate, Scored
 
     train = table(240, seed=3, repeats=1)
     folds = oversample_folds(train, OVERSAMPLING, {"sampler": "smote"}, 1, {**TUNED, "lenses": {}}, CELL)
@@ -143,8 +143,8 @@ def test_a_table_too_small_for_refitting_on_a_fold_is_scored_at_the_fixed_thresh
 def test_a_holdout_split_refits_once_a_repeat_and_tunes_on_the_held_out_fold_alone():
     """``threshold.split: holdout`` (conf/keel): one inner validation split, the first of ``folds`` stratified folds
     held out: the over-sampler refitted once a repeat on the other rows, the threshold fitted on that fold's rows."""
-    from smotified_gan.parameters import TunedThreshold
-    from smotified_gan.production.calibration import fold_of
+    from smotified_gan.core.parameters import TunedThreshold
+    from smotified_gan.core.production.calibration import fold_of
 
     train = table(240, seed=6)
     holdout = {**TUNED, "threshold": {**TUNED["threshold"], "folds": 2, "split": "holdout"}}

@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smotified_gan.data.tables import REPEAT, ROW_KEY, TARGET, feature_columns, split_repeats
-from smotified_gan.metrics import aggregate_runs, detection_auc, energy_distance, ks_distance, runs_metrics
+from smotified_gan.core.data.tables import REPEAT, ROW_KEY, TARGET, feature_columns, split_repeats
+from smotified_gan.core.metrics import aggregate_runs, detection_auc, energy_distance, ks_distance, runs_metrics
 from smotified_gan.pipelines.training.nodes import NETWORK, calibration_of
 
 

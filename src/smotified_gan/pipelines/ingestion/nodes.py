@@ -7,8 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from smotified_gan.data.readers import RawData
-from smotified_gan.data.tables import CARD_COLUMNS, build_labelled_table, data_card
+from smotified_gan.core.data.readers import RawData
+from smotified_gan.core.data.tables import CARD_COLUMNS, build_labelled_table, data_card
 
 logger = logging.getLogger(__name__)
 

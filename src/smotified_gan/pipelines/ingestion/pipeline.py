@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
 
-from smotified_gan.grid_registry import current_grid
+from smotified_gan.pipelines.grid_registry import current_grid
 
 from .nodes import data_card_tags, gather_data_cards, ingest_dataset
 

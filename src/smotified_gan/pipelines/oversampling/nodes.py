@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smotified_gan.data.tables import REPEAT, TARGET, feature_columns, split_repeats
-from smotified_gan.protocol import EpochsSpec, epochs_for, method_settings, sampler_seed
+from smotified_gan.core.data.tables import REPEAT, TARGET, feature_columns, split_repeats
+from smotified_gan.core.protocol import EpochsSpec, epochs_for, method_settings, sampler_seed
 
 logger = logging.getLogger(__name__)
 HISTORY_COLUMNS = ["epoch", "g_loss", "d_loss", "d_real", "d_fake", "val_f1", "class", REPEAT]
@@ -32,8 +32,8 @@ def build_sampler(method: str | Mapping[str, Any], oversampling: Mapping[str, An
     ``gan`` (the GAN samplers' settings); ``epochs`` is the GAN's, per dataset;
     ``random_state`` overrides the parameters' (a repeat's seed).
     """
-    from smotified_gan.samplers import GANOverSampler, SMOTifiedGAN, make_first_phase
-    from smotified_gan.samplers.settings import sampler_settings
+    from smotified_gan.core.samplers import GANOverSampler, SMOTifiedGAN, make_first_phase
+    from smotified_gan.core.samplers.settings import sampler_settings
 
     kind, settings = method_settings(method, oversampling)
     if kind == "none":
@@ -138,7 +138,7 @@ def _fold_sets(train_set: pd.DataFrame, tuning: Mapping[str, Any], cell: dict[st
                ) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
     """Per repeat and fold (``oversample_folds``): the other folds' rows and the fold's own, ``repeat`` set to the
     fold set's id."""
-    from smotified_gan.production.calibration import fold_of
+    from smotified_gan.core.production.calibration import fold_of
 
     fits, held = [], []
     for repeat, rows in split_repeats(train_set):
@@ -155,7 +155,7 @@ def _fold_sets(train_set: pd.DataFrame, tuning: Mapping[str, Any], cell: dict[st
 
 def _reusable(samplers: list | None, tuning: Mapping[str, Any]) -> bool:
     """Whether the fold rows can come from the repeats' trained generators (``oversample_folds``)."""
-    from smotified_gan.samplers.base import BaseGANOverSampler
+    from smotified_gan.core.samplers.base import BaseGANOverSampler
 
     return (tuning.get("gan_folds", "reuse") == "reuse" and bool(samplers)
             and all(isinstance(s, BaseGANOverSampler) for s in samplers)
@@ -170,9 +170,9 @@ def _from_trained_generators(fits: list[pd.DataFrame], samplers: Mapping[int, An
     noise."""
     from imblearn.utils import check_sampling_strategy
 
-    from smotified_gan.samplers import SMOTifiedGAN
-    from smotified_gan.samplers.first_phase import first_phase_rows
-    from smotified_gan.samplers.validation import check_minority_size
+    from smotified_gan.core.samplers import SMOTifiedGAN
+    from smotified_gan.core.samplers.first_phase import first_phase_rows
+    from smotified_gan.core.samplers.validation import check_minority_size
 
     method = _neighbours_that_fit(method, oversampling, [(None, rows) for rows in fits], cell)
     settings = method_settings(method, oversampling)[1]
@@ -257,7 +257,7 @@ def _neighbours_that_fit(method, oversampling: Mapping[str, Any], repeats: list[
 def _check_first_phase(samplers: list, repeats: list[tuple]) -> None:
     """An imbalanced-learn sampler's neighbours against each repeat's minority rows, before it fails inside
     scikit-learn ("Expected n_neighbors <= n_samples_fit"); the GAN samplers check their own input."""
-    from smotified_gan.samplers.validation import check_minority_size
+    from smotified_gan.core.samplers.validation import check_minority_size
 
     k = getattr(samplers[0], "k_neighbors", None)
     k = getattr(samplers[0], "n_neighbors", None) if k is None else k
@@ -267,9 +267,9 @@ def _check_first_phase(samplers: list, repeats: list[tuple]) -> None:
 
 
 def _fit_resample_all(samplers: list, datasets: list[tuple]) -> list[tuple]:
-    from smotified_gan.samplers.base import BaseGANOverSampler
-    from smotified_gan.samplers.first_phase import neighbours_on_one_thread
-    from smotified_gan.samplers.many import fit_resample_many
+    from smotified_gan.core.samplers.base import BaseGANOverSampler
+    from smotified_gan.core.samplers.first_phase import neighbours_on_one_thread
+    from smotified_gan.core.samplers.many import fit_resample_many
 
     if samplers[0] is None:
         return datasets

@@ -2,7 +2,7 @@
 
 Tables after the split carry a ``repeat`` column: the experiment repeats its
 protocol ``split.repeats`` times (a fresh stratified split per repeat, seeds
-``split.seed``, ``split.seed + 1``, ...: ``smotified_gan.protocol``), and every
+``split.seed``, ``split.seed + 1``, ...: ``smotified_gan.core.protocol``), and every
 later step works repeat by repeat. Production retraining has one repeat.
 """
 
@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from smotified_gan.data.tables import REPEAT, ROW_KEY
-from smotified_gan.preprocessing import apply_feature_transformer, fit_feature_transformer, split_train_test
-from smotified_gan.protocol import split_seed
+from smotified_gan.core.data.tables import REPEAT, ROW_KEY
+from smotified_gan.core.preprocessing import apply_feature_transformer, fit_feature_transformer, split_train_test
+from smotified_gan.core.protocol import split_seed
 
 
 def split_dataset(table: pd.DataFrame, split: dict[str, Any], spec: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:

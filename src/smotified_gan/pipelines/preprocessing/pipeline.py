@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
 
-from smotified_gan.grid_registry import current_grid
+from smotified_gan.pipelines.grid_registry import current_grid
 
 from .nodes import build_model_inputs, fit_transformer, split_dataset
 

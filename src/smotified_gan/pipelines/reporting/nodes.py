@@ -14,10 +14,9 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from smotified_gan.metrics import ALPHA, compare_across_tables, compare_over_repeats, friedman_ranks
-from smotified_gan.pipelines.training.nodes import NETWORK
-from smotified_gan.protocol import protocol_line
-from smotified_gan.reporting import (
+from smotified_gan.core.metrics import ALPHA, compare_across_tables, compare_over_repeats, friedman_ranks
+from smotified_gan.core.protocol import protocol_line
+from smotified_gan.core.report import (
     Methods,
     collapse_flags,
     compare_with_paper,
@@ -28,6 +27,7 @@ from smotified_gan.reporting import (
     results_markdown,
     sort_results,
 )
+from smotified_gan.pipelines.training.nodes import NETWORK
 
 
 def _cells(frames) -> list[pd.DataFrame]:

@@ -1,9 +1,9 @@
 """Retraining nodes the experiment does not have: lineage, a hash holdout, the input contract, cross-fitted
 calibration, the decision.
 
-The core of each lives in ``smotified_gan.production`` (framework-free); these
+The core of each lives in ``smotified_gan.core.production`` (framework-free); these
 nodes wire it to the catalog and say what they did in the log. Their
-parameters arrive as the checked pydantic models of ``smotified_gan.parameters``
+parameters arrive as the checked pydantic models of ``smotified_gan.core.parameters``
 (Kedro builds them from the node's type hints); the blocks they share with the
 experiment's nodes (the method, the training settings, the dataset) stay the
 experiment's dicts.
@@ -20,19 +20,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smotified_gan.data.readers import RawData
-from smotified_gan.data.tables import REPEAT, RESERVED, ROW_KEY, TARGET, DataValidationError, feature_columns
+from smotified_gan.core.data.readers import RawData
+from smotified_gan.core.data.tables import REPEAT, RESERVED, ROW_KEY, TARGET, DataValidationError, feature_columns
+from smotified_gan.core.parameters import AutoSettings, Contract, DecisionSettings, Holdout, ThresholdSettings
+from smotified_gan.core.production.calibration import CalibratedClassifier, Calibration, calibrate
+from smotified_gan.core.production.contract import InputContract, as_kinds, column_kind, schema_differences
+from smotified_gan.core.production.decision import decide, interval_text
+from smotified_gan.core.production.holdout import recipe, recipe_differences, row_keys, rows_digest, split_by_key
+from smotified_gan.core.production.ids import exact_ids
+from smotified_gan.core.production.selection import Candidate, Scored, choose, score_candidates
+from smotified_gan.core.protocol import EpochsSpec
 from smotified_gan.io.champion import BrokenChampion, ChampionModel
-from smotified_gan.parameters import AutoSettings, Contract, DecisionSettings, Holdout, ThresholdSettings
 from smotified_gan.pipelines.oversampling.nodes import oversample_training_set
 from smotified_gan.pipelines.training.nodes import lens_name, score_rows, train_classifier_runs, with_class_weight
-from smotified_gan.production.calibration import CalibratedClassifier, Calibration, calibrate
-from smotified_gan.production.contract import InputContract, as_kinds, column_kind, schema_differences
-from smotified_gan.production.decision import decide, interval_text
-from smotified_gan.production.holdout import recipe, recipe_differences, row_keys, rows_digest, split_by_key
-from smotified_gan.production.ids import exact_ids
-from smotified_gan.production.selection import Candidate, Scored, choose, score_candidates
-from smotified_gan.protocol import EpochsSpec
 
 # retrain.method: a method's settings, or "auto"; one name, not a Union, for Kedro's typed-parameter check
 MethodSpec = Any
@@ -307,7 +307,7 @@ def compare_on_holdout(y: np.ndarray, rows: pd.DataFrame, predictions: pd.DataFr
 def decide_champion(holdout_predictions: pd.DataFrame, holdout_table: pd.DataFrame, holdout_rows: pd.DataFrame,
                     train_table: pd.DataFrame, champion: ChampionModel | BrokenChampion | None, lineage: dict[str, Any],
                     decision: DecisionSettings, holdout: Holdout) -> dict[str, Any]:
-    """Reject, keep or promote the new model against the champion on the holdout (``smotified_gan.production.decision``)."""
+    """Reject, keep or promote the new model against the champion on the holdout (``smotified_gan.core.production.decision``)."""
     rival = None if lineage["status"] in ("new", "first") else champion
     verdict = compare_on_holdout(holdout_table[TARGET].to_numpy(), holdout_rows, holdout_predictions, rival, decision,
                                  holdout_table[ROW_KEY].to_numpy(dtype=np.uint64))

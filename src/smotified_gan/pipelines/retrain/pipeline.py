@@ -13,7 +13,7 @@ is the model's), then the decision against the champion on the holdout. Inferenc
 input contract, the fitted transformer, the calibrated classifier.
 kedro-mlflow logs the inference part as one pyfunc model, with the contract,
 transformer and classifier as its artifacts;
-``smotified_gan.hooks.ModelRegistryHook`` registers it and moves ``champion``.
+``smotified_gan.adapters.hooks.ModelRegistryHook`` registers it and moves ``champion``.
 """
 
 from __future__ import annotations

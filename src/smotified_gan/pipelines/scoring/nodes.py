@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from smotified_gan.core.parameters import Scoring
+from smotified_gan.core.production.contract import BatchValidationError, InputContract
+from smotified_gan.core.production.ids import duplicates, exact_ids
 from smotified_gan.io.champion import ChampionModel
-from smotified_gan.parameters import Scoring
-from smotified_gan.production.contract import BatchValidationError, InputContract
-from smotified_gan.production.ids import duplicates, exact_ids
 
 logger = logging.getLogger(__name__)
 CHECKS = ("out_of_range", "unseen_category", "drift")

@@ -1,4 +1,4 @@
-"""Training nodes: thin wrappers over ``smotified_gan.classifier``.
+"""Training nodes: thin wrappers over ``smotified_gan.core.classifier``.
 
 A classifier spec is ``network``, the paper's network (its settings in
 ``training.network``: ``classifier.ClassifierConfig``), or any scikit-learn
@@ -18,16 +18,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smotified_gan.classifier import (
+from smotified_gan.core.classifier import (
     ClassifierConfig,
     SklearnRuns,
     sklearn_estimator,
     train_classifiers,
     train_sklearn_runs,
 )
-from smotified_gan.data.tables import TARGET, feature_columns, split_repeats
-from smotified_gan.protocol import EpochsSpec, classifier_seeds, epochs_for, step_limit
-from smotified_gan.torch_utils import resolve_device, resolve_precision
+from smotified_gan.core.data.tables import TARGET, feature_columns, split_repeats
+from smotified_gan.core.protocol import EpochsSpec, classifier_seeds, epochs_for, step_limit
+from smotified_gan.core.torch_utils import resolve_device, resolve_precision
 
 logger = logging.getLogger(__name__)
 # the primary lens's name when it is the paper's network
@@ -106,8 +106,8 @@ def tune_thresholds(threshold_folds: pd.DataFrame, training: dict[str, Any], epo
     """
     import json
 
+    from smotified_gan.core.production.calibration import calibrate
     from smotified_gan.pipelines.oversampling.nodes import FOLD_SETS, HELD_OUT
-    from smotified_gan.production.calibration import calibrate
 
     columns = ["classifier", "repeat", "kind", "x", "y", "threshold", "metric", "out_of_fold", "rows", "minority_rows"]
     if not len(threshold_folds):
@@ -139,7 +139,7 @@ def calibration_of(thresholds: pd.DataFrame, classifier: str, repeat: int):
     """The ``Calibration`` ``tune_thresholds`` fitted for a lens's repeat (None when it fitted none)."""
     import json
 
-    from smotified_gan.production.calibration import Calibration
+    from smotified_gan.core.production.calibration import Calibration
 
     match = thresholds[(thresholds["classifier"] == classifier) & (thresholds["repeat"] == repeat)]
     if not len(match):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
 
-from smotified_gan.grid_registry import current_grid
+from smotified_gan.core.protocol import cell_name
 from smotified_gan.pipelines.grid import Grid
-from smotified_gan.protocol import cell_name
+from smotified_gan.pipelines.grid_registry import current_grid
 
 from .nodes import train_lenses, tune_thresholds
 

@@ -1,0 +1,1 @@
+"""Kedro glue: the project's hooks, the config loader, upstream notices."""

@@ -1,0 +1,230 @@
+"""Scores that mean what they say: a calibration and a decision threshold fitted on rows the model never saw.
+
+The paper's network outputs an unbounded number (a linear unit trained with
+mean absolute error); ``Calibration`` maps it to a probability of the minority
+class, fitted on rows the classifier did not train on:
+
+- ``platt``: a logistic regression on the score (two numbers; steady on the
+  few minority rows an imbalanced table holds);
+- ``isotonic``: a monotone step function (no shape assumed; needs more rows).
+
+The threshold on that probability is the one that maximises the chosen
+metric on the same rows. ``cross_fitted_calibration`` gets those rows by
+cross-fitting: every training row is scored by a model fitted (over-sampler
+included) on the other folds, so the calibration and the threshold see every
+training row's minority cases, none of them scored by a model that trained on
+it; the model then deployed is fitted on all the rows. Production retraining
+and the benchmark's tuned thresholds call this one function. Plain numbers
+only: a calibration pickles and travels inside the registered model.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from smotified_gan.core.confusion import confusion_counts, counting_metric
+
+CALIBRATIONS = ("platt", "isotonic")
+# the metrics a threshold may be chosen for (accuracy and specificity would call no row minority)
+THRESHOLD_METRICS = ("f1", "precision", "recall", "balanced_accuracy", "g_mean")
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Raw score -> probability of the minority class, and the probability above which a row is called minority."""
+
+    method: str
+    x: tuple[float, ...]          # platt: (slope, intercept); isotonic: the step function's knots
+    y: tuple[float, ...]          # isotonic: the probabilities at the knots
+    threshold: float = 0.5
+
+    def probabilities(self, scores: np.ndarray) -> np.ndarray:
+        scores = np.asarray(scores, dtype=np.float64)
+        if self.method == "platt":
+            slope, intercept = self.x
+            return 1.0 / (1.0 + np.exp(-np.clip(slope * scores + intercept, -500, 500)))
+        return np.interp(scores, self.x, self.y)
+
+    def predict(self, scores: np.ndarray) -> np.ndarray:
+        return (self.probabilities(scores) > self.threshold).astype(np.int64)
+
+
+def fit_calibration(scores: np.ndarray, y: np.ndarray, method: str = "platt") -> Calibration:
+    """A calibration of ``scores`` against the 0/1 labels ``y`` (threshold 0.5 until ``with_threshold``)."""
+    if method not in CALIBRATIONS:
+        raise ValueError(f"calibration must be one of {CALIBRATIONS}, got {method!r}")
+    scores, y = np.asarray(scores, dtype=np.float64).ravel(), np.asarray(y).astype(int).ravel()
+    if len(np.unique(y)) < 2:
+        raise ValueError(f"calibration needs validation rows of both classes, got {int(y.sum())} minority of {len(y)}")
+    if method == "isotonic":
+        from sklearn.isotonic import IsotonicRegression
+
+        fitted = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(scores, y)
+        return Calibration("isotonic", tuple(map(float, fitted.X_thresholds_)), tuple(map(float, fitted.y_thresholds_)))
+    from sklearn.linear_model import LogisticRegression
+
+    spread = float(np.std(scores)) or 1.0  # fitted on standardised scores, then mapped back
+    centre = float(np.mean(scores))
+    model = LogisticRegression(C=1e4, max_iter=1000).fit(((scores - centre) / spread)[:, None], y)
+    slope = float(model.coef_[0, 0]) / spread
+    return Calibration("platt", (slope, float(model.intercept_[0]) - slope * centre), ())
+
+
+def metric_at(y: np.ndarray, predicted: np.ndarray, metric: str) -> float:
+    """A counting metric of 0/1 predictions (``smotified_gan.core.confusion``: one answer where it is undefined)."""
+    return float(counting_metric(*confusion_counts(y, predicted), metric))
+
+
+def best_threshold(probabilities: np.ndarray, y: np.ndarray, metric: str = "f1") -> tuple[float, float]:
+    """The threshold (midway between two observed probabilities) that maximises ``metric``, and that maximum.
+
+    Ties go to the highest threshold (fewer rows called minority for the same score).
+    """
+    if metric not in THRESHOLD_METRICS:
+        raise ValueError(f"a threshold is chosen for one of {THRESHOLD_METRICS}, got {metric!r}")
+    p, y = np.asarray(probabilities, dtype=np.float64), np.asarray(y).astype(bool)
+    levels = np.unique(p)
+    candidates = np.r_[levels[0] - 1e-9, (levels[:-1] + levels[1:]) / 2, levels[-1]]
+    values = _metric_at_thresholds(p, y, candidates, metric)
+    best = np.flatnonzero(values == np.nanmax(values))[-1]
+    return float(candidates[best]), float(values[best])
+
+
+def _metric_at_thresholds(p: np.ndarray, y: np.ndarray, thresholds: np.ndarray, metric: str) -> np.ndarray:
+    """``metric`` when rows with ``p`` above each threshold are called minority: one sort, not rows x thresholds."""
+    minority, majority = np.sort(p[y]), np.sort(p[~y])
+    tp = len(minority) - np.searchsorted(minority, thresholds, side="right")
+    fp = len(majority) - np.searchsorted(majority, thresholds, side="right")
+    return counting_metric(tp, fp, len(minority) - tp, len(majority) - fp, metric)
+
+
+def calibrate(scores: np.ndarray, y: np.ndarray, method: str = "platt", metric: str = "f1"
+              ) -> tuple[Calibration, float]:
+    """A calibration fitted on (``scores``, ``y``) with its best ``metric`` threshold, and the metric there."""
+    calibration = fit_calibration(scores, y, method)
+    threshold, value = best_threshold(calibration.probabilities(scores), y, metric)
+    return Calibration(calibration.method, calibration.x, calibration.y, threshold), value
+
+
+def fold_of(y: np.ndarray, folds: int, seed: int) -> np.ndarray:
+    """Each row's fold (0 .. folds - 1): ``folds`` stratified folds shuffled with ``seed`` (fewer when the minority
+    class has fewer rows: ``cross_fitting_folds``). Candidates cross-fitted with one seed share their folds."""
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.asarray(y).astype(int)
+    assignment = np.empty(len(y), dtype=np.int64)
+    splitter = StratifiedKFold(n_splits=cross_fitting_folds(y, folds), shuffle=True, random_state=seed)
+    for fold, (_, held) in enumerate(splitter.split(np.zeros(len(y)), y)):
+        assignment[held] = fold
+    return assignment
+
+
+def out_of_fold_scores(y: np.ndarray, fit_and_score: Callable[[np.ndarray, np.ndarray], np.ndarray], folds: int,
+                       seed: int, after_fold: Callable[[int, int, float], None] | None = None) -> np.ndarray:
+    """Each row's score from a model that never saw it (``fold_of``'s folds); ``fit_and_score(fit_rows,
+    scored_rows)`` (row indices) fits on the first rows and returns scores of the second. ``after_fold(done, folds,
+    seconds)`` is called after each fold (a time budget may stop the work there by raising)."""
+    y = np.asarray(y).astype(int)
+    fold = fold_of(y, folds, seed)
+    folds = int(fold.max()) + 1
+    scores = np.full(len(y), np.nan)
+    started = time.perf_counter()
+    for k in range(folds):
+        fit_rows, scored_rows = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+        logger.info("Cross-fitting fold %d of %d: fitting on %d rows (%d minority), scoring %d", k + 1, folds,
+                    len(fit_rows), int(y[fit_rows].sum()), len(scored_rows))
+        try:
+            scores[scored_rows] = np.asarray(fit_and_score(fit_rows, scored_rows), dtype=np.float64)
+        except ValueError as error:
+            raise ValueError(f"cross-fitting fold {k + 1} of {folds} ({len(fit_rows)} rows to fit on, "
+                             f"{int(y[fit_rows].sum())} minority): {error}. {_more_folds(y, folds)}") from error
+        elapsed = time.perf_counter() - started
+        logger.info("Cross-fitting fold %d of %d done: %.0f s so far, about %.0f s left", k + 1, folds, elapsed,
+                    elapsed / (k + 1) * (folds - k - 1))
+        if after_fold is not None:
+            after_fold(k + 1, folds, elapsed)
+    return scores
+
+
+def _more_folds(y: np.ndarray, folds: int) -> str:
+    """What more folds would leave to fit on: each fold fits on the other folds' rows, (folds - 1) / folds of them."""
+    minority = int(y.sum())
+    most = min(minority, max(folds + 1, 10))
+    if most <= folds:
+        return (f"The training rows hold {minority} minority rows in all: no number of folds leaves more to fit on; "
+                "add rows or lower the over-sampler's k_neighbors")
+    return (f"More folds leave more rows to fit on (each fits on (folds - 1) / folds of the training rows): "
+            f"retrain.threshold.folds {folds} fits on about {minority * (folds - 1) / folds:.0f} of the "
+            f"{minority} minority rows, {most} folds on about {minority * (most - 1) / most:.0f}; "
+            "or lower the over-sampler's k_neighbors")
+
+
+def honest_outputs(scores: np.ndarray, y: np.ndarray, fold: np.ndarray, method: str = "platt", metric: str = "f1"
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities and 0/1 calls of out-of-fold ``scores`` in which no row's calibration or threshold was fitted
+    with its own label: each fold's rows go through the calibration and threshold fitted on the other folds'."""
+    y = np.asarray(y).astype(int)
+    probabilities, calls = np.zeros(len(y)), np.zeros(len(y), dtype=np.int64)
+    for k in np.unique(fold):
+        others = fold != k
+        calibration, _ = calibrate(scores[others], y[others], method, metric)
+        probabilities[~others] = calibration.probabilities(scores[~others])
+        calls[~others] = calibration.predict(scores[~others])
+    return probabilities, calls
+
+
+def cross_fitting_folds(y: np.ndarray, folds: int) -> int:
+    """``folds``, or fewer when the minority class has fewer rows (each fold holds at least one); an error below 2."""
+    minority = int(np.asarray(y).astype(int).sum())
+    if minority < 2:
+        raise ValueError(f"cross-fitting needs at least 2 minority rows in the training rows, got {minority}")
+    if minority < folds:
+        logger.warning("Cross-fitting with %d folds instead of %d: the training rows hold %d minority rows",
+                       minority, folds, minority)
+    return min(int(folds), minority)
+
+
+def cross_fitted_calibration(y: np.ndarray, fit_and_score: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                             folds: int, seed: int, method: str = "platt", metric: str = "f1"
+                             ) -> tuple[Calibration, float, np.ndarray]:
+    """The calibration and ``metric``-best threshold for a model fitted on all of ``y``'s rows, both fitted on
+    out-of-fold scores (``out_of_fold_scores``); the metric there, and the scores."""
+    scores = out_of_fold_scores(y, fit_and_score, folds, seed)
+    calibration, value = calibrate(scores, y, method, metric)
+    logger.info("Cross-fitted %s calibration on %d rows (%d minority): threshold %.4f, out-of-fold %s %.4f", method,
+                len(y), int(np.asarray(y).sum()), calibration.threshold, metric, value)
+    return calibration, value, scores
+
+
+@dataclass
+class CalibratedClassifier:
+    """The trained runs (an ensemble: their mean score) and its calibration: what a registered model scores with.
+
+    ``scores`` are probabilities of the minority class, shape (1, rows); a row
+    is called minority when its probability is above ``threshold``. Same
+    interface as the experiment's stacked classifiers (``feature_names``,
+    ``scores``, ``predict``), so the same scoring node runs both.
+    """
+
+    classifier: object            # smotified_gan.core.classifier.TrainedClassifiers or SklearnRuns: the runs averaged
+    calibration: Calibration
+
+    @property
+    def feature_names(self) -> list[str]:
+        return self.classifier.feature_names
+
+    @property
+    def threshold(self) -> float:
+        return self.calibration.threshold
+
+    def scores(self, X: np.ndarray, runs: list[int] | None = None) -> np.ndarray:
+        return self.calibration.probabilities(self.classifier.scores(X, runs).mean(axis=0))[None, :]
+
+    def predict(self, X: np.ndarray, runs: list[int] | None = None) -> np.ndarray:
+        return (self.scores(X, runs) > self.threshold).astype(np.int8)

@@ -1,0 +1,128 @@
+"""Holdout membership as a function of the row, so a held-out row stays held out as the table grows.
+
+A row's key is a digest of its key column (``key_column``) or, without one,
+of all its feature values: each value with its column's name, columns sorted
+by name, so re-exporting a table with its columns in another order keeps
+every key. Values are written canonically, so that two reads of one file
+agree: integers exactly (ids beyond 2**53 included); a float rounded to
+float32 first, then written as the integer it is when whole (``3`` and ``3.0``
+are one value) and by its float32 bits otherwise, so that a column read as
+float32 or as float64 gives the same key for every value (721111.98 is
+721112.0 in float32: both reads write ``721112``); text as text. One limit: a
+whole number above 2**24 that float32 cannot hold (16,777,217) is written as
+its float32 neighbour when the column is read as floats, and exactly when read
+as integers: keep such columns integers in every export (or key by an id).
+The digest, salted with ``seed``, maps to a number in [0, 1); rows below
+``test_size`` are the holdout. Identical rows always fall on the
+same side, so the holdout never holds a copy of a training row.
+
+``KEY_RECIPE`` names this recipe; it is stored with every model (``recipe``),
+and a retrain whose recipe or key settings differ from the champion's stops
+before training (``pipelines.retrain.nodes.check_lineage``): its keys could not
+be compared with the rows the champion trained on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+
+from smotified_gan.core.data.tables import ROW_KEY, TARGET, DataValidationError, feature_columns
+
+KEY_RECIPE = ("v3: column names sorted, canonical values (integers exact, floats rounded to float32 first, whole ones "
+              "as integers), blake2b-64")
+# float32 values this large are whole and written as integers below it (int64 holds them)
+_WHOLE_AS_INTEGER = 2.0**62
+
+
+def canonical_values(values: pd.Series) -> pd.Series:
+    """Each value as the text its key reads (module docstring)."""
+    if pd.api.types.is_bool_dtype(values):
+        return values.map(lambda v: "true" if v else "false")
+    if pd.api.types.is_integer_dtype(values):
+        return pd.Series(values.to_numpy().astype(str), index=values.index, dtype=object)
+    if pd.api.types.is_float_dtype(values):
+        # float32 first, then "whole?": a float64 read and a float32 read of one file round to the same float32
+        numbers = values.to_numpy(dtype=np.float64, na_value=np.nan).astype(np.float32)
+        finite = np.isfinite(numbers)
+        whole = finite & (numbers == np.floor(np.where(finite, numbers, 0))) & (np.abs(numbers) < _WHOLE_AS_INTEGER)
+        text = np.where(whole, np.where(whole, numbers, 0).astype(np.int64).astype(str),
+                        np.char.add("f", np.char.zfill(np.char.mod("%x", numbers.view(np.uint32)), 8)))
+        text = np.where(np.isnan(numbers), "nan", text)
+        return pd.Series(text.astype(object), index=values.index)
+    return values.map(lambda v: str(v) if not isinstance(v, float) or not np.isnan(v) else "nan").astype(object)
+
+
+def key_columns(table: pd.DataFrame, key_column: str | None = None) -> list[str]:
+    """The columns a key reads: ``key_column``, or every feature column (``label``/``target``/... excluded), by name."""
+    columns = [key_column] if key_column else sorted(map(str, feature_columns(table)))
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise DataValidationError(f"holdout key column(s) {missing} not in the table; columns are {list(table.columns)}")
+    return columns
+
+
+def row_keys(table: pd.DataFrame, key_column: str | None = None) -> np.ndarray:
+    """A uint64 digest per row of its ``key_columns`` (names and canonical values)."""
+    text = pd.Series("", index=table.index, dtype=object)
+    for column in key_columns(table, key_column):
+        text = text + column + "\x1e" + canonical_values(table[column]) + "\x1f"
+    return np.fromiter((int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8).digest(), "little") for t in text),
+                       dtype=np.uint64, count=len(text))
+
+
+def in_holdout(keys: np.ndarray, test_size: float, seed: int) -> np.ndarray:
+    """True for the rows whose salted key falls below ``test_size``: about that share of the rows."""
+    salt = np.uint64(int.from_bytes(hashlib.blake2b(str(seed).encode(), digest_size=8).digest(), "little"))
+    mixed = _mix(keys.astype(np.uint64) ^ salt)
+    return (mixed >> np.uint64(11)).astype(np.float64) / float(2**53) < test_size
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: every input bit moves every output bit."""
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
+def split_by_key(table: pd.DataFrame, test_size: float, seed: int, dataset: str = "") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Training rows and holdout rows of a table with a ``row_key`` column, membership by ``in_holdout``; an error
+    naming the dataset when the holdout holds no minority row or either side lacks a class."""
+    held = in_holdout(table[ROW_KEY].to_numpy(dtype=np.uint64), test_size, seed)
+    train, holdout = table[~held].reset_index(drop=True), table[held].reset_index(drop=True)
+    for name, part in (("training", train), ("holdout", holdout)):
+        if part[TARGET].nunique() < 2:
+            raise DataValidationError(
+                f"dataset '{dataset}': the {name} rows ({len(part)}) hold {int(part[TARGET].sum())} minority row(s): "
+                f"with retrain.holdout.test_size={test_size} the table is too small for a holdout with both classes "
+                "on both sides; raise test_size or add rows")
+    return train, holdout
+
+
+def recipe(table: pd.DataFrame, key_column: str | None, test_size: float, seed: int) -> dict:
+    """What the keys and the holdout were made with: stored with the model, compared at the next retrain."""
+    columns = [key_column] if key_column else sorted(map(str, feature_columns(table)))  # a key may be a dropped column
+    return {"recipe": KEY_RECIPE, "key_column": key_column, "key_columns": columns,
+            "test_size": float(test_size), "seed": int(seed)}
+
+
+def recipe_differences(champion: dict, now: dict) -> list[str]:
+    """What makes keys or membership made ``now`` incomparable with the champion's: one phrase per difference
+    (``test_size`` may change: the rows the champion trained on are then left out of the comparison; the key
+    columns change only with the table's columns, which the schema check names)."""
+    found = []
+    if champion.get("recipe") != now["recipe"]:
+        found.append(f"holdout keys were made by recipe {champion.get('recipe') or 'v1 (values in column order)'!r}, "
+                     f"now by {now['recipe']!r}")
+    for key in ("key_column", "seed"):
+        if champion.get(key) != now[key]:
+            found.append(f"retrain.holdout.{key} was {champion.get(key)!r}, is now {now[key]!r}")
+    return found  # the key columns follow the schema, whose changes check_lineage names itself
+
+
+def rows_digest(keys: np.ndarray) -> str:
+    """One digest of a set of rows (order does not matter): what a model trained on."""
+    return hashlib.sha256(np.sort(keys.astype(np.uint64)).tobytes()).hexdigest()[:32]
