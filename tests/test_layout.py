@@ -38,8 +38,9 @@ def test_every_old_name_is_the_module_it_moved_to():
 
     for old, new in smotified_gan.MOVED.items():
         assert importlib.import_module(old) is importlib.import_module(new), old
-    import smotified_gan.core.samplers.gan as gan
     import smotified_gan.samplers.gan as old_gan
+
+    import smotified_gan.core.samplers.gan as gan
 
     assert old_gan is gan and gan.__spec__.name == "smotified_gan.core.samplers.gan"
     assert smotified_gan.moved_to("smotified_gan.registry") == "smotified_gan.tracking.registry"

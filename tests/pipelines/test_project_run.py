@@ -79,7 +79,7 @@ def test_ingestion_preprocessing_oversampling_from_a_clean_checkout(project_copy
 
 
 def test_relative_sqlite_uri_is_anchored_at_the_project(tmp_path):
-    from smotified_gan.adapters.hooks import resolve_tracking_uri
+    from smotified_gan.tracking.runs import resolve_tracking_uri
 
     assert resolve_tracking_uri(None, tmp_path) == f"sqlite:///{tmp_path.resolve().as_posix()}/mlflow.db"
     assert resolve_tracking_uri("sqlite:///runs/t.db", tmp_path) == f"sqlite:///{tmp_path.resolve().as_posix()}/runs/t.db"

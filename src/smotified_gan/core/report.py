@@ -18,6 +18,7 @@ import pandas as pd  # noqa: E402
 from sklearn.metrics import average_precision_score, precision_recall_curve  # noqa: E402
 
 from smotified_gan.core.metrics import ALPHA, corrected_t_power, exact_sign_p  # noqa: E402
+from smotified_gan.core.names import TARGET  # noqa: E402
 
 TABLE3_METRICS = ("train_accuracy", "test_accuracy", "f1", "precision", "recall", "pr_auc")
 REPEAT_METRICS = ("f1", "precision", "recall", "pr_auc", "balanced_accuracy")
@@ -430,7 +431,7 @@ def plot_pr_curves(scores: dict[str, dict[str, pd.DataFrame]], names: Methods) -
             frame = scores[dataset][method]
             if "repeat" in frame.columns:
                 frame = frame[frame["repeat"] == frame["repeat"].min()].drop(columns="repeat")
-            y = frame["target"].to_numpy()
+            y = frame[TARGET].to_numpy()
             mean_score = frame.filter(like="run_").mean(axis=1).to_numpy()
             precision, recall, _ = precision_recall_curve(y, mean_score)
             auc = average_precision_score(y, mean_score)

@@ -8,6 +8,8 @@ from typing import Any
 
 from kedro.io import AbstractDataset, DatasetError
 
+from smotified_gan.core.names import ROW_KEY
+
 logger = logging.getLogger(__name__)
 # where retrain keeps what travels with the model: the input contract is one of the
 # model's own artifacts; the keys of the rows it trained on are an artifact of its run
@@ -76,7 +78,7 @@ class ChampionModel:
             where = f"runs:/{self.run_id}/{TRAINING_ROWS_ARTIFACT}"
             try:
                 path = mlflow.artifacts.download_artifacts(run_id=self.run_id, artifact_path=TRAINING_ROWS_ARTIFACT)
-                self._training_keys = pd.read_parquet(path)["row_key"].to_numpy(dtype="uint64")
+                self._training_keys = pd.read_parquet(path)[ROW_KEY].to_numpy(dtype="uint64")
             except Exception as error:  # noqa: BLE001 - any failure: named, never a silent None
                 raise ChampionUnreadable(
                     f"the keys of the rows {self.name} v{self.version} trained on cannot be read from {where} "
@@ -100,7 +102,7 @@ class ChampionModel:
                 path = mlflow.artifacts.download_artifacts(run_id=self.run_id, artifact_path=HOLDOUT_ROWS_ARTIFACT)
             except Exception:  # noqa: BLE001 - absent: a version from before these records
                 return None
-            self._holdout_keys = pd.read_parquet(path)["row_key"].to_numpy(dtype="uint64")
+            self._holdout_keys = pd.read_parquet(path)[ROW_KEY].to_numpy(dtype="uint64")
         return self._holdout_keys
 
 

@@ -29,6 +29,7 @@ from smotified_gan.runner.plan import (
     estimated_cost,
     plan_grid,
 )
+from smotified_gan.tracking.runs import end_orphaned_run, git_commit
 from smotified_gan.tracking.server import TrackingServer
 
 logger = logging.getLogger(__name__)
@@ -367,7 +368,6 @@ class _Tracking:
     def open(cls, uri: str, project: Path, env: str | None, cells: int) -> _Tracking:
         from mlflow import MlflowClient
 
-        from smotified_gan.adapters.hooks import git_commit
 
         client = MlflowClient(uri)
         experiment = client.get_experiment_by_name(EXPERIMENT)
@@ -489,10 +489,11 @@ def _collect(futures: dict, emit: Callable[[str], None], what: str, retries: int
 
 
 def _mark_orphans_killed(client, experiment_id: str, env: str | None, parent_id: str) -> None:
-    """A run left RUNNING by a worker that died mid-cell: the cell ran again, so that run is KILLED."""
+    """A run left RUNNING by a worker that died mid-cell: the cell ran again, so that run is ended as orphaned."""
     for runs in _cell_runs(client, experiment_id, env).values():
         for run in runs:
             if run.info.status == "RUNNING" and run.data.tags.get("mlflow.parentRunId") == parent_id:
-                client.set_terminated(run.info.run_id, "KILLED")
+                end_orphaned_run(client, run.info.run_id, f"grid run {parent_id}: its worker died mid-cell; the cell "
+                                                          "ran again")
                 logger.info("grid: run %s of cell %s was cut short (its worker died); the cell ran again",
                             run.info.run_id, run.data.tags["grid.cell"])

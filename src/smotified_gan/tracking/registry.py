@@ -10,21 +10,14 @@ is made on the holdout by the ``decide_champion`` node. Around it:
 - **alias moves under a lock** beside a SQLite store, after reading the champion
   again: if another checkout crowned a version since the comparison, the new
   model is compared with that version afresh (``recompare``);
-- **a fresh SQLite store is created once** (``create_store_once``), so that two
-  first runs against an empty store both start;
-- **runs whose process is gone are marked FAILED** (``end_orphaned_runs``): a
-  ``kill -9`` leaves its run RUNNING, and the next run on that machine ends it.
+- the locks (``tracking.locks``) and the runs whose process is gone (``tracking.runs``) have modules of their
+  own.
 """
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
-import socket
-import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,91 +25,14 @@ import mlflow
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
+from smotified_gan.tracking.locks import locked
+
 logger = logging.getLogger(__name__)
 CHAMPION = "champion"
-# the tags a run carries so that a later run can tell whether its process is still alive
-PROCESS_TAGS = ("process.host", "process.boot", "process.pid", "process.start")
 
 
 class ChampionRejected(RuntimeError):
     """The new model was registered but is not fit to serve: the job must fail, saying why."""
-
-
-@contextmanager
-def _locked(path: Path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-class RetrainQueue:
-    """An exclusive lock on ``path`` for the length of one retrain; a second retrain waits its turn.
-
-    ``acquire`` blocks until the lock is free, logging every ``every`` seconds
-    who holds it (pid and start time, written into the file) and how long it has
-    waited. The operating system releases the lock when its holder exits, even
-    after ``kill -9``.
-    """
-
-    def __init__(self, path: Path, what: str, every: float = 30.0) -> None:
-        self.path, self.what, self.every = Path(path), what, every
-        self._handle = None
-
-    def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+")  # noqa: SIM115 - held until release()
-        started = last = time.perf_counter()
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                now = time.perf_counter()
-                if now - last >= self.every or last == started:
-                    handle.seek(0)
-                    holder = handle.read().strip() or "another process"
-                    logger.info("Waiting for the retrain of %s that holds %s (%s) to finish: %.0f s so far",
-                                self.what, self.path, holder, now - started)
-                    last = now
-                time.sleep(0.5)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()} on {socket.gethostname()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}")
-        handle.flush()
-        self._handle = handle
-
-    def release(self) -> None:
-        if self._handle is not None:
-            self._handle.truncate(0)
-            fcntl.flock(self._handle, fcntl.LOCK_UN)
-            self._handle.close()
-            self._handle = None
-
-
-def sqlite_lock_file(tracking_uri: str) -> Path | None:
-    """The lock file beside a SQLite store (``<db>.lock``), shared by every project that uses the store; else None."""
-    prefix = "sqlite:///"
-    return Path(tracking_uri[len(prefix):] + ".lock") if tracking_uri.startswith(prefix) else None
-
-
-def lock_file_for(tracking_uri: str, fallback: Path) -> Path:
-    """The lock that serialises alias moves: beside a SQLite store, else ``fallback``."""
-    return sqlite_lock_file(tracking_uri) or fallback
-
-
-def create_store_once(tracking_uri: str, setup: Callable[[], None]) -> None:
-    """``setup()`` (which creates the store's tables on first use) under the store's lock: two jobs starting
-    together against an empty SQLite file would otherwise both create its tables, and one would fail."""
-    lock = sqlite_lock_file(tracking_uri)
-    if lock is None:
-        setup()
-        return
-    with _locked(lock):
-        setup()
 
 
 def logged_model_uri(client: MlflowClient, run_id: str, model_name: str = "model") -> str:
@@ -175,7 +91,7 @@ def _decide_under_lock(client: MlflowClient, name: str, version: int, decision: 
     """Under the registry lock: the decision again if the champion moved since it was made, the look checked as
     still open, the alias moved on a promotion, and what this retrain learnt about the champion written on it.
     Returns the decision acted on and the champion it was made against (None: none)."""
-    with _locked(lock_file):
+    with locked(lock_file):
         current = _current_champion(client, name)
         seen = decision.get("champion_version") if decision.get("lineage") != "new" else _version_of(current)
         if decision["outcome"] != "reject" and _version_of(current) != seen:
@@ -278,52 +194,3 @@ def _describe_version(version) -> str:
 
 def _version_of(model_version) -> int | None:
     return None if model_version is None else int(model_version.version)
-
-
-# -- runs whose process is gone ---------------------------------------------------------------------
-
-def process_identity() -> dict[str, str]:
-    """This process as a later run can check it: host, boot, pid and the pid's start time (pids are reused)."""
-    return {"process.host": socket.gethostname(), "process.boot": _boot_id(), "process.pid": str(os.getpid()),
-            "process.start": _start_ticks(os.getpid())}
-
-
-def _boot_id() -> str:
-    try:
-        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-    except OSError:
-        return ""
-
-
-def _start_ticks(pid: int) -> str:
-    """Field 22 of ``/proc/<pid>/stat``: when the process started, in clock ticks since boot; "" if it is gone."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return ""
-
-
-def _gone(tags: dict[str, str], here: dict[str, str]) -> bool:
-    """Whether the process a run's tags name has ended: only decidable for runs of this host."""
-    if tags.get("process.host") != here["process.host"] or not tags.get("process.pid"):
-        return False
-    if tags.get("process.boot") != here["process.boot"]:
-        return True
-    return _start_ticks(int(tags["process.pid"])) != tags.get("process.start")
-
-
-def end_orphaned_runs(client: MlflowClient, experiment_id: str, current_run_id: str) -> list[str]:
-    """Mark FAILED the RUNNING runs of this experiment whose process (on this host) has ended; their ids."""
-    here = process_identity()
-    ended = []
-    for run in client.search_runs([experiment_id], "attributes.status = 'RUNNING'", max_results=1000):
-        if run.info.run_id == current_run_id or not _gone(run.data.tags, here):
-            continue
-        client.set_tag(run.info.run_id, "ended_by", f"run {current_run_id}: its process (pid "
-                                                    f"{run.data.tags['process.pid']}) had ended without finishing")
-        client.set_terminated(run.info.run_id, "FAILED")
-        ended.append(run.info.run_id)
-    if ended:
-        logger.warning("Marked %d run(s) FAILED whose process ended without finishing them (killed?): %s", len(ended),
-                       ", ".join(ended))
-    return ended

@@ -22,7 +22,8 @@ from kedro.io import DatasetError
 from mlflow import MlflowClient
 
 from smotified_gan.pipelines.retrain.nodes import LineageChangeError
-from smotified_gan.tracking.registry import ChampionRejected, create_store_once
+from smotified_gan.tracking.locks import create_store_once
+from smotified_gan.tracking.registry import ChampionRejected
 from tests.pipelines.retrain.test_own_table import latest, use_own_table
 from tests.pipelines.retrain.test_pipeline import FAST, NAME, client_of, prod_data, retrain_runs, run
 from tests.production.own_table import LABEL, own_table
@@ -208,7 +209,7 @@ def test_two_retrains_in_one_checkout_on_an_empty_store_queue_and_tag_their_own_
     assert len(thresholds) == 2
 
 
-def test_a_killed_retrain_is_marked_failed_by_the_next_run_and_logs_are_one_line_each(project):
+def test_a_killed_retrain_is_marked_killed_by_the_next_run_and_logs_are_one_line_each(project):
     use_own_table(project, own_table(2000, seed=11))
     job = kedro_run(project)
     deadline = time.time() + 300
@@ -230,8 +231,8 @@ def test_a_killed_retrain_is_marked_failed_by_the_next_run_and_logs_are_one_line
                           cwd=project, capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stdout[-3000:]
     ended = client.get_run(killed.info.run_id)
-    assert ended.info.status == "FAILED" and "had ended without finishing" in ended.data.tags["ended_by"]
-    assert f"Marked 1 run(s) FAILED whose process ended without finishing them (killed?): {killed.info.run_id}" in done.stdout
+    assert ended.info.status == "KILLED" and "had ended without finishing" in ended.data.tags["ended_by"]
+    assert f"Marked 1 run(s) KILLED whose process ended without finishing them (killed?): {killed.info.run_id}" in done.stdout
     # a normal run, read as a cron mail would show it: every record one line, no notice that means nothing here
     records = [line for line in done.stdout.splitlines() if line.strip()]
     stamped = [line for line in records if line[:4].isdigit()]

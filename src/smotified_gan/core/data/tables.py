@@ -15,13 +15,10 @@ from typing import Any
 import pandas as pd
 
 from smotified_gan.core.data.readers import to_numeric_column
+from smotified_gan.core.names import LABEL, REPEAT, RESERVED, ROW_KEY, SPLIT, TARGET  # noqa: F401 - re-exported
 
 logger = logging.getLogger(__name__)
 
-LABEL, TARGET, SPLIT, REPEAT, ROW_KEY = "label", "target", "split", "repeat", "row_key"
-# ``repeat``: which repeat of the experiment's split a row belongs to (preprocessing adds it);
-# ``row_key``: production's holdout key of a row (``production.holdout``), never a feature
-RESERVED = (LABEL, TARGET, SPLIT, REPEAT, ROW_KEY)
 CARD_COLUMNS = ["dataset", "source", "rows", "features", "minority_rows", "minority_pct", "sha256", "status", "notes"]
 
 

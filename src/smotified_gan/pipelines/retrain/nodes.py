@@ -22,6 +22,7 @@ import pandas as pd
 
 from smotified_gan.core.data.readers import RawData
 from smotified_gan.core.data.tables import REPEAT, RESERVED, ROW_KEY, TARGET, DataValidationError, feature_columns
+from smotified_gan.core.names import MINORITY_SCORE, PREDICTED_CLASS
 from smotified_gan.core.parameters import AutoSettings, Contract, DecisionSettings, Holdout, ThresholdSettings
 from smotified_gan.core.production.calibration import CalibratedClassifier, Calibration, calibrate
 from smotified_gan.core.production.contract import InputContract, as_kinds, column_kind, schema_differences
@@ -242,7 +243,7 @@ def _fitter(train_set: pd.DataFrame, oversampling: dict[str, Any], gan_epochs: i
         classifiers = train_classifier_runs(cache[key][0],
                                             _training_for(training, candidate.classifier, candidate.method),
                                             classifier_epochs)
-        return score_rows(classifiers, train_set.iloc[scored_rows].reset_index(drop=True))["minority_score"].to_numpy()
+        return score_rows(classifiers, train_set.iloc[scored_rows].reset_index(drop=True))[MINORITY_SCORE].to_numpy()
 
     return fit_and_score, borrowed
 
@@ -294,11 +295,11 @@ def compare_on_holdout(y: np.ndarray, rows: pd.DataFrame, predictions: pd.DataFr
         judged = champion.holdout_row_keys()
         fresh = ~np.isin(keys[keep], judged) if judged is not None else None
         looks = champion.looks_spent()
-    challenger = (predictions["minority_score"].to_numpy()[keep], predictions["predicted_class"].to_numpy()[keep])
+    challenger = (predictions[MINORITY_SCORE].to_numpy()[keep], predictions[PREDICTED_CLASS].to_numpy()[keep])
     rival = None
     if champion is not None:
         theirs = champion.predict(rows[keep].reset_index(drop=True))
-        rival = (theirs["minority_score"].to_numpy(), theirs["predicted_class"].to_numpy())
+        rival = (theirs[MINORITY_SCORE].to_numpy(), theirs[PREDICTED_CLASS].to_numpy())
     decision = decide(y[keep], challenger, rival, settings, None if champion is None else champion.version,
                       groups=keys[keep], looks_spent=looks, fresh=fresh)
     return {**decision.to_dict(), "holdout_rows_champion_trained_on": int((~keep).sum())}

@@ -26,6 +26,7 @@ from smotified_gan.pipelines.oversampling.nodes import oversample_training_set
 from smotified_gan.pipelines.preprocessing.nodes import build_model_inputs, fit_transformer, transform_rows
 from smotified_gan.pipelines.training.nodes import score_rows, train_classifier_runs
 
+from .evidence import NAMESPACE
 from .nodes import (
     build_input_contract,
     calibrate_model,
@@ -38,15 +39,8 @@ from .nodes import (
     unlabelled_rows,
 )
 
-NAMESPACE = "production"
 # what a caller of the MLflow model passes: rows in the raw training schema, without labels
 MODEL_INPUT = f"{NAMESPACE}.unlabelled_rows"
-# what the run's registered version is tagged with, handed over in memory (ModelRegistryHook), never re-read from
-# a file another retrain could have written meanwhile
-EVIDENCE = tuple(f"{NAMESPACE}.{name}" for name in ("champion_decision", "classifier", "input_contract", "test_table",
-                                                      "unlabelled_rows", "holdout_predictions", "candidates"))
-
-
 def inference_pipeline() -> Pipeline:
     """Raw rows -> rows held to the contract -> scaled features -> minority probability and class: the deployed model."""
     ns = NAMESPACE

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from smotified_gan.core.names import MINORITY_SCORE, PREDICTED_CLASS
 from smotified_gan.core.parameters import Scoring
 from smotified_gan.core.production.contract import BatchValidationError, InputContract
 from smotified_gan.core.production.ids import duplicates, exact_ids
@@ -151,12 +152,12 @@ def score_batch(checked: pd.DataFrame, champion: ChampionModel) -> pd.DataFrame:
     rows = checked.drop(columns=["row_id", "flags"])
     predicted = champion.predict(rows)
     scored = pd.DataFrame({"row_id": checked["row_id"].to_numpy(),
-                           "minority_score": predicted["minority_score"].to_numpy(),
-                           "predicted_class": predicted["predicted_class"].to_numpy(),
+                           MINORITY_SCORE: predicted[MINORITY_SCORE].to_numpy(),
+                           PREDICTED_CLASS: predicted[PREDICTED_CLASS].to_numpy(),
                            "flagged": (checked["flags"] != "").to_numpy(), "flags": checked["flags"].to_numpy(),
                            "model_name": champion.name, "model_version": champion.version})
     logger.info("Scored %d rows with %s v%d: %d predicted minority, %d flagged", len(scored), champion.name,
-                champion.version, int(scored["predicted_class"].sum()), int(scored["flagged"].sum()))
+                champion.version, int(scored[PREDICTED_CLASS].sum()), int(scored["flagged"].sum()))
     return scored
 
 

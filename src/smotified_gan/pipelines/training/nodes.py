@@ -26,6 +26,7 @@ from smotified_gan.core.classifier import (
     train_sklearn_runs,
 )
 from smotified_gan.core.data.tables import TARGET, feature_columns, split_repeats
+from smotified_gan.core.names import MINORITY_SCORE, PREDICTED_CLASS
 from smotified_gan.core.protocol import EpochsSpec, classifier_seeds, epochs_for, step_limit
 from smotified_gan.core.torch_utils import resolve_device, resolve_precision
 
@@ -200,6 +201,6 @@ def score_rows(classifiers, features: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise ValueError(f"features {missing} the classifier was trained on are missing from the rows to score")
     scores = classifiers.scores(features[classifiers.feature_names].to_numpy()).mean(axis=0)
-    return pd.DataFrame({"minority_score": scores.astype("float64"),
-                         "predicted_class": (scores > classifiers.threshold).astype("int64")},
+    return pd.DataFrame({MINORITY_SCORE: scores.astype("float64"),
+                         PREDICTED_CLASS: (scores > classifiers.threshold).astype("int64")},
                         index=features.index)
