@@ -40,7 +40,7 @@ def training_set(rows: int) -> pd.DataFrame:
     from bench.auto_selection import settings
     from smotified_gan.core.data.tables import build_labelled_table
     from smotified_gan.core.parameters import Holdout
-    from smotified_gan.pipelines.preprocessing.nodes import build_model_inputs, fit_transformer
+    from smotified_gan.core.preprocessing import build_model_inputs, fit_transformer
     from smotified_gan.pipelines.retrain.nodes import key_rows, split_holdout
     from tests.production.own_table import PRODUCTION_PARAMETERS, own_table
 

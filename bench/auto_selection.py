@@ -86,11 +86,11 @@ def production_split(name: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
 def evaluate(name: str, params: dict, seed: int) -> list[dict]:
     """auto's choice and every candidate's holdout F1 and cost on one table."""
     from smotified_gan.core.confusion import metric_value
+    from smotified_gan.core.oversampling import oversample_training_set
     from smotified_gan.core.parameters import AutoSettings, DecisionSettings, ThresholdSettings
     from smotified_gan.core.production.calibration import CalibratedClassifier, calibrate
-    from smotified_gan.pipelines.oversampling.nodes import oversample_training_set
+    from smotified_gan.core.training import score_rows, train_classifier_runs
     from smotified_gan.pipelines.retrain.nodes import score_and_choose
-    from smotified_gan.pipelines.training.nodes import score_rows, train_classifier_runs
 
     train, holdout = production_split(name, seed)
     retrain = params["retrain"]

@@ -20,9 +20,9 @@ from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
 from smotified_gan.core.metrics import aggregate_runs
+from smotified_gan.core.training import train_classifier_runs
 from smotified_gan.pipelines.evaluation.nodes import evaluate_runs
 from smotified_gan.pipelines.oversampling.nodes import oversample
-from smotified_gan.pipelines.training.nodes import train_classifier_runs
 
 PROJECT = Path(__file__).resolve().parents[1]
 

@@ -176,10 +176,10 @@ def markdown(data_root: Path) -> str:
 def fit_seconds(data_root: Path) -> pd.Series:
     """Time each method's over-sampler on each table's first-repeat training set, as the pipeline builds it."""
     from smotified_gan import settings as project_settings
+    from smotified_gan.core.oversampling import _gan_epochs, build_sampler
+    from smotified_gan.core.oversampling import _xy as xy
     from smotified_gan.core.protocol import dataset_epochs
     from smotified_gan.pipelines.grid import Grid
-    from smotified_gan.pipelines.oversampling.nodes import _gan_epochs, build_sampler
-    from smotified_gan.pipelines.oversampling.nodes import _xy as xy
 
     arguments = {**project_settings.CONFIG_LOADER_ARGS, "default_run_env": "keel"}
     parameters = dict(project_settings.CONFIG_LOADER_CLASS(str(PROJECT / "conf"), **arguments)["parameters"])

@@ -45,9 +45,9 @@ TRAINING = {"runs": 30, "seed": 1000, "classifier": {"hidden": [256, 128], "lear
 
 def _measure(queue, stage: str, rows: int, features: int, minority: int, epochs: int) -> None:
     from smotified_gan.core.samplers import first_phase_rows
+    from smotified_gan.core.training import train_classifier_runs
     from smotified_gan.pipelines.evaluation.nodes import evaluate_runs
     from smotified_gan.pipelines.oversampling.nodes import oversample
-    from smotified_gan.pipelines.training.nodes import train_classifier_runs
 
     train = table(rows, features, minority)
     test = table(max(rows // 4, 1000), features, max(minority // 4, 10), seed=1)

@@ -82,7 +82,7 @@ def splits(X: np.ndarray, y: np.ndarray, repeats: int):
 
 
 def build(kind: str, settings: dict, seed: int, minority: int):
-    from smotified_gan.pipelines.oversampling.nodes import build_sampler
+    from smotified_gan.core.oversampling import build_sampler
 
     if kind == "none":
         return None

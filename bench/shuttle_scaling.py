@@ -25,11 +25,11 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import average_precision_score
 
 from smotified_gan.core.classifier import ClassifierConfig, train_classifiers
-from smotified_gan.core.data.tables import TARGET, feature_columns
+from smotified_gan.core.data.tables import TARGET, feature_columns, ingest_dataset
 from smotified_gan.core.metrics import run_metrics
+from smotified_gan.core.preprocessing import build_model_inputs, fit_transformer
 from smotified_gan.core.report import CONSTANT_SCORE_STD
-from smotified_gan.pipelines.ingestion.nodes import ingest_dataset
-from smotified_gan.pipelines.preprocessing.nodes import build_model_inputs, fit_transformer, split_dataset
+from smotified_gan.pipelines.preprocessing.nodes import split_dataset
 
 PROJECT = Path(__file__).resolve().parents[1]
 

@@ -45,3 +45,22 @@ def test_every_old_name_is_the_module_it_moved_to():
     assert old_gan is gan and gan.__spec__.name == "smotified_gan.core.samplers.gan"
     assert smotified_gan.moved_to("smotified_gan.registry") == "smotified_gan.tracking.registry"
     assert smotified_gan.moved_to("smotified_gan.registryx") is None
+
+
+def test_every_node_is_at_most_25_lines_and_no_pipeline_imports_anothers_nodes():
+    import inspect
+
+    from smotified_gan.pipeline_registry import register_pipelines
+
+    pipelines = register_pipelines()
+    functions = {node.func for pipeline in pipelines.values() for node in pipeline.nodes}
+    assert len(functions) > 30
+    long = {f"{f.__module__}.{f.__name__}": len(inspect.getsourcelines(f)[0]) for f in functions
+            if len(inspect.getsourcelines(f)[0]) > 25}
+    assert long == {}
+    source = Path(smotified_gan.__file__).parent / "pipelines"
+    for nodes in source.glob("*/*.py"):
+        own = nodes.parent.name
+        for line in nodes.read_text().splitlines():
+            if line.startswith("from smotified_gan.pipelines."):
+                assert line.split(".")[2].split()[0] in (own, "grid", "grid_registry"), (nodes, line)

@@ -13,8 +13,8 @@ from kedro.io import DatasetError
 
 from smotified_gan.core.data.download import sha256_of
 from smotified_gan.core.data.readers import RawData
+from smotified_gan.core.data.tables import ingest_dataset
 from smotified_gan.io import PackagedFileDataset, RemoteFileDataset
-from smotified_gan.pipelines.ingestion.nodes import ingest_dataset
 from tests.conftest import compress_z, shared_file
 
 

@@ -15,6 +15,7 @@ the test rows are only transformed. The scaling is a per-dataset choice
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 from sklearn.compose import ColumnTransformer
@@ -22,7 +23,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, QuantileTransformer
 
-from smotified_gan.core.data.tables import LABEL, ROW_KEY, SPLIT, TARGET, DataValidationError, feature_columns
+from smotified_gan.core.data.tables import LABEL, REPEAT, ROW_KEY, SPLIT, TARGET, DataValidationError, feature_columns
 
 
 def split_train_test(table: pd.DataFrame, test_size: float, seed: int, stratify: bool = True,
@@ -82,3 +83,34 @@ def apply_feature_transformer(transformer: Pipeline, table: pd.DataFrame) -> pd.
 
 __all__ = ["LABEL", "apply_feature_transformer", "feature_columns",
            "fit_feature_transformer", "split_train_test"]
+
+
+def fit_transformer(train: pd.DataFrame, spec: dict[str, Any]) -> dict[int, Pipeline]:
+    """One-hot + the dataset's scaling (MinMax by default), fitted on each repeat's training split alone."""
+    return {int(repeat): fit_feature_transformer(rows, spec.get("categorical", []), spec.get("scaling", "minmax"),
+                                                 spec["id"])
+            for repeat, rows in train.groupby(REPEAT, sort=True)}
+
+
+def build_model_inputs(transformer: dict[int, Pipeline], train: pd.DataFrame, test: pd.DataFrame
+                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scaled features + ``target`` (+ ``repeat``) for both splits, each repeat with its own transformer."""
+    return transform_rows(transformer, train), transform_rows(transformer, test)
+
+
+def transform_rows(transformer: dict[int, Pipeline], rows: pd.DataFrame) -> pd.DataFrame:
+    """Scaled features of rows (no label needed): the production model's first step.
+
+    Rows with a ``repeat`` column go through that repeat's transformer; rows
+    without one (new data) need a transformer fitted once (production's).
+    """
+    if REPEAT not in rows.columns:
+        if len(transformer) != 1:
+            raise ValueError(f"rows without a '{REPEAT}' column need one fitted transformer, got {len(transformer)}")
+        return apply_feature_transformer(next(iter(transformer.values())), rows)
+    parts = []
+    for repeat, part in rows.groupby(REPEAT, sort=True):
+        if int(repeat) not in transformer:
+            raise ValueError(f"no transformer fitted for repeat {repeat}; fitted: {sorted(transformer)}")
+        parts.append(apply_feature_transformer(transformer[int(repeat)], part).assign(**{REPEAT: int(repeat)}))
+    return pd.concat(parts, ignore_index=True).astype({REPEAT: "int16"})

@@ -6,10 +6,11 @@ from kedro.runner import SequentialRunner
 from sklearn.metrics import f1_score
 
 from smotified_gan.core.metrics import RUN_METRICS
+from smotified_gan.core.training import train_classifier_runs
 from smotified_gan.pipelines.evaluation.nodes import assess_synthetic_rows, evaluate_runs, summarise_runs
 from smotified_gan.pipelines.evaluation.pipeline import create_pipeline
 from smotified_gan.pipelines.grid import Grid
-from smotified_gan.pipelines.training.nodes import train_classifier_runs, train_lenses
+from smotified_gan.pipelines.training.nodes import train_lenses
 from tests.pipelines.training.test_nodes import TRAINING, augmented
 
 

@@ -6,7 +6,8 @@ import pytest
 from kedro.io import DataCatalog
 
 from smotified_gan.core.data.readers import parse_table
-from smotified_gan.pipelines.ingestion.nodes import gather_data_cards, ingest_dataset
+from smotified_gan.core.data.tables import ingest_dataset
+from smotified_gan.pipelines.ingestion.nodes import gather_data_cards
 from tests.conftest import shared_file
 
 # PROTOCOL.md, TABLE 1 (raw feature columns, before one-hot)

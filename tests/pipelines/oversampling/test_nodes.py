@@ -8,9 +8,10 @@ from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
 from smotified_gan import GANOverSampler, SMOTifiedGAN
+from smotified_gan.core.oversampling import build_sampler, oversample_training_set
 from smotified_gan.io import SamplerDataset
 from smotified_gan.pipelines.grid import Grid
-from smotified_gan.pipelines.oversampling.nodes import build_sampler, oversample, oversample_training_set
+from smotified_gan.pipelines.oversampling.nodes import oversample
 from smotified_gan.pipelines.oversampling.pipeline import create_pipeline
 
 GAN = {"architecture": "paper", "learning_rate": 1e-4, "batch_size": 32, "log_every": 0, "device": "cpu",

@@ -5,7 +5,8 @@ from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
 from smotified_gan.core.data.tables import DataValidationError, feature_columns
-from smotified_gan.pipelines.preprocessing.nodes import build_model_inputs, fit_transformer, split_dataset
+from smotified_gan.core.preprocessing import build_model_inputs, fit_transformer
+from smotified_gan.pipelines.preprocessing.nodes import split_dataset
 from smotified_gan.pipelines.preprocessing.pipeline import create_pipeline
 
 SPLIT = {"test_size": 0.25, "stratify": True, "seed": 3}

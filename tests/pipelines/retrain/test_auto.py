@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from smotified_gan.pipelines.preprocessing.nodes import transform_rows
+from smotified_gan.core.preprocessing import transform_rows
 from smotified_gan.pipelines.retrain import nodes as retrain_nodes
 from tests.pipelines.retrain.test_own_table import use_own_table
 from tests.pipelines.retrain.test_pipeline import FAST, NAME, client_of, prod_data, run

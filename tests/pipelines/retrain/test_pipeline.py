@@ -22,8 +22,8 @@ from kedro.io import DatasetError
 from mlflow import MlflowClient
 
 from smotified_gan.cli import EXIT_REJECTED
-from smotified_gan.pipelines.preprocessing.nodes import transform_rows
-from smotified_gan.pipelines.training.nodes import score_rows
+from smotified_gan.core.preprocessing import transform_rows
+from smotified_gan.core.training import score_rows
 from smotified_gan.tracking.registry import ChampionRejected
 from tests.conftest import PROJECT_ROOT
 

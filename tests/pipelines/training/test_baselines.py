@@ -4,8 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from smotified_gan.core.training import with_class_weight
 from smotified_gan.pipelines.oversampling.nodes import oversample
-from smotified_gan.pipelines.training.nodes import train_lenses, with_class_weight
+from smotified_gan.pipelines.training.nodes import train_lenses
 from tests.pipelines.training.test_nodes import TRAINING
 
 LENSES = {"gradient_boosting": {"class": "sklearn.ensemble.HistGradientBoostingClassifier", "runs": 1, "max_iter": 30},

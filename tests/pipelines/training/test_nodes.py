@@ -5,8 +5,8 @@ from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
 from smotified_gan.core.protocol import classifier_seeds
+from smotified_gan.core.training import score_rows, train_classifier_runs
 from smotified_gan.pipelines.grid import Grid
-from smotified_gan.pipelines.training.nodes import score_rows, train_classifier_runs
 from smotified_gan.pipelines.training.pipeline import create_pipeline
 
 TRAINING = {

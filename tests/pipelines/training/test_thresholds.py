@@ -6,10 +6,11 @@ import pandas as pd
 import pytest
 
 import smotified_gan.core.production.calibration as calibration_module
+from smotified_gan.core import training as training_nodes
+from smotified_gan.core.oversampling import FOLD_SETS, HELD_OUT
 from smotified_gan.core.parameters import DecisionSettings, ThresholdSettings
 from smotified_gan.pipelines.evaluation.nodes import evaluate_runs
-from smotified_gan.pipelines.oversampling.nodes import FOLD_SETS, HELD_OUT, oversample_folds
-from smotified_gan.pipelines.training import nodes as training_nodes
+from smotified_gan.pipelines.oversampling.nodes import oversample_folds
 from smotified_gan.pipelines.training.nodes import train_lenses, tune_thresholds
 from tests.conftest import count_gan_stacks
 from tests.pipelines.training.test_nodes import TRAINING

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from smotified_gan.core.data.readers import to_numeric_column
+from smotified_gan.core.data.readers import RawData, to_numeric_column
 from smotified_gan.core.names import LABEL, REPEAT, RESERVED, ROW_KEY, SPLIT, TARGET  # noqa: F401 - re-exported
 
 logger = logging.getLogger(__name__)
@@ -189,3 +189,16 @@ def data_card(dataset: str, source: str, table: pd.DataFrame | None = None, sha2
         "dataset": dataset, "source": source, "rows": rows, "features": features,
         "minority_rows": minority, "minority_pct": pct, "sha256": sha256, "status": status, "notes": notes,
     }
+
+
+def ingest_dataset(raw: RawData | pd.DataFrame, spec: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Labelled table and data card of one raw source.
+
+    ``raw`` is what a project raw source loads (with its origin and checksums)
+    or a plain DataFrame (a user's own CSV or parquet file through
+    ``pandas.CSVDataset`` / ``pandas.ParquetDataset``).
+    """
+    name = spec["id"]
+    raw = RawData.of(raw, spec["source"])
+    table = build_labelled_table(raw.frame, spec, dataset=name, origin=raw.origin)
+    return table, data_card(name, spec["source"], table, sha256=raw.sha256_text(), notes=spec.get("notes", ""))

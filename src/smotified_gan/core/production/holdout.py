@@ -126,3 +126,48 @@ def recipe_differences(champion: dict, now: dict) -> list[str]:
 def rows_digest(keys: np.ndarray) -> str:
     """One digest of a set of rows (order does not matter): what a model trained on."""
     return hashlib.sha256(np.sort(keys.astype(np.uint64)).tobytes()).hexdigest()[:32]
+
+
+def lineage_differences(table: pd.DataFrame, champion_kinds: dict[str, str], champion_recipe: dict, holdout
+                        ) -> tuple[pd.DataFrame, list[str], dict]:
+    """How a production table and its holdout settings (``holdout``: key column, test size, seed) differ from a
+    champion's columns and holdout recipe: the table with columns converted where only their export changed
+    (``contract.as_kinds``: "86.0" where the champion saw 86), the differences in words (none: the same lineage), and
+    the table's recipe now."""
+    from smotified_gan.core.production.contract import as_kinds, column_kind, schema_differences
+
+    table, why = as_kinds(table, champion_kinds)
+    kinds = {column: column_kind(table[column]) for column in feature_columns(table)}
+    differences = [next((w for c, w in why.items() if d.startswith(f"'{c}' was ")), d)
+                   for d in schema_differences(champion_kinds, kinds)]
+    now = recipe(table, holdout.key_column, holdout.test_size, holdout.seed)
+    return table, differences + recipe_differences(champion_recipe, now), now
+
+
+def keyed_table(raw: pd.DataFrame, table: pd.DataFrame, key_column: str | None, where: str, origin: str = ""
+                ) -> pd.DataFrame:
+    """The table with its feature columns in name order and each row's holdout key (``row_key``).
+
+    Name order: a table re-exported with its columns in another order trains
+    the same model (and its input contract, hence every batch, is in that order).
+    The key is a digest of ``key_column``, read exactly from the ``raw`` rows (so it
+    may be a column the model never sees, e.g. one in ``drop_columns``), or without
+    one of the row's feature values. Ingestion keeps every raw row, in order, so the
+    two line up. ``where`` names the table in errors (``origin``: the file, for a key that cannot be read).
+    """
+    from smotified_gan.core.production.ids import exact_ids
+
+    if key_column and key_column not in raw.columns:
+        raise DataValidationError(f"{where}: retrain.holdout.key_column '{key_column}' is not a column of the "
+                                  f"production table; its columns are {list(map(str, raw.columns))}")
+    if len(raw) != len(table):
+        raise ValueError(f"{where}: {len(raw)} raw rows but {len(table)} ingested rows")
+    if key_column:  # exact, before any split: a blank or rounded key would merge rows into one key
+        named = f"{where} ({origin})" if origin else where
+        key = exact_ids(raw[key_column], f"{named}: retrain.holdout.key_column '{key_column}'", DataValidationError,
+                        consequence="the holdout cannot be split by it; nothing was trained")
+        keys = row_keys(pd.DataFrame({key_column: key}), key_column)
+    else:
+        keys = row_keys(table)
+    features = sorted(map(str, feature_columns(table)))
+    return table[features + [c for c in table.columns if c not in features]].assign(**{ROW_KEY: keys})

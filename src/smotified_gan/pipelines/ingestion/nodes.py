@@ -1,4 +1,4 @@
-"""Ingestion nodes: validate a raw source into a labelled table and describe it."""
+"""Ingestion nodes: the data cards gathered (a raw source becomes a labelled table in ``core.data.tables.ingest_dataset``)."""
 
 from __future__ import annotations
 
@@ -7,23 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from smotified_gan.core.data.readers import RawData
-from smotified_gan.core.data.tables import CARD_COLUMNS, build_labelled_table, data_card
+from smotified_gan.core.data.tables import CARD_COLUMNS
 
 logger = logging.getLogger(__name__)
-
-
-def ingest_dataset(raw: RawData | pd.DataFrame, spec: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Labelled table and data card of one raw source.
-
-    ``raw`` is what a project raw source loads (with its origin and checksums)
-    or a plain DataFrame (a user's own CSV or parquet file through
-    ``pandas.CSVDataset`` / ``pandas.ParquetDataset``).
-    """
-    name = spec["id"]
-    raw = RawData.of(raw, spec["source"])
-    table = build_labelled_table(raw.frame, spec, dataset=name, origin=raw.origin)
-    return table, data_card(name, spec["source"], table, sha256=raw.sha256_text(), notes=spec.get("notes", ""))
 
 
 def gather_data_cards(*cards: dict[str, Any]) -> pd.DataFrame:

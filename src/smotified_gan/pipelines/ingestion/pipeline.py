@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
 
+from smotified_gan.core.data.tables import ingest_dataset
 from smotified_gan.pipelines.grid_registry import current_grid
 
-from .nodes import data_card_tags, gather_data_cards, ingest_dataset
+from .nodes import data_card_tags, gather_data_cards
 
 
 def template() -> Pipeline:

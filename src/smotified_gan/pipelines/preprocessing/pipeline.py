@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
 
+from smotified_gan.core.preprocessing import build_model_inputs, fit_transformer
 from smotified_gan.pipelines.grid_registry import current_grid
 
-from .nodes import build_model_inputs, fit_transformer, split_dataset
+from .nodes import split_dataset
 
 
 def template() -> Pipeline:

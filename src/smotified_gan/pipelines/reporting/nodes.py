@@ -27,7 +27,7 @@ from smotified_gan.core.report import (
     results_markdown,
     sort_results,
 )
-from smotified_gan.pipelines.training.nodes import NETWORK
+from smotified_gan.core.training import NETWORK
 
 
 def _cells(frames) -> list[pd.DataFrame]:

@@ -21,19 +21,18 @@ import numpy as np
 import pandas as pd
 
 from smotified_gan.core.data.readers import RawData
-from smotified_gan.core.data.tables import REPEAT, RESERVED, ROW_KEY, TARGET, DataValidationError, feature_columns
+from smotified_gan.core.data.tables import REPEAT, RESERVED, ROW_KEY, TARGET, feature_columns
 from smotified_gan.core.names import MINORITY_SCORE, PREDICTED_CLASS
+from smotified_gan.core.oversampling import oversample_training_set
 from smotified_gan.core.parameters import AutoSettings, Contract, DecisionSettings, Holdout, ThresholdSettings
 from smotified_gan.core.production.calibration import CalibratedClassifier, Calibration, calibrate
-from smotified_gan.core.production.contract import InputContract, as_kinds, column_kind, schema_differences
+from smotified_gan.core.production.contract import InputContract
 from smotified_gan.core.production.decision import decide, interval_text
-from smotified_gan.core.production.holdout import recipe, recipe_differences, row_keys, rows_digest, split_by_key
-from smotified_gan.core.production.ids import exact_ids
+from smotified_gan.core.production.holdout import keyed_table, lineage_differences, recipe, rows_digest, split_by_key
 from smotified_gan.core.production.selection import Candidate, Scored, choose, score_candidates
 from smotified_gan.core.protocol import EpochsSpec
+from smotified_gan.core.training import lens_name, score_rows, train_classifier_runs, with_class_weight
 from smotified_gan.io.champion import BrokenChampion, ChampionModel
-from smotified_gan.pipelines.oversampling.nodes import oversample_training_set
-from smotified_gan.pipelines.training.nodes import lens_name, score_rows, train_classifier_runs, with_class_weight
 
 # retrain.method: a method's settings, or "auto"; one name, not a Union, for Kedro's typed-parameter check
 MethodSpec = Any
@@ -62,29 +61,31 @@ def check_lineage(table: pd.DataFrame, champion: ChampionModel | BrokenChampion 
         return table, {"status": "first", "differences": []}
     if isinstance(champion, BrokenChampion):
         return table, {"status": "new", "champion_version": champion.version, "differences": [champion.reason]}
-    table, why = as_kinds(table, champion.column_kinds())  # "86.0" where the champion saw 86: the same value
-    kinds = {column: column_kind(table[column]) for column in feature_columns(table)}
-    differences = [next((w for c, w in why.items() if d.startswith(f"'{c}' was ")), d)
-                   for d in schema_differences(champion.column_kinds(), kinds)]
-    now = recipe(table, holdout.key_column, holdout.test_size, holdout.seed)
-    differences += recipe_differences(champion.holdout_recipe(), now)
+    table, differences, now = lineage_differences(table, champion.column_kinds(), champion.holdout_recipe(), holdout)
     if not differences:
-        champion.training_row_keys()  # read now: an unreadable record stops the run before training
-        before = champion.holdout_recipe().get("test_size")
-        if before is not None and before != now["test_size"]:
-            logger.info("retrain.holdout.test_size %s -> %s since %s v%d: holdout rows the champion trained on are "
-                        "left out of the comparison", before, now["test_size"], champion.name, champion.version)
-        return table, {"status": "same", "champion_version": champion.version, "differences": []}
+        return table, _same_lineage(champion, now)
     if decision.on_lineage_change != "new_lineage":
-        raise LineageChangeError(
-            f"the production table or its holdout settings differ from those of the champion {champion.name} "
+        raise LineageChangeError(_lineage_refusal(champion, differences))
+    logger.warning("New lineage: differs from %s v%d (%s); its first model is judged on its own", champion.name,
+                   champion.version, "; ".join(differences))
+    return table, {"status": "new", "champion_version": champion.version, "differences": differences}
+
+
+def _same_lineage(champion: ChampionModel, now: dict[str, Any]) -> dict[str, Any]:
+    champion.training_row_keys()  # read now: an unreadable record stops the run before training
+    before = champion.holdout_recipe().get("test_size")
+    if before is not None and before != now["test_size"]:
+        logger.info("retrain.holdout.test_size %s -> %s since %s v%d: holdout rows the champion trained on are "
+                    "left out of the comparison", before, now["test_size"], champion.name, champion.version)
+    return {"status": "same", "champion_version": champion.version, "differences": []}
+
+
+def _lineage_refusal(champion: ChampionModel, differences: list[str]) -> str:
+    return (f"the production table or its holdout settings differ from those of the champion {champion.name} "
             f"v{champion.version}: " + "; ".join(differences) + ". Its holdout could then hold rows the champion "
             "trained on, unseen. Set them back, register the table under a new name (production_model_name in "
             "conf/<env>/globals.yml), or run with --params retrain.decision.on_lineage_change=new_lineage to judge "
             "the new model on its own. Nothing was trained.")
-    logger.warning("New lineage: differs from %s v%d (%s); its first model is judged on its own", champion.name,
-                   champion.version, "; ".join(differences))
-    return table, {"status": "new", "champion_version": champion.version, "differences": differences}
 
 
 def key_rows(raw: RawData | pd.DataFrame, table: pd.DataFrame, holdout: Holdout, spec: dict[str, Any]) -> pd.DataFrame:
@@ -99,21 +100,7 @@ def key_rows(raw: RawData | pd.DataFrame, table: pd.DataFrame, holdout: Holdout,
     line up.
     """
     raw = RawData.of(raw, spec.get("source", ""))
-    origin, raw = raw.origin, raw.frame
-    if holdout.key_column and holdout.key_column not in raw.columns:
-        raise DataValidationError(f"dataset '{spec['id']}': retrain.holdout.key_column '{holdout.key_column}' is not "
-                                  f"a column of the production table; its columns are {list(map(str, raw.columns))}")
-    if len(raw) != len(table):
-        raise ValueError(f"dataset '{spec['id']}': {len(raw)} raw rows but {len(table)} ingested rows")
-    if holdout.key_column:  # exact, before any split: a blank or rounded key would merge rows into one key
-        where = f"dataset '{spec['id']}' ({origin}): retrain.holdout.key_column '{holdout.key_column}'"
-        key = exact_ids(raw[holdout.key_column], where, DataValidationError,
-                        consequence="the holdout cannot be split by it; nothing was trained")
-        keys = row_keys(pd.DataFrame({holdout.key_column: key}), holdout.key_column)
-    else:
-        keys = row_keys(table)
-    features = sorted(map(str, feature_columns(table)))
-    return table[features + [c for c in table.columns if c not in features]].assign(**{ROW_KEY: keys})
+    return keyed_table(raw.frame, table, holdout.key_column, f"dataset '{spec['id']}'", raw.origin)
 
 
 def split_holdout(table: pd.DataFrame, holdout: Holdout, spec: dict[str, Any]
@@ -163,17 +150,22 @@ def choose_candidate(train_set: pd.DataFrame, method: MethodSpec, oversampling: 
     scored, winner, reason, comparisons = score_and_choose(train_set, method, oversampling, gan_epochs, training,
                                                            classifier_epochs, threshold, auto, decision)
     calibration, value = calibrate(winner.scores, y, threshold.calibration, threshold.metric)
-    logger.info("Calibrated on the out-of-fold scores of %s (%d rows, %d minority): %s calibration, threshold %.4f, "
-                "%s %.4f", winner.candidate.name, len(y), int(y.sum()), calibration.method, calibration.threshold,
-                threshold.metric, value)
     table = _candidate_table(scored, winner, reason, comparisons, decision.metric)
-    if len(scored) > 1:
-        for row in table.itertuples():
-            logger.info("Candidate %s: %s", row.candidate, row.summary)
-        logger.info("Choice: %s", reason)
+    _log_choice(winner, y, calibration, threshold.metric, value, table, reason)
     chosen = _training_for(training, winner.candidate.classifier, winner.candidate.method)
     return (dict(winner.candidate.method), chosen, calibration, table,
             pd.DataFrame({"out_of_fold_score": winner.scores, TARGET: y}))
+
+
+def _log_choice(winner: Scored, y: np.ndarray, calibration: Calibration, metric: str, value: float,
+                table: pd.DataFrame, reason: str) -> None:
+    logger.info("Calibrated on the out-of-fold scores of %s (%d rows, %d minority): %s calibration, threshold %.4f, "
+                "%s %.4f", winner.candidate.name, len(y), int(y.sum()), calibration.method, calibration.threshold,
+                metric, value)
+    if len(table) > 1:
+        for row in table.itertuples():
+            logger.info("Candidate %s: %s", row.candidate, row.summary)
+        logger.info("Choice: %s", reason)
 
 
 def score_and_choose(train_set: pd.DataFrame, method: MethodSpec, oversampling: dict[str, Any], gan_epochs: int,

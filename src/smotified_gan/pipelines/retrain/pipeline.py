@@ -21,10 +21,10 @@ from __future__ import annotations
 from kedro.pipeline import Node, Pipeline
 from kedro_mlflow.pipeline.pipeline_ml import PipelineML
 
-from smotified_gan.pipelines.ingestion.pipeline import template as ingestion_template
-from smotified_gan.pipelines.oversampling.nodes import oversample_training_set
-from smotified_gan.pipelines.preprocessing.nodes import build_model_inputs, fit_transformer, transform_rows
-from smotified_gan.pipelines.training.nodes import score_rows, train_classifier_runs
+from smotified_gan.core.data.tables import ingest_dataset
+from smotified_gan.core.oversampling import oversample_training_set
+from smotified_gan.core.preprocessing import build_model_inputs, fit_transformer, transform_rows
+from smotified_gan.core.training import score_rows, train_classifier_runs
 
 from .evidence import NAMESPACE
 from .nodes import (
@@ -54,7 +54,9 @@ def inference_pipeline() -> Pipeline:
 
 def _data() -> Pipeline:
     ns = NAMESPACE
-    ingest = Pipeline(ingestion_template(), namespace=ns, parameters={"params:dataset": "params:production.dataset"})
+    # the experiment's ingestion step, under the production namespace
+    ingest = Pipeline([Node(ingest_dataset, ["raw", "params:dataset"], ["table", "card"], name="ingest_dataset")],
+                      namespace=ns, parameters={"params:dataset": "params:production.dataset"})
     return ingest + Pipeline([
         Node(key_rows, [f"{ns}.raw", f"{ns}.table", "params:retrain.holdout", "params:production.dataset"],
              f"{ns}.keyed_table", name="key_rows"),
