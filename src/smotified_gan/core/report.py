@@ -494,35 +494,21 @@ def plot_critical_difference(ranks: pd.DataFrame, friedman: dict, names: Methods
 
 
 def _critical_difference_panel(axis, ranks: pd.DataFrame, friedman: dict, names: Methods, prefix: str) -> None:
-    ranks = ranks.sort_values("average_rank").reset_index(drop=True)
-    k = len(ranks)
+    """One lens's diagram, drawn by scikit-posthocs: methods whose average ranks are closer than the Nemenyi critical
+    difference are joined (not shown to differ); with no critical difference, none is joined."""
+    import scikit_posthocs as sp
+
     cd = friedman.get("critical_difference", float("nan"))
-    low, high = 1, max(k, 2)
-    axis.set_xlim(low - 0.3, high + 0.3)
-    axis.set_ylim(-(k + 1) * 0.7 - 0.3, 2.2)
-    axis.hlines(0, low, high, color="black", linewidth=1)
-    for tick in range(low, high + 1):
-        axis.vlines(tick, 0, 0.25, color="black", linewidth=1)
-        axis.text(tick, 0.45, str(tick), ha="center", fontsize=8)
-    for i, row in ranks.iterrows():
-        left = i < (k + 1) / 2
-        y = -(i + 1) * 0.7
-        x_text = low - 0.25 if left else high + 0.25
-        axis.plot([row.average_rank, row.average_rank, x_text], [0, y, y], color="black", linewidth=0.8)
-        axis.text(x_text, y, f"{names.label(row.method)} ({row.average_rank:.2f})", ha="right" if left else "left",
-                  va="center", fontsize=8)
-    if math.isfinite(cd):
-        axis.plot([low, low + cd], [1.4, 1.4], color="black", linewidth=2)
-        axis.text(low + cd / 2, 1.65, f"CD = {cd:.2f}", ha="center", fontsize=8)
-        values = ranks["average_rank"].to_numpy()
-        cliques = [(i, j) for i in range(k) for j in range(k) if j > i and values[j] - values[i] < cd
-                   and not (j + 1 < k and values[j + 1] - values[i] < cd)]
-        cliques = [(i, j) for i, j in cliques if not any(a <= i and j <= b and (a, b) != (i, j) for a, b in cliques)]
-        for level, (i, j) in enumerate(cliques):
-            y = -0.25 - 0.18 * level
-            axis.plot([values[i] - 0.05, values[j] + 0.05], [y, y], color="tab:red", linewidth=3)
-    axis.axis("off")
+    average = pd.Series(ranks["average_rank"].to_numpy(float), index=[names.label(m) for m in ranks["method"]])
+    apart = np.abs(average.to_numpy()[:, None] - average.to_numpy()[None, :]) >= cd if math.isfinite(cd) else True
+    # scikit-posthocs joins the pairs whose entry is at least its alpha: 1 for "not shown to differ", else 0
+    joined = np.where(apart, 0.0, 1.0) * np.ones((len(average),) * 2)
+    np.fill_diagonal(joined, 1.0)
+    sig = pd.DataFrame(joined, index=average.index, columns=average.index)
+    sp.critical_difference_diagram(average, sig, ax=axis, label_fmt_left="{label} ({rank:.2f})",
+                                   label_fmt_right="({rank:.2f}) {label}", label_props={"fontsize": 8},
+                                   crossbar_props={"color": "black", "linewidth": 2.5})
     value = "the mean over repeats of" if friedman.get("value") == "repeat_mean" else "mean"
     axis.set_title(f"{prefix}average rank by {value} F1 over {friedman.get('datasets')} datasets; "
-                   f"Friedman p = {friedman.get('p_value', float('nan')):.3g}; joined: not shown to differ (Nemenyi, "
-                   f"alpha {friedman.get('alpha', ALPHA):g})", fontsize=8)
+                   f"Friedman p = {friedman.get('p_value', float('nan')):.3g}\njoined: not shown to differ (Nemenyi, "
+                   f"alpha {friedman.get('alpha', ALPHA):g}, CD = {cd:.2f})", fontsize=8, pad=22)

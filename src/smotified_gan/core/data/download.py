@@ -12,8 +12,6 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
-from smotified_gan.core.data.lzw import decompress_z
-
 logger = logging.getLogger(__name__)
 
 
@@ -27,6 +25,20 @@ class ChecksumError(ValueError):
 
 def sha256_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
+
+
+def decompress_z(data: bytes, name: str = "<bytes>") -> bytes:
+    """The content of a Unix ``compress`` (``.Z``) file (``unlzw3``): UCI still ships some of the paper's files
+    (Shuttle's training split, Connect-4) so, a format the standard library cannot read. A ``ValueError`` names
+    ``name`` when the data is not a valid ``.Z`` stream."""
+    import unlzw3
+
+    if data[:2] != b"\x1f\x9d":
+        raise ValueError(f"{name}: not a Unix compress (.Z) file (magic {data[:2]!r})")
+    try:
+        return unlzw3.unlzw(data)
+    except (ValueError, IndexError) as error:
+        raise ValueError(f"{name}: corrupt .Z data ({error})") from error
 
 
 def extract_member(payload: bytes, member: str | None, url: str) -> bytes:

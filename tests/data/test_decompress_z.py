@@ -2,7 +2,7 @@ import random
 
 import pytest
 
-from smotified_gan.core.data.lzw import decompress_z
+from smotified_gan.core.data.download import decompress_z
 from tests.conftest import SHARED_DATASETS, compress_z
 
 
