@@ -39,6 +39,8 @@ _NOTICES = (
     # directory (python -m smotified_gan --conf-source ...), has none, and nothing is lost
     r"No Kedro project found in .*; skipping write",
     r"Could not find a Kedro project to create stats file",
+    # MLflow's post-import hooks (for autologging) load statsmodels, imported after MLflow, with the legacy loader
+    r"the load_module\(\) method is deprecated",
 )
 KNOWN_NOTICES = re.compile("|".join(_NOTICES))
 

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from smotified_gan.core.parameters import ClassifierSettings
 from smotified_gan.core.progress import Progress
 from smotified_gan.core.torch_utils import PRECISIONS, adam, autocast, resolve_device
 
@@ -32,21 +33,26 @@ LOSSES = ("mae", "bce")
 SCORING_BUDGET = 64 * 2**20
 
 
+_DEFAULTS = ClassifierSettings()
+
+
 @dataclass
 class ClassifierConfig:
-    hidden: tuple[int, ...] = (256, 128)
-    learning_rate: float = 1e-3
-    batch_size: int = 32
+    """The paper's network and how it trains, its defaults ``parameters.ClassifierSettings``'s (``training.network``)."""
+
+    hidden: tuple[int, ...] = tuple(_DEFAULTS.hidden)
+    learning_rate: float = _DEFAULTS.learning_rate
+    batch_size: int = _DEFAULTS.batch_size
     epochs: int = 10
     # stop after this many optimiser steps, mid-epoch if need be (a large table's step budget); None: whole epochs
     max_steps: int | None = None
-    loss: str = "mae"
-    threshold: float = 0.5
-    device: str = "auto"
-    precision: str = "float32"
+    loss: str = _DEFAULTS.loss
+    threshold: float = _DEFAULTS.threshold
+    device: str = _DEFAULTS.device
+    precision: str = _DEFAULTS.precision
     # "balanced": each run's minority rows weigh majority / minority of its training set in the loss (Keras'
     # class_weight, scikit-learn's "balanced" up to a constant); None: every row weighs 1
-    class_weight: str | None = None
+    class_weight: str | None = _DEFAULTS.class_weight
 
     def __post_init__(self):
         if self.class_weight not in (None, "balanced"):

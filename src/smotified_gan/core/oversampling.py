@@ -19,6 +19,7 @@ import pandas as pd
 
 from smotified_gan.core.data.tables import REPEAT, TARGET, feature_columns, split_repeats
 from smotified_gan.core.protocol import EpochsSpec, epochs_for, method_settings, sampler_seed
+from smotified_gan.core.samplers.settings import GANSettings
 
 logger = logging.getLogger(__name__)
 HISTORY_COLUMNS = ["epoch", "g_loss", "d_loss", "d_real", "d_fake", "val_f1", "class", REPEAT]
@@ -223,7 +224,8 @@ def oversample_training_set(train_set: pd.DataFrame, method: dict[str, Any], ove
 
 def _gan_epochs(epochs: int | Mapping[str, Any], method, oversampling: Mapping[str, Any], train_set: pd.DataFrame) -> int:
     """The configured epochs, or the rule's for this table (``protocol.epochs_for``: the minority's training rows)."""
-    batch_size = (method_settings(method, oversampling)[1].get("gan") or {}).get("batch_size", 128)
+    gan = method_settings(method, oversampling)[1].get("gan") or {}
+    batch_size = gan.get("batch_size", GANSettings.model_fields["batch_size"].default)
     return epochs_for(epochs, int((train_set[TARGET] == 1).sum()), int(batch_size))
 
 

@@ -140,15 +140,19 @@ class Method(Block):
 
 
 class ClassifierSettings(Block):
-    """The paper's network."""
+    """The paper's network and how it trains (``training.network``): the one place its defaults live
+    (``classifier.ClassifierConfig`` reads them from here)."""
 
     hidden: list[PositiveInt] = [256, 128]
     learning_rate: Annotated[float, Field(gt=0)] = 1e-3
     batch_size: PositiveInt = 32
-    loss: Literal["mae", "bce"] = "mae"
-    threshold: float = 0.5
+    loss: Literal["mae", "bce"] = "mae"  # mean absolute error on a linear output (the authors'); bce: sigmoid + BCE
+    threshold: float = 0.5  # minority predicted when the output > threshold
     device: Annotated[str, Field(pattern=r"^(auto|cpu|cuda(:\d+)?)$")] = "auto"
-    precision: Literal["float32", "bfloat16", "auto"] = "float32"
+    # auto: bfloat16 mixed precision for training's matrix products where the hardware computes it (AVX512-BF16 or
+    # AMX, a recent GPU), float32 where bfloat16 would be emulated (AVX2 only: 8x slower per step);
+    # docs/experiment.md "Arithmetic". float32 = the authors' arithmetic
+    precision: Literal["float32", "bfloat16", "auto"] = "auto"
     class_weight: Literal["balanced"] | None = None
 
 

@@ -46,7 +46,7 @@ def classifier_spec(spec: str | dict[str, Any], training: dict[str, Any]) -> dic
         return dict(spec)
     if spec != NETWORK:
         raise ValueError(f"a classifier is '{NETWORK}' or {{class: <import path>, ...}}, got {spec!r}")
-    return dict(training[NETWORK])
+    return dict(training.get(NETWORK) or {})
 
 
 def train_classifier_runs(augmented_train: pd.DataFrame, training: dict[str, Any], epochs: EpochsSpec):
@@ -171,7 +171,7 @@ def _train(augmented_train: pd.DataFrame, spec: dict[str, Any], training: dict[s
         logger.info("Trained %d %s runs (%d repeat(s)) in %.1f s", len(trained.seeds), spec["class"], len(repeats),
                     trained.seconds)
         return trained
-    majority, batch_size = int((repeats[0][1][TARGET] == 0).sum()), int(spec.get("batch_size", 32))
+    majority, batch_size = int((repeats[0][1][TARGET] == 0).sum()), int(spec.get("batch_size", ClassifierConfig.batch_size))
     config = ClassifierConfig(**{**spec, "epochs": epochs_for(epochs, 2 * majority, batch_size),
                                  "max_steps": step_limit(epochs, 2 * majority, batch_size)})
     epochs = config.epochs

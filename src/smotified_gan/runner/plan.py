@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from smotified_gan.core.protocol import cell_name, dataset_epochs, epochs_for, method_settings
+from smotified_gan.core.samplers.settings import GANSettings
 
 CELL_PIPELINES = ["oversampling", "training", "evaluation"]
 PREPARE_PIPELINES = ["ingestion", "preprocessing"]
@@ -82,7 +83,7 @@ def estimated_cost(parameters: Mapping[str, Any], dataset: str, method: str, car
     classifier = epochs * batches * runs + batches * lenses
     if sampler not in ("gan", "smotified_gan"):
         return float(classifier)
-    batch = int((settings.get("gan") or {}).get("batch_size", 128))
+    batch = int((settings.get("gan") or {}).get("batch_size", GANSettings.model_fields["batch_size"].default))
     gan_epochs = settings.get("epochs") or epochs_for(
         dataset_epochs(parameters["oversampling"].get("gan_epochs") or {}, dataset), int(train * minority), batch)
     return float(classifier + 3 * int(gan_epochs) * math.ceil(train * minority / batch))
