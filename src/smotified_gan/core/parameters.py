@@ -208,6 +208,12 @@ class TunedThreshold(ThresholdSettings):
         return self
 
 
+def settings_of(block: BaseModel | dict[str, Any]) -> dict[str, Any]:
+    """A typed block as the plain settings the core reads (every default filled in); a dict as it is (a caller
+    outside Kedro passing its own)."""
+    return block.model_dump(mode="python", by_alias=True) if isinstance(block, BaseModel) else dict(block)
+
+
 class Training(Block):
     runs: PositiveInt
     seed: int

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from smotified_gan.core.progress import Progress as CoreProgress
 from smotified_gan.core.protocol import cell_name, describe_seeds
 from smotified_gan.runner.plan import (
     CELL_PIPELINES,
@@ -209,8 +210,9 @@ class Progress:
     """'k/n cells done, ... s elapsed, about ... s left' lines, one per finished cell.
 
     What is left comes from the cells' planned costs (``plan.estimated_cost``, ``costs``; 1 a cell where none is
-    given): the seconds since the cells started, per unit of cost done, times the cost left. Counted in cells, as
-    before, the longest cells (run first) made a 2-hour grid read 14 hours left after its first cells."""
+    given): the seconds since the cells started, per unit of cost done, times the cost left (``core.progress``'s
+    estimate). Counted in cells, as before, the longest cells (run first) made a 2-hour grid read 14 hours left
+    after its first cells."""
 
     total: int
     emit: Callable[[str], None]
@@ -218,14 +220,12 @@ class Progress:
     costs: dict[str, float] | None = None
     done: int = 0
     failed: int = 0
-    cells_started: float = 0.0
     cost_done: float = 0.0
-    cost_total: float = 0.0
 
     def __post_init__(self):
         self.started = self.started or time.perf_counter()
-        self.cells_started = self.cells_started or time.perf_counter()
-        self.cost_total = sum(map(self._cost, self.costs)) if self.costs else float(self.total)
+        cost_total = sum(map(self._cost, self.costs)) if self.costs else float(self.total)
+        self._eta = CoreProgress("grid", cost_total, "cost", logger)  # from the first cell on
 
     def _cost(self, name: str) -> float:
         return float((self.costs or {}).get(name) or 1.0)
@@ -233,10 +233,9 @@ class Progress:
     def finished(self, failed: bool, name: str = "") -> None:
         self.done, self.failed = self.done + 1, self.failed + int(failed)
         self.cost_done += self._cost(name)
-        now = time.perf_counter()
-        left = (now - self.cells_started) / self.cost_done * max(self.cost_total - self.cost_done, 0.0)
-        self.emit(f"grid: {self.done}/{self.total} cells done ({self.failed} failed), {now - self.started:.0f} s "
-                  f"elapsed, about {left:.0f} s left")
+        left = self._eta.left(self.cost_done)[1]
+        self.emit(f"grid: {self.done}/{self.total} cells done ({self.failed} failed), "
+                  f"{time.perf_counter() - self.started:.0f} s elapsed, about {left:.0f} s left")
 
 
 def _project_state(project: Path, session: dict[str, Any]):

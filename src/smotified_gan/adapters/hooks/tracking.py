@@ -98,7 +98,8 @@ class RunTagsHook:
                 "kedro_env": str(run_params.get("env") or "local"), **process_identity()}
         blocks = ("params:split", "params:oversampling", "params:training")
         if all(block in catalog for block in blocks):
+            from smotified_gan.core.parameters import settings_of
             from smotified_gan.core.protocol import describe_seeds
 
-            tags["protocol.seeds"] = describe_seeds(*(catalog.load(block) for block in blocks))
+            tags["protocol.seeds"] = describe_seeds(*(settings_of(catalog.load(block)) for block in blocks))
         mlflow.set_tags(tags)

@@ -24,6 +24,7 @@ import torch
 from pydantic import Field
 from torch import nn
 
+from smotified_gan.core.progress import Progress
 from smotified_gan.core.samplers.networks import ARCHITECTURES, ResidualRefiner, build_discriminator, build_generator, stack
 from smotified_gan.core.samplers.settings import GANSettings
 from smotified_gan.core.torch_utils import adam, autocast, resolve_device
@@ -289,6 +290,8 @@ def train_gans(reals: Sequence[np.ndarray], sources: Sequence[np.ndarray | None]
     generators = [g for g, _ in built]
     real_t = torch.as_tensor(np.stack([np.asarray(r, dtype=np.float32) for r in reals]), device=device)
     progress = _Progress(config, keep_best, list(validates or [None] * len(reals)), list(labels or [""] * len(reals)))
+    alive = Progress(f"Training {len(seeds)} GAN(s) on {real_t.shape[1]:,} real rows each", config.epochs, "epochs",
+                     logger)
     started = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
         order = torch.stack([torch.randperm(real_t.shape[1], generator=g) for g in inputs.draws]).to(device)
@@ -296,6 +299,7 @@ def train_gans(reals: Sequence[np.ndarray], sources: Sequence[np.ndarray | None]
         if progress.checks(epoch):
             nets.generator.unstack_into(generators)
         progress.record(epoch, stats, generators)
+        alive.update(epoch)
         if not any(progress.running):
             break
     nets.generator.cpu().unstack_into(generators)

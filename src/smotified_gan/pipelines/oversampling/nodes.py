@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from smotified_gan.core.oversampling import oversample_repeats, threshold_fold_rows
+from smotified_gan.core.parameters import Training, settings_of
 from smotified_gan.core.protocol import EpochsSpec
 
 
@@ -25,8 +26,8 @@ def oversample(train_set: pd.DataFrame, oversampling: dict[str, Any], method: di
 
 
 def oversample_folds(train_set: pd.DataFrame, oversampling: dict[str, Any], method: dict[str, Any],
-                     epochs: EpochsSpec, training: dict[str, Any], cell: dict[str, str],
+                     epochs: EpochsSpec, training: Training, cell: dict[str, str],
                      samplers: list | None = None) -> pd.DataFrame:
     """The rows the cell's decision thresholds are tuned on, per ``training.threshold``
     (``core.oversampling.threshold_fold_rows``); ``samplers``: ``oversample``'s, whose generators a GAN method reuses."""
-    return threshold_fold_rows(train_set, oversampling, method, epochs, training.get("threshold") or {}, cell, samplers)
+    return threshold_fold_rows(train_set, oversampling, method, epochs, settings_of(training)["threshold"], cell, samplers)

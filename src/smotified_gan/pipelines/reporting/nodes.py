@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from smotified_gan.core.metrics import ALPHA, compare_across_tables, compare_over_repeats, friedman_ranks
+from smotified_gan.core.parameters import Training, settings_of
 from smotified_gan.core.protocol import protocol_line
 from smotified_gan.core.report import (
     Methods,
@@ -123,13 +124,13 @@ def paper_comparison(results: pd.DataFrame, reporting: dict[str, Any]) -> pd.Dat
 def write_results_markdown(results: pd.DataFrame, comparison: pd.DataFrame, significance: pd.DataFrame,
                            ranks: pd.DataFrame, friedman: dict[str, Any], quality: pd.DataFrame, data: pd.DataFrame,
                            run_metrics: pd.DataFrame, split: dict[str, Any], oversampling: dict[str, Any],
-                           training: dict[str, Any], grid: dict[str, Any], reporting: dict[str, Any],
+                           training: Training, grid: dict[str, Any], reporting: dict[str, Any],
                            method_comparison: pd.DataFrame | None = None) -> str:
     """``results.md``: the protocol, the data, the results (TABLE 3 or a compact table per lens), collapses, the tests
     (per table and across tables), the ranks and the quality (``reporting.layout``: ``paper`` or ``compact``)."""
     return results_markdown(results, comparison, significance, ranks, friedman, quality, data,
                             collapse_flags(run_metrics), Methods(grid["methods"]),
-                            protocol_line(split, oversampling, training), reporting.get("layout", "paper"),
+                            protocol_line(split, oversampling, settings_of(training)), reporting.get("layout", "paper"),
                             method_comparison, grid.get("failed"))
 
 

@@ -6,16 +6,12 @@ from __future__ import annotations
 
 import re
 
-from smotified_gan.core.names import ROW_KEY, TARGET
+from smotified_gan.core.names import DECISION_SETTINGS, PRODUCTION, ROW_KEY, TARGET
 from smotified_gan.core.production.contract import InputContract
 from smotified_gan.io.champion import load_model_version
 from smotified_gan.pipelines.retrain.nodes import compare_on_holdout
 
-NAMESPACE = "production"
-DECISION = f"{NAMESPACE}.champion_decision"
-DECISION_SETTINGS = "params:retrain.decision"
-EVIDENCE = tuple(f"{NAMESPACE}.{name}" for name in ("champion_decision", "classifier", "input_contract", "test_table",
-                                                      "unlabelled_rows", "holdout_predictions", "candidates"))
+NAMESPACE = PRODUCTION
 
 
 def recompare(evidence: dict, name: str, version) -> dict:

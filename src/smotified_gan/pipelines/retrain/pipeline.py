@@ -22,11 +22,11 @@ from kedro.pipeline import Node, Pipeline
 from kedro_mlflow.pipeline.pipeline_ml import PipelineML
 
 from smotified_gan.core.data.tables import ingest_dataset
+from smotified_gan.core.names import PRODUCTION as NAMESPACE
 from smotified_gan.core.oversampling import oversample_training_set
 from smotified_gan.core.preprocessing import build_model_inputs, fit_transformer, transform_rows
 from smotified_gan.core.training import score_rows, train_classifier_runs
 
-from .evidence import NAMESPACE
 from .nodes import (
     build_input_contract,
     calibrate_model,
