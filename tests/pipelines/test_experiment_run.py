@@ -25,6 +25,7 @@ METHODS = ["none", "smote", "gan", "smotified_gan", "smotified_gan_residual"]
 
 
 GAN_FITS: list[int] = []  # the members of every stack of GANs the quick run trained
+LEFT_ACTIVE: list[int] = []  # MLflow's active runs after the session ended
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +37,9 @@ def quick_run(module_project):
         stacks = count_gan_stacks(patch)
         warnings.simplefilter("always")
         session.run()
+    from mlflow.tracking import fluent
+
+    LEFT_ACTIVE.append(len(fluent._active_run_stack.get()))
     GAN_FITS.extend(stacks)
     return module_project, caught
 
@@ -49,6 +53,12 @@ def test_the_run_fits_the_gans_its_plan_needs_and_no_more(quick_run):
     results = pd.read_csv(quick_run[0] / "data" / "quick" / "08_reporting" / "results.csv")
     tuned = results[(results["metric"] == "f1_tuned") & results["method"].str.contains("gan")]
     assert len(tuned) >= 7 * 3 and tuned["mean"].notna().all()
+
+
+def test_a_session_leaves_no_mlflow_run_active_for_the_next(quick_run):
+    """kedro-mlflow re-opens the run at every node: nested (its template's default), each node pushed the same run
+    onto MLflow's stack again, and a Python session (a notebook, a grid worker) kept hundreds of them."""
+    assert LEFT_ACTIVE == [0]
 
 
 @pytest.fixture(scope="module")
