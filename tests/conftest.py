@@ -214,3 +214,28 @@ def project_copy(tmp_path, dead_url, monkeypatch) -> Path:
     # inherit MLflow's global state (active experiment, its env var) from each other
     fresh_mlflow_state(monkeypatch)
     return target
+
+
+# the grid tests' environment (conf/gridtest): two tables, GANs long enough that a cell is still running when a
+# test kills its worker
+GRID = {
+    "grid": {"datasets": ["ecoli", "yeast"]},
+    "split": {"repeats": 2},
+    # enough GAN epochs that a cell is still running when the test kills its worker
+    "oversampling": {"gan": {"architecture": "paper", "log_every": 0}, "gan_epochs": {"ecoli": 400, "yeast": 400}},
+    "training": {"runs": 3, "classifier_epochs": {"ecoli": 3, "yeast": 3}},
+}
+
+def configure_grid_env(project):
+    env = project / "conf" / "gridtest"
+    env.mkdir(exist_ok=True)
+    (env / "parameters.yml").write_text(yaml.safe_dump(GRID))
+    (env / "globals.yml").write_text("data_root: data/gridtest\n")
+    (project / "logs").mkdir(exist_ok=True)
+    return project
+
+
+@pytest.fixture
+def grid_project(project_copy):
+    """A project copy with the grid tests' environment (``configure_grid_env``)."""
+    return configure_grid_env(project_copy)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.integration]
+pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.nightly]
 
 NOTEBOOK = "notebooks/smotified_gan_walkthrough.ipynb"
 

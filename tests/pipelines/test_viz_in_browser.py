@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.integration]
+pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.nightly]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PIPELINES = ["ingestion", "preprocessing", "oversampling", "training", "evaluation", "reporting", "__default__",

@@ -25,7 +25,7 @@ import pytest
 
 from smotified_gan import SMOTifiedGAN
 
-pytestmark = [pytest.mark.slow]  # GANs trained for hundreds of epochs
+pytestmark = [pytest.mark.slow, pytest.mark.nightly]  # GANs trained for hundreds of epochs
 
 
 def ring(n, rng, radius=0.3, noise=0.002):

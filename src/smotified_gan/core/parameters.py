@@ -208,10 +208,11 @@ class TunedThreshold(ThresholdSettings):
         return self
 
 
-def settings_of(block: BaseModel | dict[str, Any]) -> dict[str, Any]:
-    """A typed block as the plain settings the core reads (every default filled in); a dict as it is (a caller
-    outside Kedro passing its own)."""
-    return block.model_dump(mode="python", by_alias=True) if isinstance(block, BaseModel) else dict(block)
+def settings_of(block: Any) -> Any:
+    """A typed block as the plain settings the core reads (every default filled in); anything else as it is (a dict
+    from a caller outside Kedro, a number of epochs). Kedro hands a typed block's sub-parameters typed too
+    (``params:training.classifier_epochs.rule``: an ``EpochsRule``)."""
+    return block.model_dump(mode="python", by_alias=True) if isinstance(block, BaseModel) else block
 
 
 class Training(Block):

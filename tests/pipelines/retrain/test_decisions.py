@@ -181,6 +181,7 @@ def kedro_run(project: Path, *params: str) -> subprocess.Popen:
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+@pytest.mark.nightly
 def test_two_retrains_in_one_checkout_on_an_empty_store_queue_and_tag_their_own_evidence(project, monkeypatch):
     use_own_table(project, own_table(2000, seed=11))
     assert not (project / "mlflow.db").exists()

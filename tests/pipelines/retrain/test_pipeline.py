@@ -194,6 +194,7 @@ def readme_schedule_lines() -> dict[str, str]:
     return lines
 
 
+@pytest.mark.nightly
 def test_the_documented_cron_lines_run_as_cron_would(prod_project, tmp_path):
     lines = readme_schedule_lines()
     assert set(lines) == {"retrain", "scoring"}
@@ -239,6 +240,7 @@ def test_the_documented_cron_lines_run_as_cron_would(prod_project, tmp_path):
     assert busy.returncode == 75 and "'retrain' is already running" in busy.stderr
 
 
+@pytest.mark.nightly
 def test_two_retrains_at_once_against_one_store_both_finish_with_one_champion(prod_project, tmp_path):
     """Two deployments (two checkouts, their own data folders) retrain at the same moment into one SQLite store that
     does not exist yet: both create it, one waits for the other's tables."""

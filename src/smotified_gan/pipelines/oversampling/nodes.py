@@ -22,7 +22,7 @@ def oversample(train_set: pd.DataFrame, oversampling: dict[str, Any], method: di
                cell: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, list]:
     """Every repeat's augmented training set, the new rows alone, the first phase's rows, the GANs' loss history
     and the fitted samplers (``core.oversampling.oversample_repeats``)."""
-    return oversample_repeats(train_set, oversampling, method, epochs, cell)
+    return oversample_repeats(train_set, oversampling, method, settings_of(epochs), cell)
 
 
 def oversample_folds(train_set: pd.DataFrame, oversampling: dict[str, Any], method: dict[str, Any],
@@ -30,4 +30,5 @@ def oversample_folds(train_set: pd.DataFrame, oversampling: dict[str, Any], meth
                      samplers: list | None = None) -> pd.DataFrame:
     """The rows the cell's decision thresholds are tuned on, per ``training.threshold``
     (``core.oversampling.threshold_fold_rows``); ``samplers``: ``oversample``'s, whose generators a GAN method reuses."""
-    return threshold_fold_rows(train_set, oversampling, method, epochs, settings_of(training)["threshold"], cell, samplers)
+    return threshold_fold_rows(train_set, oversampling, method, settings_of(epochs), settings_of(training)["threshold"], cell,
+                               samplers)

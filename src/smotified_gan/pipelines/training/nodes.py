@@ -22,11 +22,11 @@ from smotified_gan.core.training import lens_runs, tuned_thresholds
 def train_lenses(augmented_train: pd.DataFrame, training: Training, epochs: EpochsSpec,
                  method: dict[str, Any] | None = None) -> dict:
     """Every lens's runs on the cell's augmented training set, the method's class weights on each."""
-    return lens_runs(augmented_train, settings_of(training), epochs, method)
+    return lens_runs(augmented_train, settings_of(training), settings_of(epochs), method)
 
 
 def tune_thresholds(threshold_folds: pd.DataFrame, training: Training, epochs: EpochsSpec,
                     method: dict[str, Any] | None = None) -> pd.DataFrame:
     """Per lens and repeat, the calibration and decision threshold fitted on out-of-fold scores of
     ``threshold_folds``, never a test row (``core.training.tuned_thresholds``)."""
-    return tuned_thresholds(threshold_folds, settings_of(training), epochs, method)
+    return tuned_thresholds(threshold_folds, settings_of(training), settings_of(epochs), method)
