@@ -48,17 +48,19 @@ def test_every_old_name_is_the_module_it_moved_to():
 
 
 def test_every_node_is_at_most_25_lines_and_no_pipeline_imports_anothers_nodes():
+    import importlib
     import inspect
 
-    from smotified_gan.pipeline_registry import register_pipelines
-
-    pipelines = register_pipelines()
-    functions = {node.func for pipeline in pipelines.values() for node in pipeline.nodes}
+    source = Path(smotified_gan.__file__).parent / "pipelines"
+    names = sorted(path.parent.name for path in source.glob("*/pipeline.py"))
+    assert len(names) == 8
+    # each pipeline built on its own (the registry builds only what an earlier session in this process asked for)
+    pipelines = [importlib.import_module(f"smotified_gan.pipelines.{name}").create_pipeline() for name in names]
+    functions = {node.func for pipeline in pipelines for node in pipeline.nodes}
     assert len(functions) > 30
     long = {f"{f.__module__}.{f.__name__}": len(inspect.getsourcelines(f)[0]) for f in functions
             if len(inspect.getsourcelines(f)[0]) > 25}
     assert long == {}
-    source = Path(smotified_gan.__file__).parent / "pipelines"
     for nodes in source.glob("*/*.py"):
         own = nodes.parent.name
         for line in nodes.read_text().splitlines():
