@@ -24,6 +24,7 @@ from smotified_gan.core.samplers.settings import FIRST_PHASES, GANSettings
 
 PositiveInt = Annotated[int, Field(ge=1)]
 Fraction = Annotated[float, Field(gt=0, lt=1)]
+# what a scoring check does when it finds something (scoring.checks): log it, or stop the batch
 Policy = Literal["warn", "fail"]
 # what a champion is decided on: recall and precision alone are left out, since calling every row minority (or
 # one row) maximises them, and a decision must be able to tell a model from no skill

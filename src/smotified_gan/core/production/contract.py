@@ -31,7 +31,6 @@ import pandas as pd
 
 KINDS = {"int64": "integer", "float64": "float"}  # anything else: category
 SOFT_CHECKS = {"in_range": "out_of_range", "isin": "unseen_category"}
-POLICIES = ("warn", "fail")
 # a proportion of 0 in either distribution makes the PSI infinite; the usual floor
 _PSI_FLOOR = 1e-4
 # PSI bins are pooled until each expects this many of a batch's rows (the chi-square rule of thumb)

@@ -59,7 +59,14 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import stats
 
-from smotified_gan.core.confusion import COUNTING_METRICS, RANKING_METRICS, counting_metric, metric_value, ranking_metric
+from smotified_gan.core.confusion import (
+    COUNTING_METRICS,
+    RANKING_METRICS,
+    confusion_counts,
+    counting_metric,
+    metric_value,
+    ranking_metric,
+)
 
 # Monte Carlo draws (and bootstrap resamples) where a test is not exact, and their seed: the defaults of
 # ``retrain.decision.permutations`` and ``seed`` (``parameters.DecisionSettings`` takes them from here)
@@ -234,15 +241,10 @@ def _exact_counting_test(y: np.ndarray, a: np.ndarray, b: np.ndarray, metric: st
     tp_b, fp_b = both_minority + d1 - s1[:, None], both_majority + d0 - s0[None, :]
     null = (counting_metric(tp_a, fp_a, m - tp_a, n0 - fp_a, metric)
             - counting_metric(tp_b, fp_b, m - tp_b, n0 - fp_b, metric))
-    observed = float(counting_metric(*_counts(y, a), metric) - counting_metric(*_counts(y, b), metric))
+    observed = float(counting_metric(*confusion_counts(y, a), metric) - counting_metric(*confusion_counts(y, b), metric))
     at_least = np.nan_to_num(null, nan=-np.inf) >= observed - 1e-12
     p = float(np.sum(w1[:, None] * w0[None, :] * at_least))
     return PairedTest(observed, min(1.0, p), "exact paired permutation", d1, d0)
-
-
-def _counts(y: np.ndarray, called: np.ndarray) -> tuple[int, int, int, int]:
-    tp, fp = int((called & y).sum()), int((called & ~y).sum())
-    return tp, fp, int(y.sum()) - tp, int((~y).sum()) - fp
 
 
 def _binomial_support(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -282,7 +284,7 @@ def no_skill_value(y: np.ndarray, metric: str) -> float:
         return float(y.mean())
     if metric == "roc_auc":
         return 0.5
-    return float(counting_metric(*_counts(y, np.ones(len(y), dtype=bool)), metric))
+    return float(counting_metric(*confusion_counts(y, np.ones(len(y), dtype=bool)), metric))
 
 
 def no_skill_test(y: np.ndarray, model: tuple[np.ndarray, np.ndarray], metric: str, permutations: int | None = None,
