@@ -209,6 +209,12 @@ class TunedThreshold(ThresholdSettings):
         return self
 
 
+def as_block(model: type[BaseModel], value: Any) -> Any:
+    """``value`` as the typed block ``model`` (a dict from a caller outside Kedro is checked and given its
+    defaults; a block Kedro built is returned as it is)."""
+    return value if isinstance(value, model) else model.model_validate(value)
+
+
 def settings_of(block: Any) -> Any:
     """A typed block as the plain settings the core reads (every default filled in); anything else as it is (a dict
     from a caller outside Kedro, a number of epochs). Kedro hands a typed block's sub-parameters typed too

@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 
 from smotified_gan.core.data.tables import REPEAT, ROW_KEY
+from smotified_gan.core.parameters import Split, as_block, settings_of
 from smotified_gan.core.preprocessing import split_train_test
 from smotified_gan.core.protocol import split_seed
 
 
-def split_dataset(table: pd.DataFrame, split: dict[str, Any], spec: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def split_dataset(table: pd.DataFrame, split: Split, spec: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Train/test split per repeat (stratified by default, seed ``protocol.split_seed``), with a ``repeat`` column.
 
     A dataset with its own split files (Shuttle) keeps that split in every
@@ -26,12 +27,13 @@ def split_dataset(table: pd.DataFrame, split: dict[str, Any], spec: dict[str, An
     row keeps its position in the table as ``row_key`` (not a feature): the
     same row in several repeats is known as one (row quality groups by it).
     """
+    split = as_block(Split, split)
     if ROW_KEY not in table.columns:
         table = table.assign(**{ROW_KEY: np.arange(len(table), dtype=np.int64)})
     trains, tests = [], []
-    for repeat in range(int(split.get("repeats", 1))):
-        train, test = split_train_test(table, split["test_size"], split_seed(split, repeat),
-                                       split.get("stratify", True), spec["id"])
+    for repeat in range(split.repeats):
+        train, test = split_train_test(table, split.test_size, split_seed(settings_of(split), repeat),
+                                       split.stratify, spec["id"])
         trains.append(train.assign(**{REPEAT: repeat}))
         tests.append(test.assign(**{REPEAT: repeat}))
     return pd.concat(trains, ignore_index=True), pd.concat(tests, ignore_index=True)

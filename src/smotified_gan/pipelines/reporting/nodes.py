@@ -14,8 +14,8 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from smotified_gan.core.metrics import ALPHA, compare_across_tables, compare_over_repeats, friedman_ranks
-from smotified_gan.core.parameters import Training, settings_of
+from smotified_gan.core.metrics import compare_across_tables, compare_over_repeats, friedman_ranks
+from smotified_gan.core.parameters import Reporting, Split, Training, as_block, settings_of
 from smotified_gan.core.protocol import protocol_line
 from smotified_gan.core.report import (
     Methods,
@@ -82,56 +82,56 @@ def _lens(frame: pd.DataFrame, lens: str) -> pd.DataFrame:
     return frame[frame["classifier"] == lens] if "classifier" in frame.columns else frame
 
 
-def test_significance(run_metrics: pd.DataFrame, results: pd.DataFrame, data: pd.DataFrame, reporting: dict[str, Any]
+def test_significance(run_metrics: pd.DataFrame, results: pd.DataFrame, data: pd.DataFrame, reporting: Reporting
                       ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Per lens: corrected resampled t-tests (Holm) per dataset on the per-repeat means (the plain paired t-test where a
     dataset keeps one split); ranks, Friedman, Iman-Davenport and Nemenyi across datasets."""
     ratio = {row.dataset: row.test_rows / row.train_rows for row in data.itertuples()}
     fixed = set(data.loc[data["fixed_split"], "dataset"]) if "fixed_split" in data else set()
-    alpha = reporting.get("alpha", ALPHA)
+    reporting = as_block(Reporting, reporting)
+    alpha, reference, metric = reporting.alpha, reporting.reference_method, reporting.test_metric
     tests, ranks, friedman = [], [], {}
     for lens in lenses(results):
-        tests.append(compare_over_repeats(_lens(run_metrics, lens), reporting["reference_method"],
-                                          reporting["test_metric"], ratio, alpha, fixed).assign(classifier=lens))
-        lens_ranks, friedman[lens] = friedman_ranks(_lens(results, lens), reporting["test_metric"], alpha=alpha)
+        tests.append(compare_over_repeats(_lens(run_metrics, lens), reference, metric, ratio, alpha,
+                                          fixed).assign(classifier=lens))
+        lens_ranks, friedman[lens] = friedman_ranks(_lens(results, lens), metric, alpha=alpha)
         ranks.append(lens_ranks.assign(classifier=lens))
     return pd.concat(tests, ignore_index=True), pd.concat(ranks, ignore_index=True), friedman
 
 
-def compare_methods(results: pd.DataFrame, reporting: dict[str, Any]) -> pd.DataFrame:
+def compare_methods(results: pd.DataFrame, reporting: Reporting) -> pd.DataFrame:
     """Per lens and per metric of ``reporting.across_tables.metrics``: every method against the reference over the
     tables (``metrics.compare_across_tables``: Wilcoxon with Holm, baycomp's signed-rank test with the metric's
     margin of practical equivalence, the power, the verdict)."""
-    settings = reporting.get("across_tables") or {}
-    margins = settings.get("margins") or {"f1": 0.01}
-    alpha, confidence = reporting.get("alpha", ALPHA), settings.get("confidence", 0.95)
+    reporting = as_block(Reporting, reporting)
+    settings = reporting.across_tables
     frames = []
     for lens in lenses(results):
-        for metric, margin in margins.items():
+        for metric, margin in settings.margins.items():
             if metric not in set(results["metric"]):
                 continue
-            frames.append(compare_across_tables(_lens(results, lens), reporting["reference_method"], metric, margin,
-                                                alpha, confidence=confidence,
-                                                seed=settings.get("seed", 0)).assign(classifier=lens))
+            frames.append(compare_across_tables(_lens(results, lens), reporting.reference_method, metric, margin,
+                                                reporting.alpha, confidence=settings.confidence,
+                                                seed=settings.seed).assign(classifier=lens))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def paper_comparison(results: pd.DataFrame, reporting: dict[str, Any]) -> pd.DataFrame:
+def paper_comparison(results: pd.DataFrame, reporting: Reporting) -> pd.DataFrame:
     """The numbers the paper's text states, next to ours (through the primary classifier)."""
-    return compare_with_paper(_lens(results, lenses(results)[0]), reporting["paper_claims"])
+    return compare_with_paper(_lens(results, lenses(results)[0]), settings_of(reporting)["paper_claims"])
 
 
 def write_results_markdown(results: pd.DataFrame, comparison: pd.DataFrame, significance: pd.DataFrame,
                            ranks: pd.DataFrame, friedman: dict[str, Any], quality: pd.DataFrame, data: pd.DataFrame,
-                           run_metrics: pd.DataFrame, split: dict[str, Any], oversampling: dict[str, Any],
-                           training: Training, grid: dict[str, Any], reporting: dict[str, Any],
+                           run_metrics: pd.DataFrame, split: Split, oversampling: dict[str, Any],
+                           training: Training, grid: dict[str, Any], reporting: Reporting,
                            method_comparison: pd.DataFrame | None = None) -> str:
     """``results.md``: the protocol, the data, the results (TABLE 3 or a compact table per lens), collapses, the tests
     (per table and across tables), the ranks and the quality (``reporting.layout``: ``paper`` or ``compact``)."""
+    protocol = protocol_line(settings_of(split), oversampling, settings_of(training))
     return results_markdown(results, comparison, significance, ranks, friedman, quality, data,
-                            collapse_flags(run_metrics), Methods(grid["methods"]),
-                            protocol_line(split, oversampling, settings_of(training)), reporting.get("layout", "paper"),
-                            method_comparison, grid.get("failed"))
+                            collapse_flags(run_metrics), Methods(grid["methods"]), protocol,
+                            as_block(Reporting, reporting).layout, method_comparison, grid.get("failed"))
 
 
 def figure_f1(results: pd.DataFrame, grid: dict[str, Any]) -> plt.Figure:
