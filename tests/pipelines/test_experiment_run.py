@@ -133,6 +133,10 @@ def test_synthetic_row_quality_only_where_the_test_minority_can_bear_it(reportin
     assert (quality.loc[quality["dataset"] == "yeast", "pooled_real_rows"] < 20).all()
     assert (quality.dropna(subset=["energy_distance"])["pooled_real_rows"] >= 20).all()
     assert quality["detection_auc"].dropna().between(0, 1).all() and quality["ks_distance"].dropna().between(0, 1).all()
+    judged = quality.dropna(subset=["detection_auc"])
+    assert judged[["boosting_detection_auc", "dcr_ratio", "dcr_copies", "dcr_p"]].notna().all().all()
+    assert judged["boosting_detection_auc"].between(0, 1).all() and judged["giveaway_columns"].str.contains(r" \(0\.").all()
+    assert "| DCR ratio | copies | giveaway columns |" in (reporting / "results.md").read_text()
 
 
 def test_every_comparison_is_tested_over_the_repeats(reporting):

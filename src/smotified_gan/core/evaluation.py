@@ -8,7 +8,16 @@ import numpy as np
 import pandas as pd
 
 from smotified_gan.core.data.tables import REPEAT, ROW_KEY, TARGET, feature_columns, split_repeats
-from smotified_gan.core.metrics import aggregate_runs, detection_auc, energy_distance, ks_distance, runs_metrics
+from smotified_gan.core.metrics import (
+    aggregate_runs,
+    closest_record_distances,
+    dcr_summary,
+    detection_auc,
+    energy_distance,
+    giveaway_columns,
+    ks_distance,
+    runs_metrics,
+)
 from smotified_gan.core.training import NETWORK, calibration_of
 
 
@@ -121,7 +130,12 @@ def synthetic_row_quality(synthetic_rows: pd.DataFrame, test_set: pd.DataFrame, 
     same repeats (grouped by row: what "indistinguishable" scores at this
     size); ``ks_distance``: the mean per-column Kolmogorov-Smirnov statistic;
     ``energy_distance``: the multivariate energy distance (0 = same
-    distribution). Fewer distinct real rows than ``quality.min_real_rows``:
+    distribution); ``boosting_detection_auc``: the same grouped protocol with
+    gradient boosting (the field's XGBoost-style detector); ``giveaway_columns``:
+    the columns the forest leans on most; ``dcr_ratio`` / ``dcr_copies`` /
+    ``dcr_p``: distance to closest record, the synthetic rows' against real test
+    rows' distance to the real training rows of their repeat (``metrics.dcr_summary``:
+    copies show as a ratio near 0). Fewer distinct real rows than ``quality.min_real_rows``:
     NaN, and ``note`` says why. A method that adds no rows has no quality either.
     """
     features = feature_columns(test_set)
@@ -129,7 +143,9 @@ def synthetic_row_quality(synthetic_rows: pd.DataFrame, test_set: pd.DataFrame, 
                                                                               features)
     distinct = ~pd.Series(keys).duplicated().to_numpy()
     result = {**cell, "detection_auc": float("nan"), "real_detection_auc": float("nan"), "ks_distance": float("nan"),
-              "energy_distance": float("nan"), "synthetic_rows": len(synthetic) // repeats,
+              "energy_distance": float("nan"), "boosting_detection_auc": float("nan"), "giveaway_columns": "",
+              "dcr_ratio": float("nan"), "dcr_copies": float("nan"), "dcr_p": float("nan"),
+              "synthetic_rows": len(synthetic) // repeats,
               "real_test_rows": len(real) // repeats, "pooled_real_rows": int(distinct.sum()), "repeats": repeats,
               "note": ""}
     if not len(synthetic):
@@ -144,7 +160,32 @@ def synthetic_row_quality(synthetic_rows: pd.DataFrame, test_set: pd.DataFrame, 
                                   synthetic_groups=np.concatenate(train_keys), shared_groups=True)
     return {**result, "detection_auc": detection_auc(real, synthetic, seed=seed, max_rows=max_rows, real_groups=keys),
             "real_detection_auc": reference, "ks_distance": ks_distance(real[distinct], synthetic),
-            "energy_distance": energy_distance(real[distinct], synthetic, seed=seed, max_rows=max_rows)}
+            "energy_distance": energy_distance(real[distinct], synthetic, seed=seed, max_rows=max_rows),
+            "boosting_detection_auc": detection_auc(real, synthetic, seed=seed, max_rows=max_rows, real_groups=keys,
+                                                    detector="boosting"),
+            "giveaway_columns": giveaway_columns(real[distinct], synthetic, features, seed=seed, max_rows=max_rows),
+            **_closest_records(synthetic_rows, test_set, train_set, features)}
+
+
+def _closest_records(synthetic_rows: pd.DataFrame, test_set: pd.DataFrame, train_set: pd.DataFrame | None,
+                     features: list[str]) -> dict[str, float]:
+    """DCR per repeat, pooled: each synthetic minority row's and each real minority test row's distance to the
+    closest real minority training row of the same repeat (``metrics.dcr_summary``); NaN without ``train_set``."""
+    if train_set is None:
+        return dcr_summary(np.array([]), np.array([]))
+    by_repeat, trains = dict(split_repeats(synthetic_rows)), dict(split_repeats(train_set))
+    synthetic_dcr, test_dcr = [], []
+    for repeat, test in split_repeats(test_set):
+        if repeat not in trains or repeat not in by_repeat:
+            continue
+        train = trains[repeat]
+        reference = train.loc[train[TARGET] == 1, features].to_numpy(np.float32)
+        part = by_repeat[repeat]
+        synthetic_dcr.append(closest_record_distances(part.loc[part[TARGET] == 1, features].to_numpy(np.float32),
+                                                      reference))
+        test_dcr.append(closest_record_distances(test.loc[test[TARGET] == 1, features].to_numpy(np.float32), reference))
+    return dcr_summary(np.concatenate(synthetic_dcr) if synthetic_dcr else np.array([]),
+                       np.concatenate(test_dcr) if test_dcr else np.array([]))
 
 
 def _pooled_minority(synthetic_rows: pd.DataFrame, test_set: pd.DataFrame, train_set: pd.DataFrame | None,

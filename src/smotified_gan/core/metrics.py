@@ -372,10 +372,28 @@ def friedman_ranks(summary: pd.DataFrame, metric: str = "f1", value: str = "repe
     return average, test
 
 
+DETECTORS = ("forest", "boosting")
+
+
+def _detector(kind: str, seed: int):
+    """The classifier that tries to tell real rows from synthetic ones: the project's random forest, or gradient
+    boosting (scikit-learn's HistGradientBoosting, the field's XGBoost-style detector, as in SDMetrics' form)."""
+    if kind == "boosting":
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        return HistGradientBoostingClassifier(max_iter=100, early_stopping=False, random_state=seed)
+    if kind != "forest":
+        raise ValueError(f"a detector is one of {DETECTORS}, got {kind!r}")
+    # two threads, one in a daemon process (a grid's Dask worker: its share of the cores; joblib would say so itself)
+    return RandomForestClassifier(n_estimators=100, min_samples_leaf=2, random_state=seed,
+                                  n_jobs=1 if multiprocessing.current_process().daemon else 2)
+
+
 def detection_auc(real: np.ndarray, synthetic: np.ndarray, seed: int = 0, max_rows: int = 2000,
                   real_groups: np.ndarray | None = None, synthetic_groups: np.ndarray | None = None,
-                  shared_groups: bool = False) -> float:
-    """Cross-validated ROC-AUC of a random forest telling real rows from synthetic ones (0.5 = indistinguishable).
+                  shared_groups: bool = False, detector: str = "forest") -> float:
+    """Cross-validated ROC-AUC of a detector (``detector``: a random forest, or gradient boosting) telling real rows
+    from synthetic ones (0.5 = indistinguishable).
 
     ``real_groups`` / ``synthetic_groups``: each row's source (the same table row in several repeats, say): the
     folds keep a group whole (scikit-learn's ``StratifiedGroupKFold``), so the forest never meets a row in training
@@ -390,9 +408,7 @@ def detection_auc(real: np.ndarray, synthetic: np.ndarray, seed: int = 0, max_ro
         return float("nan")
     X = np.vstack([real, synthetic])
     y = np.r_[np.zeros(len(real)), np.ones(len(synthetic))]
-    # two threads, one in a daemon process (a grid's Dask worker: its share of the cores; joblib would say so itself)
-    forest = RandomForestClassifier(n_estimators=100, min_samples_leaf=2, random_state=seed,
-                                    n_jobs=1 if multiprocessing.current_process().daemon else 2)
+    forest = _detector(detector, seed)
     if real_groups is None and synthetic_groups is None:
         folds = StratifiedKFold(n_splits=min(5, len(real), len(synthetic)), shuffle=True, random_state=seed)
         scores = cross_val_predict(forest, X, y, cv=folds, method="predict_proba")[:, 1]
@@ -412,6 +428,43 @@ def detection_auc(real: np.ndarray, synthetic: np.ndarray, seed: int = 0, max_ro
     folds = StratifiedGroupKFold(n_splits=splits, shuffle=True, random_state=seed)
     scores = cross_val_predict(forest, X, y, cv=folds, groups=groups, method="predict_proba")[:, 1]
     return float(roc_auc_score(y, scores))
+
+
+def giveaway_columns(real: np.ndarray, synthetic: np.ndarray, features: list[str], seed: int = 0,
+                     max_rows: int = 2000, top: int = 3) -> str:
+    """The columns a random forest leans on most to tell real rows from synthetic ones (impurity importances of
+    one fit on all the rows, ``max_rows`` a side at most): ``"a (0.41), b (0.22), c (0.10)"``; "" without rows."""
+    rng = np.random.default_rng(seed)
+    real, synthetic = real[rng.permutation(len(real))[:max_rows]], synthetic[rng.permutation(len(synthetic))[:max_rows]]
+    if len(real) < 2 or len(synthetic) < 2:
+        return ""
+    forest = _detector("forest", seed).fit(np.vstack([real, synthetic]), np.r_[np.zeros(len(real)), np.ones(len(synthetic))])
+    order = np.argsort(forest.feature_importances_)[::-1][:top]
+    return ", ".join(f"{features[i]} ({forest.feature_importances_[i]:.2f})" for i in order)
+
+
+def closest_record_distances(rows: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Each row's Euclidean distance to its closest row of ``reference`` (distance to closest record, DCR)."""
+    from sklearn.neighbors import NearestNeighbors
+
+    if len(rows) == 0 or len(reference) == 0:
+        return np.full(len(rows), np.nan)
+    return NearestNeighbors(n_neighbors=1).fit(reference).kneighbors(rows)[0][:, 0]
+
+
+def dcr_summary(synthetic_dcr: np.ndarray, test_dcr: np.ndarray) -> dict[str, float]:
+    """Distance to closest record, synthetic rows against fresh real ones (both to the same real training rows):
+    ``dcr_ratio`` = median synthetic DCR / median real-test DCR (about 1: as far from the training rows as new real
+    rows are; near 0: copies or near-copies), ``dcr_copies`` = the share of synthetic rows that copy a training row
+    (distance 0), ``dcr_p`` = one-sided Mann-Whitney p that synthetic rows lie closer to the training rows than real
+    test rows do."""
+    synthetic_dcr, test_dcr = synthetic_dcr[np.isfinite(synthetic_dcr)], test_dcr[np.isfinite(test_dcr)]
+    if not len(synthetic_dcr) or not len(test_dcr):
+        return {"dcr_ratio": float("nan"), "dcr_copies": float("nan"), "dcr_p": float("nan")}
+    median_test = float(np.median(test_dcr))
+    return {"dcr_ratio": float(np.median(synthetic_dcr) / median_test) if median_test > 0 else float("nan"),
+            "dcr_copies": float(np.mean(synthetic_dcr <= 1e-9)),
+            "dcr_p": float(stats.mannwhitneyu(synthetic_dcr, test_dcr, alternative="less").pvalue)}
 
 
 def ks_distance(real: np.ndarray, synthetic: np.ndarray) -> float:

@@ -376,15 +376,23 @@ def _quality_section(quality: pd.DataFrame, names: Methods) -> list[str]:
              "indistinguishable); beside it, the same detector telling the real minority test rows from the real "
              "minority training rows of the same repeats (real vs real: what indistinguishable scores at this "
              "size). KS: mean per-column Kolmogorov-Smirnov statistic; energy: the multivariate energy distance (0 = "
-             "same distribution). n/a where the test minority is too small for either to mean anything.", "",
-             "| dataset | method | detection AUC | real vs real | KS distance | energy distance | "
-             "synthetic rows per repeat | distinct real rows |", "|---|---|---|---|---|---|---|---|"]
+             "same distribution). Boosting AUC: gradient boosting in the same grouped protocol. DCR: the median distance of "
+             "a synthetic row to its closest real training row over that of a real test row (about 1: as far as new real "
+             "rows; near 0: copies), and the share of exact copies. Giveaway: the columns the forest leans on most. "
+             "n/a where the test minority is too small for either to mean anything.", "",
+             "| dataset | method | detection AUC | boosting AUC | real vs real | KS distance | energy distance | DCR ratio "
+             "| copies | giveaway columns | synthetic rows per repeat | distinct real rows |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in quality[quality["synthetic_rows"] > 0].itertuples():  # methods that add rows
         auc = row.note if isinstance(row.note, str) and row.note else _fmt(row.detection_auc)
         pooled = getattr(row, "pooled_real_rows", row.real_test_rows)
-        lines.append(f"| {row.dataset} | {names.label(row.method)} | {auc} | "
-                     f"{_fmt(getattr(row, 'real_detection_auc', float('nan')))} | {_fmt(row.ks_distance)} | "
-                     f"{_fmt(getattr(row, 'energy_distance', float('nan')))} | {row.synthetic_rows} | {pooled} |")
+        extra = {name: getattr(row, name, float("nan")) for name in (
+            "real_detection_auc", "energy_distance", "boosting_detection_auc", "dcr_ratio", "dcr_copies")}
+        giveaway = getattr(row, "giveaway_columns", "")
+        lines.append(f"| {row.dataset} | {names.label(row.method)} | {auc} | {_fmt(extra['boosting_detection_auc'])} | "
+                     f"{_fmt(extra['real_detection_auc'])} | {_fmt(row.ks_distance)} | {_fmt(extra['energy_distance'])} | "
+                     f"{_fmt(extra['dcr_ratio'])} | {_fmt(extra['dcr_copies'])} | "
+                     f"{giveaway if isinstance(giveaway, str) else ''} | {row.synthetic_rows} | {pooled} |")
     return lines
 
 
