@@ -7,7 +7,11 @@ from typing import Any
 
 import pandas as pd
 
-from smotified_gan.core.data.tables import CARD_COLUMNS
+# a model registered before these moved to the core pickled its pipeline's node functions under this module
+from smotified_gan.core.data.tables import (
+    CARD_COLUMNS,
+    ingest_dataset,  # noqa: E402, F401
+)
 
 logger = logging.getLogger(__name__)
 

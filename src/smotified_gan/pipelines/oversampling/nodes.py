@@ -13,7 +13,12 @@ from typing import Any
 
 import pandas as pd
 
-from smotified_gan.core.oversampling import oversample_repeats, threshold_fold_rows
+# a model registered before these moved to the core pickled its pipeline's node functions under this module
+from smotified_gan.core.oversampling import (
+    oversample_repeats,
+    oversample_training_set,  # noqa: E402, F401
+    threshold_fold_rows,
+)
 from smotified_gan.core.parameters import Training, settings_of
 from smotified_gan.core.protocol import EpochsSpec
 

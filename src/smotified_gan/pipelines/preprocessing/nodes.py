@@ -15,7 +15,9 @@ import pandas as pd
 
 from smotified_gan.core.data.tables import REPEAT, ROW_KEY
 from smotified_gan.core.parameters import Split, as_block, settings_of
-from smotified_gan.core.preprocessing import split_train_test
+
+# a model registered before these moved to the core pickled its pipeline's node functions under this module
+from smotified_gan.core.preprocessing import build_model_inputs, fit_transformer, split_train_test, transform_rows  # noqa: E402, F401
 from smotified_gan.core.protocol import split_seed
 
 

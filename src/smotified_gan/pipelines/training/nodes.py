@@ -16,7 +16,9 @@ import pandas as pd
 
 from smotified_gan.core.parameters import Training, settings_of
 from smotified_gan.core.protocol import EpochsSpec
-from smotified_gan.core.training import lens_runs, tuned_thresholds
+
+# a model registered before these moved to the core pickled its pipeline's node functions under this module
+from smotified_gan.core.training import lens_runs, score_rows, train_classifier_runs, tuned_thresholds  # noqa: E402, F401
 
 
 def train_lenses(augmented_train: pd.DataFrame, training: Training, epochs: EpochsSpec,
