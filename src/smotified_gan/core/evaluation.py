@@ -161,10 +161,15 @@ def synthetic_row_quality(synthetic_rows: pd.DataFrame, test_set: pd.DataFrame, 
     return {**result, "detection_auc": detection_auc(real, synthetic, seed=seed, max_rows=max_rows, real_groups=keys),
             "real_detection_auc": reference, "ks_distance": ks_distance(real[distinct], synthetic),
             "energy_distance": energy_distance(real[distinct], synthetic, seed=seed, max_rows=max_rows),
-            "boosting_detection_auc": detection_auc(real, synthetic, seed=seed, max_rows=max_rows, real_groups=keys,
-                                                    detector="boosting"),
-            "giveaway_columns": giveaway_columns(real[distinct], synthetic, features, seed=seed, max_rows=max_rows),
+            **_field_detectors(real, keys, distinct, synthetic, features, seed, max_rows),
             **_closest_records(synthetic_rows, test_set, train_set, features)}
+
+
+def _field_detectors(real, keys, distinct, synthetic, features, seed: int, max_rows: int) -> dict[str, Any]:
+    """Gradient boosting in the same grouped protocol, and the columns the forest leans on most."""
+    return {"boosting_detection_auc": detection_auc(real, synthetic, seed=seed, max_rows=max_rows, real_groups=keys,
+                                                    detector="boosting"),
+            "giveaway_columns": giveaway_columns(real[distinct], synthetic, features, seed=seed, max_rows=max_rows)}
 
 
 def _closest_records(synthetic_rows: pd.DataFrame, test_set: pd.DataFrame, train_set: pd.DataFrame | None,
