@@ -130,12 +130,8 @@ def synthetic_row_quality(synthetic_rows: pd.DataFrame, test_set: pd.DataFrame, 
     same repeats (grouped by row: what "indistinguishable" scores at this
     size); ``ks_distance``: the mean per-column Kolmogorov-Smirnov statistic;
     ``energy_distance``: the multivariate energy distance (0 = same
-    distribution); ``boosting_detection_auc``: the same grouped protocol with
-    gradient boosting (the field's XGBoost-style detector); ``giveaway_columns``:
-    the columns the forest leans on most; ``dcr_ratio`` / ``dcr_copies`` /
-    ``dcr_p``: distance to closest record, the synthetic rows' against real test
-    rows' distance to the real training rows of their repeat (``metrics.dcr_summary``:
-    copies show as a ratio near 0). Fewer distinct real rows than ``quality.min_real_rows``:
+    distribution); ``boosting_detection_auc`` and ``giveaway_columns``: ``_field_detectors``;
+    ``dcr_*``: distance to closest record (``_closest_records``: copies show as a ratio near 0). Fewer distinct real rows than ``quality.min_real_rows``:
     NaN, and ``note`` says why. A method that adds no rows has no quality either.
     """
     features = feature_columns(test_set)
