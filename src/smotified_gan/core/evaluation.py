@@ -132,7 +132,8 @@ def synthetic_row_quality(synthetic_rows: pd.DataFrame, test_set: pd.DataFrame, 
     ``energy_distance``: the multivariate energy distance (0 = same
     distribution); ``boosting_detection_auc`` and ``giveaway_columns``: ``_field_detectors``;
     ``dcr_*``: distance to closest record (``_closest_records``: copies show as a ratio near 0).
-    Fewer distinct real rows than ``quality.min_real_rows``: NaN, and ``note`` says why. A method that adds no rows has no quality either.
+    Fewer distinct real rows than ``quality.min_real_rows``: NaN, and ``note`` says why.
+    A method that adds no rows has no quality either.
     """
     features = feature_columns(test_set)
     real, keys, synthetic, train_real, train_keys, repeats = _pooled_minority(synthetic_rows, test_set, train_set,
