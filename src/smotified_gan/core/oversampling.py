@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from smotified_gan.core.data.tables import REPEAT, TARGET, feature_columns, split_repeats
+from smotified_gan.core.parameters import Method, Oversampling, TunedThreshold, block_settings
 from smotified_gan.core.protocol import EpochsSpec, epochs_for, method_settings, sampler_seed
 from smotified_gan.core.samplers.settings import GANSettings
 
@@ -37,18 +38,18 @@ def build_sampler(method: str | Mapping[str, Any], oversampling: Mapping[str, An
     from smotified_gan.core.samplers import GANOverSampler, SMOTifiedGAN, make_first_phase
     from smotified_gan.core.samplers.settings import sampler_settings
 
-    kind, settings = method_settings(method, oversampling)
+    kind, settings = method_settings(block_settings(Method, method), block_settings(Oversampling, oversampling))
     if kind == "none":
         return None
     seed = settings["random_state"] if random_state is None else random_state
     first = {"first_phase": settings["first_phase"], "k_neighbors": settings["k_neighbors"],
-             "first_phase_kwargs": settings.get("first_phase_kwargs") or {}}
+             "first_phase_kwargs": settings["first_phase_kwargs"]}
     if kind == "smote":
         return make_first_phase(first["first_phase"], settings["sampling_strategy"], first["k_neighbors"], seed,
                                 **first["first_phase_kwargs"])
     sampler = GANOverSampler if kind == "gan" else SMOTifiedGAN
-    epochs = settings.get("epochs", epochs)  # a preset brings its own
-    gan = dict(settings.get("gan") or {})
+    epochs = settings.get("epochs") or epochs  # a preset (or the method) brings its own
+    gan = dict(settings["gan"])
     foreign = sorted(set(gan) - set(sampler_settings(sampler.__name__)))
     if foreign:
         raise ValueError(f"the {kind} method sets {foreign}, which {sampler.__name__} does not take")
@@ -67,6 +68,7 @@ def oversample_repeats(train_set: pd.DataFrame, oversampling: dict[str, Any], me
     rule it follows (``protocol.epochs_for``). The GAN samplers of all repeats are fitted together
     (``fit_resample_many``: one stack of networks, the same rows as fitting them one by one up to rounding).
     """
+    oversampling, method = block_settings(Oversampling, oversampling), block_settings(Method, method)
     repeats = split_repeats(train_set)
     epochs = _gan_epochs(epochs, method, oversampling, repeats[0][1])
     method = _neighbours_that_fit(method, oversampling, repeats, cell)
@@ -112,11 +114,13 @@ def threshold_fold_rows(train_set: pd.DataFrame, oversampling: dict[str, Any], m
     scored at the fixed threshold only.
     """
     features = feature_columns(train_set)
-    if not tuning.get("folds"):
+    tuning = block_settings(TunedThreshold, tuning) if tuning is not None else None
+    if not tuning or not tuning["folds"]:
         return _no_fold_rows(features)
+    oversampling, method = block_settings(Oversampling, oversampling), block_settings(Method, method)
     fits, held = _fold_sets(train_set, tuning, cell)
     reusing = _reusable(samplers, tuning)
-    logger.info("Threshold %s: %d fold set(s) over %d repeat(s), %s", "holdout" if tuning.get("split") == "holdout"
+    logger.info("Threshold %s: %d fold set(s) over %d repeat(s), %s", "holdout" if tuning["split"] == "holdout"
                 else "folds", len(fits), len(split_repeats(train_set)),
                 "their rows from each repeat's trained generators (no GAN trained per fold)" if reusing
                 else "the over-sampler refitted on each")
@@ -146,10 +150,10 @@ def _fold_sets(train_set: pd.DataFrame, tuning: Mapping[str, Any], cell: dict[st
     for repeat, rows in split_repeats(train_set):
         rows = rows[[*feature_columns(train_set), TARGET]]
         try:
-            fold = fold_of(rows[TARGET].to_numpy(), int(tuning["folds"]), int(tuning.get("seed", 7)) + repeat)
+            fold = fold_of(rows[TARGET].to_numpy(), int(tuning["folds"]), int(tuning["seed"]) + repeat)
         except ValueError as error:
             raise ValueError(f"{cell['dataset']}.{cell['method']}: repeat {repeat}'s decision threshold: {error}") from error
-        for k in range(1 if tuning.get("split") == "holdout" else int(fold.max()) + 1):
+        for k in range(1 if tuning["split"] == "holdout" else int(fold.max()) + 1):
             fits.append(rows[fold != k].assign(**{REPEAT: repeat * FOLD_SETS + k}))
             held.append(rows[fold == k].assign(**{REPEAT: repeat * FOLD_SETS + k}))
     return fits, held
@@ -159,7 +163,7 @@ def _reusable(samplers: list | None, tuning: Mapping[str, Any]) -> bool:
     """Whether the fold rows can come from the repeats' trained generators (``threshold_fold_rows``)."""
     from smotified_gan.core.samplers.base import BaseGANOverSampler
 
-    return (tuning.get("gan_folds", "reuse") == "reuse" and bool(samplers)
+    return (tuning["gan_folds"] == "reuse" and bool(samplers)
             and all(isinstance(s, BaseGANOverSampler) for s in samplers)
             and all(float(getattr(s, "rejection", 1.0)) <= 1.0 for s in samplers))
 
@@ -179,7 +183,7 @@ def _from_trained_generators(fits: list[pd.DataFrame], samplers: Mapping[int, An
     method = _neighbours_that_fit(method, oversampling, [(None, rows) for rows in fits], cell)
     settings = method_settings(method, oversampling)[1]
     refining = any(isinstance(s, SMOTifiedGAN) for s in samplers.values())
-    if refining and settings.get("first_phase") != "random" and isinstance(settings.get("k_neighbors"), int):
+    if refining and settings["first_phase"] != "random" and isinstance(settings["k_neighbors"], int):
         for rows in fits:
             try:
                 check_minority_size(rows[TARGET].to_numpy(), {1: 1}, settings["k_neighbors"])
@@ -200,7 +204,7 @@ def _from_trained_generators(fits: list[pd.DataFrame], samplers: Mapping[int, An
                 X_gan = np.clip(X, 0, 1) if sampler.output_activation == "sigmoid" else X
                 X_syn, y_syn = first_phase_rows(X_gan, y, {label: n}, settings["first_phase"],
                                                 settings["k_neighbors"], np.random.RandomState(seed),
-                                                **(settings.get("first_phase_kwargs") or {}))
+                                                **settings["first_phase_kwargs"])
                 new_X.append(sampler.refine(X_syn[y_syn == label], label))
             else:
                 new_X.append(sampler.sample(int(n), label, seed + 1000 * index + 7))
@@ -224,8 +228,8 @@ def oversample_training_set(train_set: pd.DataFrame, method: dict[str, Any], ove
 
 def _gan_epochs(epochs: int | Mapping[str, Any], method, oversampling: Mapping[str, Any], train_set: pd.DataFrame) -> int:
     """The configured epochs, or the rule's for this table (``protocol.epochs_for``: the minority's training rows)."""
-    gan = method_settings(method, oversampling)[1].get("gan") or {}
-    batch_size = gan.get("batch_size", GANSettings.model_fields["batch_size"].default)
+    gan = method_settings(method, oversampling)[1]["gan"]
+    batch_size = gan.get("batch_size", GANSettings.model_fields["batch_size"].default)  # the sampler's own default
     return epochs_for(epochs, int((train_set[TARGET] == 1).sum()), int(batch_size))
 
 
@@ -239,11 +243,11 @@ def _neighbours_that_fit(method, oversampling: Mapping[str, Any], repeats: list[
     rows, so a table with 4-9 minority rows in all keeps a first phase (k = 1 interpolates between two rows).
     Fewer than 2 minority rows: an error naming the cell. Logged; the method as it is when its neighbours fit (and
     always without the setting: ``_check_first_phase`` then stops a table that is too small, naming it)."""
-    if not oversampling.get("adapt_k_neighbors"):
+    if not oversampling["adapt_k_neighbors"]:
         return method
     kind, settings = method_settings(method, oversampling)
-    k = settings.get("k_neighbors")
-    if kind not in ("smote", "smotified_gan") or settings.get("first_phase") == "random" or not isinstance(k, int):
+    k = settings["k_neighbors"]
+    if kind not in ("smote", "smotified_gan") or settings["first_phase"] == "random" or not isinstance(k, int):
         return method
     smallest = min(int((rows[TARGET] == 1).sum()) for _, rows in repeats)
     if smallest > k:

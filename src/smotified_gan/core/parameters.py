@@ -12,6 +12,7 @@ Framework-free: pydantic only.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
@@ -39,6 +40,11 @@ class ParameterError(ValueError):
 
 class Block(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    def settings(self, mode: str = "python") -> dict[str, Any]:
+        """The plain settings the core reads: every field, defaults filled in (``settings_of``); ``mode="json"``:
+        as MLflow logs them."""
+        return self.model_dump(mode=mode, by_alias=True)
 
 
 # -- datasets --------------------------------------------------------------------------------------
@@ -120,6 +126,13 @@ class Oversampling(Block):
     gan: GANSettings = GANSettings()
     gan_epochs: Epochs = {}
 
+    def settings(self, mode: str = "python") -> dict[str, Any]:
+        """Every over-sampling setting with its default, and of ``gan`` only those configured: the sampler a method
+        builds takes the GAN settings it declares (a plain GAN has no first-phase or refinement ones) and defaults
+        the rest itself."""
+        return {**self.model_dump(mode=mode, by_alias=True, exclude={"gan"}),
+                "gan": self.gan.model_dump(mode=mode, exclude_unset=True)}
+
 
 class Method(Block):
     """A grid method: the sampler it runs, the report's label, and the ``oversampling`` keys it changes."""
@@ -138,6 +151,10 @@ class Method(Block):
     class_weight: Literal["balanced"] | None = None
     # the grid runs this method on these datasets only (a costly method on fewer tables); all of them by default
     datasets: list[str] | None = None
+
+    def settings(self, mode: str = "python") -> dict[str, Any]:
+        """What the method sets and nothing else: its keys override ``oversampling``'s (``protocol.method_settings``)."""
+        return self.model_dump(mode=mode, exclude_unset=True)
 
 
 class ClassifierSettings(Block):
@@ -219,7 +236,15 @@ def settings_of(block: Any) -> Any:
     """A typed block as the plain settings the core reads (every default filled in); anything else as it is (a dict
     from a caller outside Kedro, a number of epochs). Kedro hands a typed block's sub-parameters typed too
     (``params:training.classifier_epochs.rule``: an ``EpochsRule``)."""
+    if isinstance(block, Block):
+        return block.settings()
     return block.model_dump(mode="python", by_alias=True) if isinstance(block, BaseModel) else block
+
+
+def block_settings(model: type[Block], value: Any) -> Any:
+    """``value`` (a typed block, or a plain dict from a caller outside Kedro, checked and given its defaults) as
+    the plain settings the core reads; a string or a number as it is."""
+    return settings_of(as_block(model, value)) if isinstance(value, (Mapping, BaseModel)) else value
 
 
 class Training(Block):

@@ -27,6 +27,7 @@ from smotified_gan.core.classifier import (
 )
 from smotified_gan.core.data.tables import TARGET, feature_columns, split_repeats
 from smotified_gan.core.names import MINORITY_SCORE, PREDICTED_CLASS
+from smotified_gan.core.parameters import Training, block_settings
 from smotified_gan.core.protocol import EpochsSpec, classifier_seeds, epochs_for, step_limit
 from smotified_gan.core.torch_utils import resolve_device, resolve_precision
 
@@ -76,9 +77,10 @@ def with_class_weight(training: dict[str, Any], method: dict[str, Any] | str | N
                              f"{spec['class']} does not")
         return {**spec, "class_weight": weight}
 
-    return {**training, "network": {**training.get("network", {}), "class_weight": weight},
+    return {**training, "network": {**training["network"], "class_weight": weight},
             "classifier": weighted(training["classifier"]),
-            "lenses": {name: weighted(spec) for name, spec in (training.get("lenses") or {}).items()}}
+            **({"lenses": {name: weighted(spec) for name, spec in training["lenses"].items()}} if "lenses" in training
+               else {})}  # retrain trains one classifier, no lenses
 
 
 def lens_runs(augmented_train: pd.DataFrame, training: dict[str, Any], epochs: EpochsSpec,
@@ -86,7 +88,7 @@ def lens_runs(augmented_train: pd.DataFrame, training: dict[str, Any], epochs: E
     """Every lens of the experiment on the cell's training set: ``training.classifier`` under its ``lens_name``,
     then each of ``training.lenses`` (a lens's ``runs`` may override ``training.runs``); the method's class weights
     on each (``with_class_weight``)."""
-    training = with_class_weight(training, method)
+    training = with_class_weight(block_settings(Training, training), method)
     trained = {}
     for name, spec in _lenses(training).items():
         trained[name] = _train(augmented_train, *_settings(spec, training), epochs)
@@ -113,6 +115,7 @@ def tuned_thresholds(threshold_folds: pd.DataFrame, training: dict[str, Any], ep
     columns = ["classifier", "repeat", "kind", "x", "y", "threshold", "metric", "out_of_fold", "rows", "minority_rows"]
     if not len(threshold_folds):
         return pd.DataFrame(columns=columns)
+    training = block_settings(Training, training)
     tuning = training["threshold"]
     training = with_class_weight(training, method)
     held_out = threshold_folds[HELD_OUT].to_numpy(dtype=bool)
@@ -120,17 +123,17 @@ def tuned_thresholds(threshold_folds: pd.DataFrame, training: dict[str, Any], ep
     rows = []
     for name, spec in _lenses(training).items():
         spec, settings = _settings(spec, training)
-        trained = _train(fit_rows, spec, {**settings, "runs": int(tuning.get("runs", 1))}, epochs)
+        trained = _train(fit_rows, spec, {**settings, "runs": int(tuning["runs"])}, epochs)
         by_repeat: dict[int, list] = {}
         for fold_set, part in split_repeats(scored):
             scores = trained.scores(part[trained.feature_names].to_numpy(np.float32), trained.runs_of(fold_set))
             by_repeat.setdefault(fold_set // FOLD_SETS, []).append((scores.mean(axis=0), part[TARGET].to_numpy()))
         for repeat, parts in sorted(by_repeat.items()):
             scores, y = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-            calibration, value = calibrate(scores, y, tuning.get("calibration", "platt"), tuning.get("metric", "f1"))
+            calibration, value = calibrate(scores, y, tuning["calibration"], tuning["metric"])
             rows.append({"classifier": name, "repeat": repeat, "kind": calibration.method,
                          "x": json.dumps(calibration.x), "y": json.dumps(calibration.y),
-                         "threshold": calibration.threshold, "metric": tuning.get("metric", "f1"), "out_of_fold": value,
+                         "threshold": calibration.threshold, "metric": tuning["metric"], "out_of_fold": value,
                          "rows": len(y), "minority_rows": int(y.sum())})
         logger.info("Tuned %s's decision threshold on %d repeat(s) of out-of-fold scores", name, len(by_repeat))
     return pd.DataFrame(rows, columns=columns)
@@ -151,7 +154,7 @@ def calibration_of(thresholds: pd.DataFrame, classifier: str, repeat: int):
 
 def _lenses(training: dict[str, Any]) -> dict[str, Any]:
     """Every lens of the experiment: ``training.classifier`` under its ``lens_name``, then ``training.lenses``."""
-    return {lens_name(training["classifier"]): training["classifier"], **(training.get("lenses") or {})}
+    return {lens_name(training["classifier"]): training["classifier"], **training["lenses"]}
 
 
 def _settings(spec: str | dict[str, Any], training: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -195,5 +195,5 @@ def test_gan_fold_rows_come_from_the_repeats_own_generators_without_training_a_g
         for sampler in samplers:
             sampler.set_params(rejection=2.0)
         before = sum(stacks)
-        oversample_folds(train, settings, {"sampler": method, "rejection": 2.0}, 3, TUNED, cell, samplers)
+        oversample_folds(train, settings, {"sampler": method, "gan": {"rejection": 2.0}}, 3, TUNED, cell, samplers)
         assert sum(stacks) - before == 6  # refitted

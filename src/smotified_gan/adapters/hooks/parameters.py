@@ -33,8 +33,12 @@ class ParameterHook:
     def before_node_run(self, node, catalog, inputs, is_async, run_id) -> None:
         from pydantic import BaseModel
 
+        from smotified_gan.core.parameters import Block
+
         for name, value in inputs.items():  # Kedro hands the hooks a copy of the node's inputs
-            if isinstance(value, BaseModel):
+            if isinstance(value, Block):  # the settings as configured (a method: only what it sets)
+                inputs[name] = value.settings(mode="json")
+            elif isinstance(value, BaseModel):
                 inputs[name] = value.model_dump(mode="json", by_alias=True)
 
     @hook_impl(tryfirst=True)
