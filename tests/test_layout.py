@@ -80,3 +80,22 @@ def test_the_node_functions_a_registered_model_pickled_before_the_move_still_loa
                                    ("smotified_gan.pipelines.training.nodes", "score_rows", score_rows),
                                    ("smotified_gan.pipelines.retrain.nodes", "conform_rows", conform_rows)]:
         assert pickle.loads(f"c{module}\n{name}\n.".encode()) is function
+
+
+def test_trained_classifier_runs_pickled_before_the_stacking_module_load_and_score_the_same():
+    """The classifier's runs were pickled (registered models) with ``StackedMLP`` under ``core.classifier`` (and,
+    before the layers, ``smotified_gan.classifier``); the class now lives in ``core.stacking`` with the GANs' stacks."""
+    import numpy as np
+
+    from smotified_gan.core.classifier import ClassifierConfig, train_classifiers
+    from smotified_gan.core.stacking import StackedMLP
+
+    rng = np.random.default_rng(0)
+    X, y = rng.random((64, 3)).astype(np.float32), (rng.random(64) < 0.3).astype(np.float32)
+    trained = train_classifiers(X, y, ClassifierConfig(epochs=2, hidden=(8, 4)), [1, 2])
+    pickled = pickle.dumps(trained, protocol=2)
+    assert b"smotified_gan.core.stacking" in pickled
+    for old in (b"smotified_gan.core.classifier", b"smotified_gan.classifier"):
+        loaded = pickle.loads(pickled.replace(b"smotified_gan.core.stacking", old))
+        assert type(loaded.model) is StackedMLP
+        np.testing.assert_array_equal(loaded.scores(X[:10]), trained.scores(X[:10]))

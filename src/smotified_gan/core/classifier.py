@@ -24,6 +24,7 @@ from torch import nn
 
 from smotified_gan.core.parameters import ClassifierSettings
 from smotified_gan.core.progress import Progress
+from smotified_gan.core.stacking import StackedMLP  # a registered model pickled the class under this module
 from smotified_gan.core.torch_utils import PRECISIONS, adam, autocast, resolve_device
 
 logger = logging.getLogger(__name__)
@@ -62,38 +63,6 @@ class ClassifierConfig:
         if self.loss not in LOSSES:
             raise ValueError(f"classifier loss must be one of {LOSSES}, got {self.loss!r}")
         self.hidden = tuple(self.hidden)
-
-
-class StackedMLP(nn.Module):
-    """``runs`` independent MLPs evaluated with batched matrix products: (runs, rows, d) -> (runs, rows)."""
-
-    def __init__(self, n_features: int, hidden: tuple[int, ...], seeds: list[int]):
-        super().__init__()
-        widths = [n_features, *hidden, 1]
-        self.weights = nn.ParameterList()
-        self.biases = nn.ParameterList()
-        for fan_in, fan_out in zip(widths[:-1], widths[1:]):
-            stacked = []
-            for seed in seeds:
-                generator = torch.Generator().manual_seed(int(seed) * 7919 + fan_in * 31 + fan_out)
-                weight = torch.empty(fan_in, fan_out)
-                bound = math.sqrt(6.0 / (fan_in + fan_out))  # Glorot uniform, as Keras' Dense
-                weight.uniform_(-bound, bound, generator=generator)
-                stacked.append(weight)
-            self.weights.append(nn.Parameter(torch.stack(stacked)))
-            self.biases.append(nn.Parameter(torch.zeros(len(seeds), 1, fan_out)))
-
-    def forward(self, X: torch.Tensor, members: torch.Tensor | None = None) -> torch.Tensor:
-        """``X`` is (members, rows, d); ``members`` picks which runs to evaluate (all by default)."""
-        hidden = X
-        last = len(self.weights) - 1
-        for i, (weight, bias) in enumerate(zip(self.weights, self.biases)):
-            if members is not None:
-                weight, bias = weight[members], bias[members]
-            hidden = torch.baddbmm(bias, hidden, weight)
-            if i < last:
-                hidden = torch.relu(hidden)
-        return hidden.squeeze(-1)
 
 
 @dataclass
