@@ -27,6 +27,12 @@ import numpy as np
 COUNTING_METRICS = ("f1", "precision", "recall", "specificity", "balanced_accuracy", "g_mean", "accuracy")
 RANKING_METRICS = ("pr_auc", "roc_auc")
 METRICS = COUNTING_METRICS + RANKING_METRICS
+# the one list of metric names; the subsets each rule allows, with why:
+# a threshold may be chosen for these (accuracy and specificity would call no row minority)
+THRESHOLD_METRICS = tuple(m for m in COUNTING_METRICS if m not in ("specificity", "accuracy"))
+# a champion is decided on these: recall and precision alone are left out, since calling every row minority (or one
+# row) maximises them, and a decision must be able to tell a model from no skill
+DECISION_METRICS = tuple(m for m in METRICS if m not in ("precision", "recall", "specificity", "accuracy"))
 
 
 def confusion_counts(y: np.ndarray, predicted: np.ndarray) -> tuple[np.ndarray, ...]:

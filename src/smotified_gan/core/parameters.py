@@ -17,8 +17,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from smotified_gan.core.confusion import DECISION_METRICS, THRESHOLD_METRICS
 from smotified_gan.core.metrics import ALPHA
-from smotified_gan.core.production.calibration import CALIBRATIONS, THRESHOLD_METRICS
+from smotified_gan.core.production.calibration import CALIBRATIONS
 from smotified_gan.core.production.decision import PERMUTATIONS, SEED
 from smotified_gan.core.protocol import PRESETS, SAMPLERS
 from smotified_gan.core.samplers.settings import FIRST_PHASES, GANSettings
@@ -27,9 +28,7 @@ PositiveInt = Annotated[int, Field(ge=1)]
 Fraction = Annotated[float, Field(gt=0, lt=1)]
 # what a scoring check does when it finds something (scoring.checks): log it, or stop the batch
 Policy = Literal["warn", "fail"]
-# what a champion is decided on: recall and precision alone are left out, since calling every row minority (or
-# one row) maximises them, and a decision must be able to tell a model from no skill
-DECISION_METRICS = ("f1", "balanced_accuracy", "g_mean", "pr_auc", "roc_auc")
+# what a champion is decided on (``confusion.DECISION_METRICS``, with why)
 DECISION_METRIC = Literal[DECISION_METRICS]  # type: ignore[valid-type]
 THRESHOLD_METRIC = Literal[THRESHOLD_METRICS]  # type: ignore[valid-type]
 

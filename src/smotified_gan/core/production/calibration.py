@@ -27,11 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from smotified_gan.core.confusion import confusion_counts, counting_metric
+from smotified_gan.core.confusion import THRESHOLD_METRICS, confusion_counts, counting_metric
 
 CALIBRATIONS = ("platt", "isotonic")
-# the metrics a threshold may be chosen for (accuracy and specificity would call no row minority)
-THRESHOLD_METRICS = ("f1", "precision", "recall", "balanced_accuracy", "g_mean")
 logger = logging.getLogger(__name__)
 
 
