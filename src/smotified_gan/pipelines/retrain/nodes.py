@@ -24,7 +24,7 @@ from smotified_gan.core.data.readers import RawData
 from smotified_gan.core.data.tables import REPEAT, RESERVED, ROW_KEY, TARGET, feature_columns
 from smotified_gan.core.names import MINORITY_SCORE, PREDICTED_CLASS
 from smotified_gan.core.oversampling import oversample_training_set
-from smotified_gan.core.parameters import AutoSettings, Contract, DecisionSettings, Holdout, ThresholdSettings
+from smotified_gan.core.parameters import AutoSettings, Contract, DecisionSettings, Holdout, Oversampling, ThresholdSettings
 from smotified_gan.core.production.calibration import CalibratedClassifier, Calibration, calibrate
 from smotified_gan.core.production.contract import InputContract
 from smotified_gan.core.production.decision import decide, interval_text
@@ -131,7 +131,7 @@ def build_input_contract(train_table: pd.DataFrame, training_rows: pd.DataFrame,
     return built.to_dict()
 
 
-def choose_candidate(train_set: pd.DataFrame, method: MethodSpec, oversampling: dict[str, Any],
+def choose_candidate(train_set: pd.DataFrame, method: MethodSpec, oversampling: Oversampling,
                      gan_epochs: int, training: dict[str, Any], classifier_epochs: EpochsSpec,
                      threshold: ThresholdSettings, auto: AutoSettings | None, decision: DecisionSettings
                      ) -> tuple[dict[str, Any], dict[str, Any], Calibration, pd.DataFrame, pd.DataFrame]:
