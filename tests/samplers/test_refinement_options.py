@@ -124,7 +124,7 @@ def test_early_stopping_scores_the_snapped_rows_the_sampler_will_return(monkeypa
     X_val = np.c_[np.r_[np.zeros(100), np.ones(10)], rng.uniform(0, 1, 110)].astype(np.float32)
     y_val = np.r_[np.zeros(100, int), np.ones(10, int)]
     inputs = np.c_[np.zeros(300), rng.uniform(0, 1, 300)].astype(np.float32)
-    supports = refine.discrete_supports(X_fit, y_fit, 1, max_values=2)
+    supports = refine.RowTypes.untyped(2, refine.discrete_supports(X_fit, y_fit, 1, max_values=2))
     loose = refine.validation_f1(X_fit, y_fit, X_val, y_val, 1, inputs, "cpu")(torch.nn.Identity())
     snapped = refine.validation_f1(X_fit, y_fit, X_val, y_val, 1, inputs, "cpu", supports)(torch.nn.Identity())
     # unsnapped, rows at flag 0 labelled minority make the quick classifier call every row minority
@@ -136,4 +136,4 @@ def test_early_stopping_scores_the_snapped_rows_the_sampler_will_return(monkeypa
     X, y = flagged()
     SMOTifiedGAN(random_state=0, residual=True, architecture="paper", epochs=10, log_every=0, device="cpu",
                  early_stopping=True, validation_every=5, snap_discrete=3).fit_resample(X, y)
-    assert [sorted(s) for s in seen] == [[3, 4, 5]]
+    assert [sorted(s.grids) for s in seen] == [[3, 4, 5]]

@@ -25,6 +25,7 @@ from sklearn_compat.utils.validation import validate_data
 
 from smotified_gan.core.samplers.gan import GANConfig, make_generator
 from smotified_gan.core.samplers.refine import RefineProblem, generated_rows, refine_many
+from smotified_gan.core.samplers.row_types import RowTypes
 from smotified_gan.core.samplers.settings import GANSettings, sampler_settings
 from smotified_gan.core.samplers.validation import check_resampling_input
 
@@ -142,7 +143,8 @@ class BaseGANOverSampler(BaseOverSampler):
         self.generators_ = {label: t.generator for label, t in trained.items()}
         self.input_dims_ = {label: t.input_dim for label, t in trained.items()}
         self.best_epochs_ = {label: t.best_epoch for label, t in trained.items()}
-        self.supports_ = {label: t.supports for label, t in trained.items()}
+        self.row_types_ = {label: t.row_types for label, t in trained.items()}
+        self.supports_ = {label: t.row_types.grids if t.row_types is not None else {} for label, t in trained.items()}
         self.history_ = history
         return np.vstack([X, X_new.astype(X.dtype)]), np.concatenate([y, y_new])
 
@@ -161,7 +163,14 @@ class BaseGANOverSampler(BaseOverSampler):
 
     def _generate(self, label, inputs: np.ndarray) -> np.ndarray:
         return generated_rows(self._generator_for(label), np.asarray(inputs, dtype=np.float32),
-                              getattr(self, "supports_", {}).get(label), self.device, width=self.n_features_in_)
+                              self._row_types(label), self.device, width=self.n_features_in_)
+
+    def _row_types(self, label):
+        """What class ``label``'s rows are put on; a sampler from before ``row_types_`` has its ``supports_``."""
+        if hasattr(self, "row_types_"):
+            return self.row_types_.get(label)
+        supports = getattr(self, "supports_", {}).get(label)
+        return RowTypes.untyped(self.n_features_in_, supports) if supports else None
 
     def to_bundle(self) -> dict:
         """The fitted sampler as plain values and tensors (what ``samplers.persistence.save_sampler`` writes)."""
@@ -178,6 +187,8 @@ class BaseGANOverSampler(BaseOverSampler):
             "state_dicts": [g.state_dict() for g in self.generators_.values()],
             "supports": [{int(column): values.tolist() for column, values in self.supports_.get(label, {}).items()}
                          for label in self.generators_],
+            "row_types": [None if (typed := self._row_types(label)) is None else typed.to_plain()
+                          for label in self.generators_],
         }
 
     @classmethod
@@ -188,15 +199,21 @@ class BaseGANOverSampler(BaseOverSampler):
         sampler = cls(**bundle["params"])
         config = sampler._gan_config()
         sampler.generators_, sampler.input_dims_, sampler.best_epochs_, sampler.supports_ = {}, {}, {}, {}
+        sampler.row_types_ = {}
         supports = bundle.get("supports") or [{} for _ in bundle["classes"]]  # bundles saved before snap_discrete
-        for label, width, best, state, support in zip(bundle["classes"], bundle["input_dims"], bundle["best_epochs"],
-                                                      bundle["state_dicts"], supports):
+        row_types = bundle.get("row_types") or [None for _ in bundle["classes"]]  # and before typed_rows
+        for label, width, best, state, support, typed in zip(bundle["classes"], bundle["input_dims"],
+                                                             bundle["best_epochs"], bundle["state_dicts"], supports,
+                                                             row_types):
             generator = make_generator(config, width, bundle["n_features_in"], refining=cls._refines_rows)
             generator.load_state_dict(state)
             sampler.generators_[label] = generator.eval()
             sampler.input_dims_[label], sampler.best_epochs_[label] = width, best
             sampler.supports_[label] = {int(column): np.asarray(values, dtype=np.float32)
                                         for column, values in support.items()}
+            sampler.row_types_[label] = (RowTypes.from_plain(typed) if typed is not None else
+                                         RowTypes.untyped(bundle["n_features_in"], sampler.supports_[label])
+                                         if sampler.supports_[label] else None)
         sampler.n_features_in_ = bundle["n_features_in"]
         if bundle["feature_names"]:
             sampler.feature_names_in_ = np.asarray(bundle["feature_names"], dtype=object)

@@ -57,7 +57,7 @@ class TrainedGenerator:
     best_epoch: int | None = None
     seconds: float = 0.0
     discriminator: nn.Module | None = None  # what rejection sampling ranks rows with (not saved with the sampler)
-    supports: dict = field(default_factory=dict)  # discrete column -> the values its generated rows are snapped to
+    row_types: object = None  # the RowTypes its generated rows are put on (samplers.row_types), or None
 
 
 @dataclass

@@ -42,7 +42,10 @@ _COMMON_ATTRIBUTES = """
         Per class, the epoch of the generator kept by early stopping (None without it).
     supports_ : dict
         Per class, discrete column index -> the values its generated rows are snapped to
-        (``snap_discrete``; empty without it).
+        (``snap_discrete`` or ``typed_rows``; empty without them).
+    row_types_ : dict
+        Per class, the ``RowTypes`` its generated rows are put on (``typed_rows``,
+        ``snap_discrete``), or None.
     n_features_in_, feature_names_in_ :
         As in scikit-learn."""
 
@@ -106,7 +109,7 @@ class SMOTifiedGAN(BaseGANOverSampler):
                  betas=(0.9, 0.999), d_steps=1, early_stopping=False, monitor_validation=False,
                  validation_fraction=0.2, validation_every=10, patience=10, device="auto", log_every=100,
                  generator_input="batch", precision="float32", residual=False, identity_penalty=0.0, rejection=1.0,
-                 majority_filter=0, snap_discrete=0):
+                 majority_filter=0, typed_rows=False, snap_discrete=0):
         self._store(locals())
 
     def _generator_inputs(self, X, y, random_state) -> dict:
@@ -168,7 +171,7 @@ class GANOverSampler(BaseGANOverSampler):
                  architecture="code", generator_layers=None, generator_batch_norm=None, discriminator_layers=None,
                  leaky_slope=0.2, output_activation="sigmoid", betas=(0.9, 0.999), d_steps=1, early_stopping=False,
                  monitor_validation=False, validation_fraction=0.2, validation_every=10, patience=10, device="auto",
-                 log_every=100, generator_input="batch", precision="float32", noise_dim=None):
+                 log_every=100, generator_input="batch", precision="float32", noise_dim=None, typed_rows=False):
         self._store(locals())
 
     def _generator_inputs(self, X, y, random_state) -> dict:

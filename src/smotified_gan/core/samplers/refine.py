@@ -17,6 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
 from smotified_gan.core.samplers.gan import GANConfig, generate, noise, train_gans
+from smotified_gan.core.samplers.row_types import MAX_LEVELS, RowTypes, infer_row_types, nearest
 
 
 @dataclass
@@ -48,7 +49,7 @@ class _Member:
     seed: int
     validate: object
     n_new: int
-    supports: dict
+    row_types: RowTypes | None
 
 
 def refine_many(problems: Sequence[RefineProblem], config: GANConfig, keep_best: bool = False
@@ -72,7 +73,7 @@ def refine_many(problems: Sequence[RefineProblem], config: GANConfig, keep_best:
         results = train_gans([m.real for m in group], [m.source for m in group], config, [m.seed for m in group],
                              [m.validate for m in group], [str(m.label) for m in group], keep_best)
         for member, result in zip(group, results):
-            result.supports = member.supports
+            result.row_types = member.row_types
             trained[id(member)] = result
     outputs = []
     for index, problem in enumerate(problems):
@@ -101,11 +102,21 @@ def _members(index: int, problem: RefineProblem, config: GANConfig) -> list[_Mem
         class_seed = problem.seed + 1000 * class_index
         width = source.shape[1] if source is not None else (config.noise_dim or X.shape[1])
         inputs = source if source is not None else noise(n_new, width, class_seed + 7)
-        supports = discrete_supports(X, y, label, config.snap_discrete)
+        row_types = row_types_of(X, y, label, config)
         validate = (None if problem.validation is None
-                    else validation_f1(X, y, *problem.validation, label, inputs, config.device, supports))
-        members.append(_Member(index, label, X[y == label], source, inputs, class_seed, validate, int(n_new), supports))
+                    else validation_f1(X, y, *problem.validation, label, inputs, config.device, row_types))
+        members.append(_Member(index, label, X[y == label], source, inputs, class_seed, validate, int(n_new), row_types))
     return members
+
+
+def row_types_of(X: np.ndarray, y: np.ndarray, label, config: GANConfig) -> RowTypes | None:
+    """What a class's generated rows are put on: ``typed_rows`` (``row_types``: one-hot groups, discrete columns of
+    at most ``snap_discrete`` values, 10 when it is 0, steps and ranges), else ``snap_discrete``'s discrete columns
+    alone, else nothing."""
+    if config.typed_rows:
+        return infer_row_types(X, y, label, max_levels=config.snap_discrete or MAX_LEVELS)
+    supports = discrete_supports(X, y, label, config.snap_discrete)
+    return RowTypes.untyped(X.shape[1], supports) if supports else None
 
 
 def discrete_supports(X: np.ndarray, y: np.ndarray, label, max_values: int) -> dict[int, np.ndarray]:
@@ -124,25 +135,22 @@ def snap(rows: np.ndarray, supports: Mapping[int, np.ndarray]) -> np.ndarray:
         return rows
     rows = np.array(rows, copy=True)
     for column, values in supports.items():
-        values = np.asarray(values, dtype=rows.dtype)
-        above = np.clip(np.searchsorted(values, rows[:, column]), 0, len(values) - 1)
-        below = np.clip(above - 1, 0, len(values) - 1)
-        nearer_below = np.abs(rows[:, column] - values[below]) <= np.abs(values[above] - rows[:, column])
-        rows[:, column] = np.where(nearer_below, values[below], values[above])
+        rows[:, column] = nearest(rows[:, column], values)
     return rows
 
 
-def generated_rows(generator, inputs: np.ndarray, supports: Mapping[int, np.ndarray] | None, device: str = "auto",
+def generated_rows(generator, inputs: np.ndarray, row_types: RowTypes | None, device: str = "auto",
                    width: int | None = None) -> np.ndarray:
-    """The rows a generator makes from ``inputs``, as the sampler returns them: discrete columns snapped to
-    ``supports`` (``snap_discrete``; none when empty)."""
-    return snap(generate(generator, inputs, device=device, width=width), supports or {})
+    """The rows a generator makes from ``inputs``, as the sampler returns them: typed (``row_types``:
+    ``typed_rows`` or ``snap_discrete``; as generated without)."""
+    rows = generate(generator, inputs, device=device, width=width)
+    return row_types.apply(rows) if row_types is not None else rows
 
 
 def _new_rows(trained, member: _Member, problem: RefineProblem, config: GANConfig) -> np.ndarray:
-    """The member's generated rows, discrete columns snapped (``snap_discrete``); from a larger pool
-    (``rejection``), the ``n_new`` chosen by ``select_rows``."""
-    rows = generated_rows(trained.generator, member.inputs, member.supports, config.device)
+    """The member's generated rows, typed (``row_types_of``); from a larger pool (``rejection``), the ``n_new``
+    chosen by ``select_rows``."""
+    rows = generated_rows(trained.generator, member.inputs, member.row_types, config.device)
     if len(rows) <= member.n_new:
         return rows
     return select_rows(rows, trained.discriminator, np.asarray(problem.X, dtype=np.float32), np.asarray(problem.y),
@@ -176,14 +184,14 @@ def select_rows(rows: np.ndarray, discriminator, X: np.ndarray, y: np.ndarray, l
     return rows[np.sort(chosen)]
 
 
-def validation_f1(X_fit, y_fit, X_val, y_val, label, inputs, device="auto", supports=None):
+def validation_f1(X_fit, y_fit, X_val, y_val, label, inputs, device="auto", row_types=None):
     """The early-stopping score of a class's generator: a logistic regression fitted on the fit rows plus the
-    generator's rows for ``inputs`` (discrete columns snapped to ``supports``, as the rows the sampler will
-    return are), its F1 for ``label`` on the validation rows."""
+    generator's rows for ``inputs`` (typed by ``row_types``, as the rows the sampler will return are), its F1 for
+    ``label`` on the validation rows."""
     positive_val = (y_val == label).astype(int)
 
     def score(generator) -> float:
-        generated = generated_rows(generator, inputs, supports, device)
+        generated = generated_rows(generator, inputs, row_types, device)
         X_aug = np.vstack([X_fit, generated])
         y_aug = np.r_[(y_fit == label).astype(int), np.ones(len(generated), dtype=int)]
         model = LogisticRegression(max_iter=300).fit(X_aug, y_aug)

@@ -92,6 +92,12 @@ class GANSettings(BaseModel):
     majority_filter: Annotated[int, Field(ge=0)] = Field(
         0, description="Not in the paper: with k > 0 and ``rejection`` > 1, a refined row whose k nearest real "
         "training rows are mostly of other classes is kept only when too few others remain.")
+    typed_rows: bool = Field(
+        False, description="Not in the paper: every generated row typed like the class's real training rows "
+        "(``samplers.row_types``): a one-hot group one-hot, a column of few values (``snap_discrete`` or fewer, 10 "
+        "when it is 0) on the class's values, a column on whole steps (a count) on its steps, every value within "
+        "the class's observed range, a column constant in the class constant; inferred from the training rows "
+        "(False: as generated, the authors').")
     snap_discrete: Annotated[int, Field(ge=0)] = Field(
         0, description="Not in the paper: with k > 0, a column whose training rows (every class) take at most k "
         "distinct values (a 0/1 flag, a code, a constant) is discrete, and each refined value in it is moved to the "
