@@ -112,9 +112,9 @@ def test_generator_input_all_feeds_every_first_phase_row_each_step(monkeypatch):
     sizes = []
     original = gan.discriminator_step
 
-    def spy(nets, real, fake):
+    def spy(nets, real, fake, *penalty):
         sizes.append((real.shape[1], fake.shape[1]))
-        return original(nets, real, fake)
+        return original(nets, real, fake, *penalty)
 
     monkeypatch.setattr(gan, "discriminator_step", spy)
     (X, y), = problems(1, n_major=80, n_minor=14)
@@ -124,3 +124,30 @@ def test_generator_input_all_feeds_every_first_phase_row_each_step(monkeypatch):
     sizes.clear()
     SMOTifiedGAN(random_state=0, epochs=2, batch_size=8, generator_input="batch", **FAST).fit_resample(X, y)
     assert sizes == [(8, 8), (6, 6)] * 2
+
+
+def test_the_gradient_penalty_is_r1_per_member_on_its_real_rows():
+    """R1: gamma / 2 * mean over a member's real rows of ||grad_x D(x)||^2, each member from its own D; the
+    discriminator step's loss is the plain loss plus exactly that."""
+    import torch
+
+    from smotified_gan.core.samplers import gan
+    from smotified_gan.core.samplers.networks import build_discriminator
+
+    torch.manual_seed(0)
+    members = [build_discriminator(3, (8,)) for _ in range(2)]
+    real, fake = torch.rand(2, 6, 3), torch.rand(2, 6, 3)
+
+    def loss_of(penalty: float) -> torch.Tensor:
+        discriminator = stack(members)
+        nets = gan._Networks(torch.nn.Identity(), discriminator, torch.optim.SGD([torch.zeros(1)], lr=0.0),
+                             torch.optim.SGD(discriminator.parameters(), lr=0.0))
+        return gan.discriminator_step(nets, real, fake, penalty)[:, 0]
+
+    expected = []
+    for member, network in enumerate(members):
+        x = real[member].clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(network(x).sum(), x)
+        expected.append(5.0 * grad.square().sum(dim=1).mean())
+    torch.testing.assert_close(loss_of(10.0) - loss_of(0.0), torch.stack(expected))
+    assert torch.all(loss_of(10.0) > loss_of(0.0))

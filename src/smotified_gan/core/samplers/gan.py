@@ -85,15 +85,23 @@ def _bce(logits: torch.Tensor, target: float) -> torch.Tensor:
     return _BCE(logits, torch.full_like(logits, target)).mean(dim=(1, 2))
 
 
-def discriminator_step(nets: _Networks, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+def discriminator_step(nets: _Networks, real: torch.Tensor, fake: torch.Tensor,
+                       gradient_penalty: float = 0.0) -> torch.Tensor:
     """One update of every member's D on its real rows (label 1) vs its generated rows (label 0).
 
-    Inputs are (members, rows, features). Returns (members, 3): loss, mean D(real), mean D(fake), detached.
+    Inputs are (members, rows, features). Returns (members, 3): loss, mean D(real), mean D(fake), detached. With
+    ``gradient_penalty`` (gamma > 0), each member's loss adds the R1 penalty ``gamma / 2 * mean ||grad_x D(x)||^2``
+    over its real rows.
     """
+    if gradient_penalty:
+        real = real.detach().requires_grad_(True)
     # one forward over real and generated rows together (D has no batch statistics: the same as two)
     d_both = nets.discriminator(torch.cat([real, fake.detach().to(real.dtype)], dim=1))
     d_real, d_fake = d_both[:, :real.shape[1]], d_both[:, real.shape[1]:]
     loss = 0.5 * (_bce(d_real, 1.0) + _bce(d_fake, 0.0))
+    if gradient_penalty:
+        (grad,) = torch.autograd.grad(d_real.float().sum(), real, create_graph=True)  # members share no weights
+        loss = loss + 0.5 * gradient_penalty * grad.float().square().sum(dim=2).mean(dim=1)
     nets.opt_d.zero_grad(set_to_none=True)
     loss.sum().backward()  # members share no weights: each gets the gradient of its own loss
     nets.opt_d.step()
@@ -181,7 +189,7 @@ def _train_epoch(nets: _Networks, real: torch.Tensor, next_input: Callable[[int]
                 # the last D step's rows are reused for the G step (one G forward per step)
                 inputs = next_input(size)
                 fake = nets.generator(inputs)
-                d_stats = discriminator_step(nets, real_batch, fake)
+                d_stats = discriminator_step(nets, real_batch, fake, config.gradient_penalty)
             g_loss = generator_step(nets, fake, inputs, config.identity_penalty)
         sums += torch.cat([g_loss[:, None], d_stats], dim=1)
         steps += 1

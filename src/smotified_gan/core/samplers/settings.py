@@ -92,6 +92,10 @@ class GANSettings(BaseModel):
     majority_filter: Annotated[int, Field(ge=0)] = Field(
         0, description="Not in the paper: with k > 0 and ``rejection`` > 1, a refined row whose k nearest real "
         "training rows are mostly of other classes is kept only when too few others remain.")
+    gradient_penalty: Annotated[float, Field(ge=0)] = Field(
+        0.0, description="Not in the paper: ``gamma`` of the R1 penalty ``gamma / 2 * mean ||grad D(x_real)||^2`` "
+        "on the discriminator (Mescheder et al. 2018), which keeps it from separating real rows by a cliff the "
+        "generator cannot follow (0: none, the authors').")
     typed_rows: bool = Field(
         False, description="Not in the paper: every generated row typed like the class's real training rows "
         "(``samplers.row_types``): a one-hot group one-hot, a column of few values (``snap_discrete`` or fewer, 10 "
