@@ -313,3 +313,53 @@ def test_wilcoxon_p_many_gives_scipys_p_of_every_row_ties_zeros_and_all():
     assert ((expected > 0.05) & (expected < 1)).any() and (expected < 0.05).any()  # not all one value
     wide = np.round(rng.normal(0.01, 0.02, (5, 20)), 2)  # beyond 13 columns: scipy's choice, row by row
     assert np.allclose(wilcoxon_p_many(wide), [wilcoxon_p(row) for row in wide])
+
+
+def test_the_wilcoxon_splits_exact_ties_as_demsar_advises_and_the_bench_reads_the_same_test():
+    """Zero differences (both methods equal on a table) are ranked and split (``zsplit``), in the report's test and
+    in ``bench/auto_selection.py``'s, which is the same function."""
+    import ast
+    from pathlib import Path
+
+    differences = np.array([0.0, 0.0, 0.0, 0.0, 0.02, 0.03, -0.01, 0.05, 0.04, -0.02, 0.06])
+    assert wilcoxon_p(differences) == pytest.approx(stats.wilcoxon(differences, zero_method="zsplit").pvalue)
+    # four tables on which the methods tie make a difference the other seven lean to less sure (dropped: 0.094)
+    assert wilcoxon_p(differences) == pytest.approx(0.15625)
+    assert stats.wilcoxon(differences, zero_method="wilcox").pvalue == pytest.approx(0.09375)
+    bench = ast.parse((Path(__file__).resolve().parents[1] / "bench" / "auto_selection.py").read_text())
+    called = {n.func.id for n in ast.walk(bench) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    assert "wilcoxon_p" in called and "wilcoxon" not in called
+
+
+def test_wilcoxon_power_keeps_exact_ties_and_matches_a_simulation_of_the_alternative():
+    from smotified_gan.core.metrics import wilcoxon_p_many, wilcoxon_power
+
+    rng = np.random.default_rng(3)
+    moving = rng.normal(0.0, 0.02, 12)
+    with_ties = np.r_[moving, np.zeros(12)]
+    # the alternative the power is computed under: the non-zero differences shifted to 0.01, the ties still ties
+    alternative = np.r_[moving - np.median(moving) + 0.01, np.zeros(12)]
+    draws = np.stack([rng.choice(alternative, len(alternative)) for _ in range(2000)])
+    simulated = float((wilcoxon_p_many(draws) < 0.05).mean())
+    assert wilcoxon_power(with_ties, 0.01, draws=2000, seed=5) == pytest.approx(simulated, abs=0.03)
+    # ties turned into shifted differences (the old re-centring) overstate it
+    overstated = wilcoxon_power(with_ties - np.median(with_ties) + 1e-9, 0.01, draws=2000, seed=5)
+    assert overstated > simulated + 0.15
+    # a stricter level (Holm's first step over 8 methods) has less power
+    assert wilcoxon_power(with_ties, 0.01, alpha=0.05 / 8, draws=2000, seed=5) < simulated
+
+
+def test_the_hodges_lehmann_shift_is_the_median_of_walsh_averages_and_its_interval_covers():
+    from smotified_gan.core.metrics import hodges_lehmann
+
+    estimate, low, high = hodges_lehmann(np.array([1.0, 2.0, 4.0]))
+    assert estimate == pytest.approx(np.median([1, 1.5, 2.5, 2, 3, 4]))
+    assert low <= estimate <= high
+    rng = np.random.default_rng(0)
+    covered = 0
+    for _ in range(400):
+        sample = rng.normal(0.3, 1.0, 20)
+        _, low, high = hodges_lehmann(sample)
+        covered += low <= 0.3 <= high
+    assert 0.92 <= covered / 400 <= 0.98
+    assert np.isnan(hodges_lehmann(np.array([1.0]))[0])

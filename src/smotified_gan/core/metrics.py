@@ -216,9 +216,12 @@ def compare_across_tables(summary: pd.DataFrame, reference: str, metric: str, ro
     test (Benavoli et al., JMLR 18, 2017) with a region of practical
     equivalence of +-``rope``: ``p_better``, ``p_equivalent``, ``p_worse``
     (posterior probabilities that the method is better than the reference by
-    more than ``rope``, within it, worse by more than it); ``power``: the
-    Wilcoxon's power to detect a shift of ``rope`` at ``alpha`` with these many
-    tables (``wilcoxon_power``, the observed differences re-centred).
+    more than ``rope``, within it, worse by more than it: the share of the
+    posterior's draws in each region); ``hodges_lehmann`` with ``hl_low`` and
+    ``hl_high``: the shift's estimate and its ``confidence`` interval
+    (``hodges_lehmann``); ``power``: the Wilcoxon's power to detect a shift of
+    ``rope`` with these many tables at Holm's most stringent level over the
+    methods compared, alpha / m (``wilcoxon_power``: ties kept as ties).
     ``verdict`` (``verdict``): better / worse (Holm p < ``alpha``), equivalent
     within +-rope (P(equivalent) >= ``confidence``), or not shown.
     """
@@ -226,7 +229,8 @@ def compare_across_tables(summary: pd.DataFrame, reference: str, metric: str, ro
 
     table = summary[summary["metric"] == metric].pivot_table(index="dataset", columns="method", values=value)
     rows = []
-    for method in [c for c in table.columns if c != reference] if reference in table.columns else []:
+    methods = [c for c in table.columns if c != reference] if reference in table.columns else []
+    for method in methods:
         pair = table[[reference, method]].dropna()
         difference = (pair[method] - pair[reference]).to_numpy(dtype=float)
         row = {"method": method, "versus": reference, "metric": metric, "value": value, "tables": len(difference),
@@ -241,11 +245,14 @@ def compare_across_tables(summary: pd.DataFrame, reference: str, metric: str, ro
                     random_state=seed)
         else:
             better = equivalent = worse = float("nan")
+        estimate, low, high = hodges_lehmann(difference, confidence)
         row.update(p_better=float(better), p_equivalent=float(equivalent), p_worse=float(worse),
-                   power=wilcoxon_power(difference, rope, alpha, seed=seed))
+                   hodges_lehmann=estimate, hl_low=low, hl_high=high,
+                   power=wilcoxon_power(difference, rope, alpha / max(1, len(methods)), seed=seed))
         rows.append(row)
     columns = ["method", "versus", "metric", "value", "tables", "mean_difference", "median_difference", "wins",
-               "losses", "p_value", "p_holm", "rope", "p_better", "p_equivalent", "p_worse", "power", "verdict"]
+               "losses", "p_value", "p_holm", "rope", "p_better", "p_equivalent", "p_worse", "hodges_lehmann", "hl_low",
+               "hl_high", "power", "verdict"]
     frame = pd.DataFrame(rows, columns=[c for c in columns if c not in ("p_holm", "verdict")])
     frame["p_holm"] = holm(frame["p_value"]) if len(frame) else []
     frame["verdict"] = [verdict(p_holm, row["direction"], row["p_equivalent"], rope, alpha, confidence)
@@ -254,49 +261,72 @@ def compare_across_tables(summary: pd.DataFrame, reference: str, metric: str, ro
 
 
 def wilcoxon_p(differences: np.ndarray) -> float:
-    """scipy's two-sided Wilcoxon signed-rank p of paired differences (zeros dropped; exact for few tables):
-    1 when every difference is 0, NaN with none."""
+    """scipy's two-sided Wilcoxon signed-rank p of paired differences, zero differences (exact ties) ranked with
+    the others and their ranks split between the two sides (``zero_method="zsplit"``, Demšar 2006's advice for
+    comparing classifiers over tables; dropping them, ``wilcox``, overstates a difference most tables do not
+    show): 1 when every difference is 0, NaN with none."""
     differences = np.asarray(differences, dtype=float)
     differences = differences[np.isfinite(differences)]
     if not len(differences):
         return float("nan")
     if not (differences != 0).any():
         return 1.0
-    return float(stats.wilcoxon(differences, zero_method="wilcox").pvalue)
+    return float(stats.wilcoxon(differences, zero_method="zsplit").pvalue)
 
 
 def wilcoxon_direction(differences: np.ndarray) -> float:
-    """The side the Wilcoxon signed-rank test leans to: the sum of the signed ranks of the non-zero differences
-    (the zeros dropped, as ``wilcoxon_p`` drops them); positive where the method is ahead. The median of all the
-    differences cannot say it: on tables where most methods tie exactly (F1 = 1) it is 0 while the test, on the
-    others, shows a clear side."""
+    """The side the Wilcoxon signed-rank test leans to: its statistic, the sum of the signed ranks (zeros ranked
+    and split, as ``wilcoxon_p`` ranks them: they add nothing to either side); positive where the method is ahead.
+    The median of all the differences cannot say it: on tables where most methods tie exactly (F1 = 1) it is 0
+    while the test, on the others, shows a clear side."""
     differences = np.asarray(differences, dtype=float)
-    differences = differences[np.isfinite(differences) & (differences != 0)]
+    differences = differences[np.isfinite(differences)]
     if not len(differences):
         return 0.0
-    return float((np.sign(differences) * stats.rankdata(np.abs(differences))).sum())
+    return float(_signed_rank_sum(differences))
 
 
 def wilcoxon_power(differences: np.ndarray, shift: float, alpha: float = ALPHA, draws: int = 400,
                    seed: int = 0) -> float:
     """The Wilcoxon signed-rank test's power at ``alpha`` to detect a true shift of ``shift`` with this many tables:
-    the observed differences re-centred on ``shift`` and resampled (``draws`` times)."""
+    the observed differences resampled (``draws`` times) with the non-zero ones re-centred on ``shift`` (their
+    median moved to it) and the exact ties kept as ties: a table on which both methods score the same (F1 = 1 on
+    an easy table) says nothing about a shift, under the alternative as under the data. ``alpha``: the level the
+    verdict's own test is read at (``compare_across_tables`` passes Holm's most stringent step, alpha / m)."""
     differences = np.asarray(differences, dtype=float)
     differences = differences[np.isfinite(differences)]
     if len(differences) < 2 or shift <= 0:
         return float("nan")
     rng = np.random.default_rng(seed)
-    centred = differences - np.median(differences) + shift
+    moving = differences != 0
+    centred = np.where(moving, differences - (np.median(differences[moving]) if moving.any() else 0.0) + shift, 0.0)
     samples = np.stack([rng.choice(centred, len(centred)) for _ in range(draws)])
     return float((wilcoxon_p_many(samples) < alpha).mean())
 
 
+def hodges_lehmann(differences: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
+    """The Hodges-Lehmann estimate of the shift (the median of the Walsh averages, the pairwise means of the
+    differences, each with itself) and its ``confidence`` interval by inverting the Wilcoxon signed-rank test
+    (Hollander & Wolfe: the Walsh averages of order k and M + 1 - k, k from the normal approximation of the
+    statistic's distribution); NaN for fewer than 2 differences. The effect size beside a Wilcoxon verdict."""
+    differences = np.asarray(differences, dtype=float)
+    differences = differences[np.isfinite(differences)]
+    n = len(differences)
+    if n < 2:
+        return float("nan"), float("nan"), float("nan")
+    i, j = np.triu_indices(n)
+    walsh = np.sort((differences[i] + differences[j]) / 2)
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    k = int(np.floor(n * (n + 1) / 4 - z * np.sqrt(n * (n + 1) * (2 * n + 1) / 24)))
+    k = min(max(k, 0), len(walsh) - 1)
+    return float(np.median(walsh)), float(walsh[k]), float(walsh[len(walsh) - 1 - k])
+
+
 def _signed_rank_sum(differences: np.ndarray, axis: int = -1) -> np.ndarray:
-    """The Wilcoxon statistic with zeros dropped (``zero_method="wilcox"``): each non-zero difference's sign times
-    its rank among the non-zero ones (zeros have the smallest magnitude: a rank among all less the zeros' count)."""
+    """The Wilcoxon statistic with zeros split (``zero_method="zsplit"``): each difference's sign times its rank
+    among all of them; a zero's rank goes half to each side, which adds nothing to the sum."""
     differences = np.moveaxis(differences, axis, -1)
-    ranks = stats.rankdata(np.abs(differences), axis=-1) - (differences == 0).sum(axis=-1, keepdims=True)
-    return (np.sign(differences) * ranks).sum(axis=-1)
+    return (np.sign(differences) * stats.rankdata(np.abs(differences), axis=-1)).sum(axis=-1)
 
 
 def wilcoxon_p_many(samples: np.ndarray) -> np.ndarray:
