@@ -88,7 +88,7 @@ def evaluate(name: str, params: dict, seed: int) -> list[dict]:
     from smotified_gan.core.confusion import metric_value
     from smotified_gan.core.oversampling import oversample_training_set
     from smotified_gan.core.parameters import AutoSettings, DecisionSettings, ThresholdSettings
-    from smotified_gan.core.production.calibration import CalibratedClassifier, calibrate
+    from smotified_gan.core.production.calibration import CalibratedClassifier, deployed_threshold
     from smotified_gan.core.training import score_rows, train_classifier_runs
     from smotified_gan.pipelines.retrain.nodes import score_and_choose
 
@@ -111,8 +111,9 @@ def evaluate(name: str, params: dict, seed: int) -> list[dict]:
         augmented = oversample_training_set(train, result.candidate.method, params["oversampling"], retrain["gan_epochs"])
         classifiers = train_classifier_runs(augmented, {**training, "classifier": result.candidate.classifier},
                                             retrain["classifier_epochs"])
-        model = CalibratedClassifier(classifiers, calibrate(result.scores, train["target"].to_numpy(),
-                                                            threshold.calibration, threshold.metric)[0])
+        # the deployed threshold as retrain's (production.calibration.deployed_threshold: 0.5 unless shown better)
+        model = CalibratedClassifier(classifiers, deployed_threshold(result.scores, train["target"].to_numpy(), threshold,
+                                                                     classifiers.threshold)[0])
         predicted = score_rows(model, holdout)["predicted_class"].to_numpy()
         rows.append({**record, "holdout_f1": metric_value(holdout["target"].to_numpy(), None, predicted, "f1"),
                      "seconds": result.seconds + time.perf_counter() - started})

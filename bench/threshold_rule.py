@@ -15,8 +15,9 @@ fresh rows, which no rule can know). Rules:
 - ``tuned``: Platt calibration and the F1-best threshold on the out-of-fold scores (retrain's rule today);
 - ``shrunk_<m0>``: the tuned threshold moved toward 0.5's calibrated value by m0 / (m0 + minority rows);
 - ``shown``: tuned where its honest out-of-fold F1 (each fold's threshold fitted on the others,
-  ``honest_outputs``) beats 0.5's out-of-fold F1, else 0.5;
-- ``shown_se``: the same, by more than one bootstrap standard error of the paired difference;
+  ``honest_outputs``) beats 0.5's out-of-fold F1, else 0.5 (``production.calibration.decide_threshold``);
+- ``shown_se``, ``shown_2se``: the same, by more than one (two) bootstrap standard errors of the paired
+  difference;
 - ``sklearn``: scikit-learn's ``TunedThresholdClassifierCV`` (5 folds, F1, refit) around the SMOTE pipeline
   (gradient boosting only, on tables up to ``--sklearn-max-rows``).
 
@@ -66,7 +67,7 @@ def fit_and_score(classifier: str, seed: int):
 
 def thresholds(scores: np.ndarray, y: np.ndarray, fold: np.ndarray, seed: int) -> dict[str, object]:
     """Each rule's decision on out-of-fold ``scores``: a function raw scores -> 0/1 calls."""
-    from smotified_gan.core.production.calibration import calibrate, honest_outputs, metric_at
+    from smotified_gan.core.production.calibration import calibrate, decide_threshold
 
     calibration, _ = calibrate(scores, y, "platt", "f1")
     default = float(calibration.probabilities(np.array([0.5]))[0])  # 0.5's calibrated value
@@ -75,14 +76,8 @@ def thresholds(scores: np.ndarray, y: np.ndarray, fold: np.ndarray, seed: int) -
     for m0 in SHRINK:
         shrunk = default + minority / (minority + m0) * (calibration.threshold - default)
         rules[f"shrunk_{m0}"] = lambda s, t=shrunk: (calibration.probabilities(s) > t).astype(int)
-    _, honest = honest_outputs(scores, y, fold)
-    at_half = (scores > 0.5).astype(int)
-    gain = metric_at(y, honest, "f1") - metric_at(y, at_half, "f1")
-    rng = np.random.default_rng(seed)
-    draws = [rng.integers(0, len(y), len(y)) for _ in range(200)]
-    spread = np.std([metric_at(y[d], honest[d], "f1") - metric_at(y[d], at_half[d], "f1") for d in draws])
-    rules["shown"] = calibration.predict if gain > 0 else rules["fixed"]
-    rules["shown_se"] = calibration.predict if gain > spread else rules["fixed"]
+    for name, margin in (("shown", 0.0), ("shown_se", 1.0), ("shown_2se", 2.0)):  # the project's rule
+        rules[name] = decide_threshold(scores, y, fold, 0.5, "platt", "f1", "shown", margin, seed)[0].predict
     return rules
 
 

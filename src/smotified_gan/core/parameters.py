@@ -19,7 +19,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from smotified_gan.core.confusion import DECISION_METRICS, THRESHOLD_METRICS
 from smotified_gan.core.metrics import ALPHA
-from smotified_gan.core.production.calibration import CALIBRATIONS
+from smotified_gan.core.production.calibration import CALIBRATIONS, THRESHOLD_RULES
 from smotified_gan.core.production.decision import PERMUTATIONS, SEED
 from smotified_gan.core.protocol import PRESETS, SAMPLERS
 from smotified_gan.core.samplers.settings import FIRST_PHASES, GANSettings
@@ -201,6 +201,11 @@ class ThresholdSettings(Block):
     calibration: Literal[CALIBRATIONS] = "platt"  # type: ignore[valid-type]
     folds: Annotated[int, Field(ge=2)] = 5
     seed: int = 7
+    # which threshold is deployed (production.calibration.decide_threshold): "shown", the classifier's own 0.5
+    # unless the tuned threshold beats it out of fold by more than `margin` bootstrap standard errors; "tuned",
+    # the metric-best threshold on the out-of-fold scores, always
+    rule: Literal[THRESHOLD_RULES] = "shown"  # type: ignore[valid-type]
+    margin: Annotated[float, Field(ge=0)] = 1.0
 
 
 class TunedThreshold(ThresholdSettings):

@@ -103,16 +103,19 @@ def tuned_thresholds(threshold_folds: pd.DataFrame, training: dict[str, Any], ep
     ``threshold_folds`` (``threshold_fold_rows``): per fold of a repeat's training rows, the over-sampled other folds
     and the fold's own rows. Each lens is trained ``training.threshold.runs`` times on each fold set's over-sampled
     rows and scores its held-out rows (the runs' mean); the repeat's out-of-fold scores then get their calibration
-    and the ``threshold.metric``-best threshold from ``production.calibration.calibrate``, the function retrain's
-    threshold comes from. One row per (classifier, repeat), the calibration in ``kind``/``x``/``y``/``threshold``
-    (``calibration_of`` reads it back); no rows without threshold folds.
+    and threshold from ``production.calibration.decide_threshold``, the function retrain's threshold comes from
+    (``threshold.rule``: by default the lens's own 0.5 unless the ``metric``-best threshold is shown better out of
+    fold; one fold, ``split: holdout``, cannot show it). One row per (classifier, repeat), the calibration in
+    ``kind``/``x``/``y``/``threshold`` (``calibration_of`` reads it back) and the rule's reason in ``decision``; no
+    rows without threshold folds.
     """
     import json
 
     from smotified_gan.core.oversampling import FOLD_SETS, HELD_OUT
-    from smotified_gan.core.production.calibration import calibrate
+    from smotified_gan.core.production.calibration import decide_threshold
 
-    columns = ["classifier", "repeat", "kind", "x", "y", "threshold", "metric", "out_of_fold", "rows", "minority_rows"]
+    columns = ["classifier", "repeat", "kind", "x", "y", "threshold", "metric", "out_of_fold", "rows", "minority_rows",
+               "decision"]
     if not len(threshold_folds):
         return pd.DataFrame(columns=columns)
     training = block_settings(Training, training)
@@ -127,14 +130,18 @@ def tuned_thresholds(threshold_folds: pd.DataFrame, training: dict[str, Any], ep
         by_repeat: dict[int, list] = {}
         for fold_set, part in split_repeats(scored):
             scores = trained.scores(part[trained.feature_names].to_numpy(np.float32), trained.runs_of(fold_set))
-            by_repeat.setdefault(fold_set // FOLD_SETS, []).append((scores.mean(axis=0), part[TARGET].to_numpy()))
+            by_repeat.setdefault(fold_set // FOLD_SETS, []).append(
+                (scores.mean(axis=0), part[TARGET].to_numpy(), np.full(len(part), fold_set % FOLD_SETS)))
         for repeat, parts in sorted(by_repeat.items()):
-            scores, y = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-            calibration, value = calibrate(scores, y, tuning["calibration"], tuning["metric"])
+            scores, y, fold = (np.concatenate([p[i] for p in parts]) for i in range(3))
+            calibration, value, decision = decide_threshold(
+                scores, y, fold, trained.threshold, tuning["calibration"], tuning["metric"],
+                tuning["rule"] if len(parts) > 1 else "tuned" if tuning["rule"] == "tuned" else "fixed",
+                tuning["margin"], tuning["seed"] + repeat)
             rows.append({"classifier": name, "repeat": repeat, "kind": calibration.method,
                          "x": json.dumps(calibration.x), "y": json.dumps(calibration.y),
                          "threshold": calibration.threshold, "metric": tuning["metric"], "out_of_fold": value,
-                         "rows": len(y), "minority_rows": int(y.sum())})
+                         "rows": len(y), "minority_rows": int(y.sum()), "decision": decision})
         logger.info("Tuned %s's decision threshold on %d repeat(s) of out-of-fold scores", name, len(by_repeat))
     return pd.DataFrame(rows, columns=columns)
 

@@ -47,14 +47,15 @@ def test_the_tuned_threshold_never_sees_a_test_row_or_a_row_its_classifier_train
         fitted.append(rows.copy())
         return real_train(rows, spec, settings, epochs)
 
-    real_calibrate = calibration_module.calibrate
+    real_decide = calibration_module.decide_threshold
 
-    def spy_calibrate(scores, y, method="platt", metric="f1"):
+    def spy_decide(scores, y, fold, *args):  # the calibration and threshold come from these scores alone
         calibrated.append((np.asarray(scores).copy(), np.asarray(y).copy()))
-        return real_calibrate(scores, y, method, metric)
+        assert sorted(np.unique(fold)) == [0, 1, 2]  # the three fold sets' held-out rows, each its fold
+        return real_decide(scores, y, fold, *args)
 
     monkeypatch.setattr(training_nodes, "_train", spy_train)
-    monkeypatch.setattr(calibration_module, "calibrate", spy_calibrate)
+    monkeypatch.setattr(calibration_module, "decide_threshold", spy_decide)
     thresholds = tune_thresholds(folds, TUNED, 5)
     assert len(fitted) == 2 and len(calibrated) == 2 * 2  # two lenses fitted once on all fold sets; per lens x repeat
     held = folds[folds[HELD_OUT]]

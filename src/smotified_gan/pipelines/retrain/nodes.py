@@ -24,8 +24,16 @@ from smotified_gan.core.data.readers import RawData
 from smotified_gan.core.data.tables import REPEAT, RESERVED, ROW_KEY, TARGET, feature_columns
 from smotified_gan.core.names import MINORITY_SCORE, PREDICTED_CLASS
 from smotified_gan.core.oversampling import oversample_training_set
-from smotified_gan.core.parameters import AutoSettings, Contract, DecisionSettings, Holdout, Oversampling, ThresholdSettings
-from smotified_gan.core.production.calibration import CalibratedClassifier, Calibration, calibrate
+from smotified_gan.core.parameters import (
+    AutoSettings,
+    ClassifierSettings,
+    Contract,
+    DecisionSettings,
+    Holdout,
+    Oversampling,
+    ThresholdSettings,
+)
+from smotified_gan.core.production.calibration import CalibratedClassifier, Calibration, deployed_threshold
 from smotified_gan.core.production.contract import InputContract
 from smotified_gan.core.production.decision import decide, interval_text
 from smotified_gan.core.production.holdout import keyed_table, lineage_differences, recipe, rows_digest, split_by_key
@@ -144,17 +152,25 @@ def choose_candidate(train_set: pd.DataFrame, method: MethodSpec, oversampling: 
     the deployed model, the over-sampler refitted in every fold; the cheapest
     kept unless a costlier one is shown better by the champion decision's paired
     test. The winner's calibration and threshold are fitted on its out-of-fold
-    scores (``production.calibration.calibrate``).
+    scores (``production.calibration.deployed_threshold``: the classifier's own
+    threshold unless the tuned one is shown better out of fold).
     """
     y = train_set[TARGET].to_numpy()
     scored, winner, reason, comparisons = score_and_choose(train_set, method, oversampling, gan_epochs, training,
                                                            classifier_epochs, threshold, auto, decision)
-    calibration, value = calibrate(winner.scores, y, threshold.calibration, threshold.metric)
+    calibration, value, why = deployed_threshold(winner.scores, y, threshold, _own_threshold(winner, training))
     table = _candidate_table(scored, winner, reason, comparisons, decision.metric)
-    _log_choice(winner, y, calibration, threshold.metric, value, table, reason)
+    _log_choice(winner, y, calibration, threshold.metric, value, table, f"{reason}; threshold: {why}")
     chosen = _training_for(training, winner.candidate.classifier, winner.candidate.method)
     return (dict(winner.candidate.method), chosen, calibration, table,
             pd.DataFrame({"out_of_fold_score": winner.scores, TARGET: y}))
+
+
+def _own_threshold(winner: Scored, training: dict[str, Any]) -> float:
+    """The winner's classifier's own threshold: the network's configured one, a scikit-learn model's 0.5."""
+    if isinstance(winner.candidate.classifier, dict):
+        return 0.5
+    return ClassifierSettings.model_validate(training.get("network") or {}).threshold
 
 
 def _log_choice(winner: Scored, y: np.ndarray, calibration: Calibration, metric: str, value: float,
