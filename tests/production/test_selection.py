@@ -1,5 +1,5 @@
-"""`retrain.method: auto`: candidates cross-fitted on the training rows, the cheapest kept unless a costlier one is
-shown better, within a time budget."""
+"""`retrain.method: auto`: candidates cross-fitted on the training rows, the best kept unless a cheaper one is within
+one paired standard error of it, within a time budget."""
 
 from __future__ import annotations
 
@@ -26,20 +26,62 @@ def scored(name: str, seconds: float, calls: np.ndarray) -> Scored:
     return Scored(candidate, seconds, calls * 1.0, calls * 1.0, calls, 0.0, (0.0, 0.0))
 
 
-def test_candidates_equal_within_noise_leave_the_cheapest_even_when_a_costlier_one_scores_higher():
+def scored_f1(name: str, seconds: float, calls: np.ndarray, y: np.ndarray, classifier="network") -> Scored:
+    from smotified_gan.core.confusion import metric_value
+
+    return Scored(Candidate(name, NONE, classifier), seconds, calls * 1.0, calls * 1.0, calls,
+                  metric_value(y, calls * 1.0, calls, "f1"), (0.0, 0.0))
+
+
+def test_auto_keeps_the_best_unless_a_cheaper_candidate_is_within_one_paired_standard_error():
+    from smotified_gan.core.production.selection import paired_se
+
     rng = np.random.default_rng(0)
     y = np.r_[np.ones(60, int), np.zeros(600, int)]
-    draws = [np.where(y == 1, rng.random(len(y)) < 0.6, rng.random(len(y)) < 0.05).astype(int) for _ in range(3)]
-    results = [scored("cheap", 1.0, draws[0]), scored("middle", 5.0, draws[1]), scored("dear", 9.0, draws[2])]
-    winner, reason, comparisons = choose(y, results, "f1", 0.9)
-    assert winner.candidate.name == "cheap"
-    assert reason.startswith("cheap: the cheapest (1.0 s); none of the 2 costlier candidate(s) scored was shown better")
-    assert [c["candidate"] for c in comparisons] == ["middle", "dear"]
-    assert all(c["alpha"] == pytest.approx(0.05) for c in comparisons)  # (1 - 0.9) / 2 costlier candidates
-    # a clearly better costlier candidate replaces it, and the reason says by how much, against what
-    better = np.where(y == 1, rng.random(len(y)) < 0.95, rng.random(len(y)) < 0.01).astype(int)
-    winner, reason, _ = choose(y, [*results[:2], scored("dear", 9.0, better)], "f1", 0.9)
-    assert winner.candidate.name == "dear" and reason.startswith("dear: +0.") and "over cheap, p = 0.0000 < 0.0500" in reason
+
+    def calls(recall: float, false_alarm: float) -> np.ndarray:
+        return np.where(y == 1, rng.random(len(y)) < recall, rng.random(len(y)) < false_alarm).astype(int)
+
+    # three candidates of one skill: the best by a hair is costlier; the cheapest is within the noise, so kept
+    results = [scored_f1("cheap", 1.0, calls(0.6, 0.05), y), scored_f1("middle", 5.0, calls(0.6, 0.05), y),
+               scored_f1("dear", 9.0, calls(0.6, 0.05), y)]
+    best = max(results, key=lambda r: r.value)
+    winner, reason, comparisons = choose(y, results, "f1")
+    cheaper = [r for r in results[:results.index(best)]]
+    within = [r for r in cheaper if best.value - r.value <= paired_se(y, best, r, "f1")]
+    assert winner is (within[0] if within else best)
+    assert {c["candidate"] for c in comparisons} == {r.candidate.name for r in results} - {best.candidate.name}
+    assert all(c["against"] == best.candidate.name and c["se"] > 0 for c in comparisons)
+    # a clearly better costlier candidate wins, whatever it costs, and the reason says by how much over what
+    clearly = scored_f1("dear", 9.0, calls(0.95, 0.01), y)
+    winner, reason, comparisons = choose(y, [*results[:2], clearly], "f1")
+    assert winner is clearly and reason.startswith("dear: the best cross-fitted f1 ")
+    assert "no cheaper candidate within one paired standard error" in reason
+    assert all(not c["within"] and c["difference"] < -2 * c["se"] for c in comparisons)
+    # the best is the cheapest: kept, never moved to a costlier equal one
+    winner, _, _ = choose(y, [clearly, scored_f1("dearer", 20.0, clearly.calls, y)], "f1")
+    assert winner is clearly
+
+
+def test_the_paired_standard_error_matches_a_simulation_of_fresh_rows():
+    """The bootstrap SE of the F1 difference of two candidates' calls on the same rows is the spread the difference
+    shows over fresh draws of such rows."""
+    from smotified_gan.core.confusion import metric_value
+    from smotified_gan.core.production.selection import paired_se
+
+    def draw(rng):
+        y = np.r_[np.ones(50, int), np.zeros(500, int)]
+        shared = rng.random(len(y))
+        first = np.where(y == 1, shared < 0.7, shared < 0.05).astype(int)
+        second = np.where(y == 1, (shared + 0.1 * rng.random(len(y))) < 0.65, shared < 0.04).astype(int)
+        return y, first, second
+
+    rng = np.random.default_rng(1)
+    spread = np.std([metric_value(y, a * 1.0, a, "f1") - metric_value(y, b * 1.0, b, "f1")
+                     for y, a, b in (draw(rng) for _ in range(400))], ddof=1)
+    y, a, b = draw(np.random.default_rng(2))
+    estimate = paired_se(y, scored_f1("a", 1, a, y), scored_f1("b", 1, b, y), "f1", resamples=1000)
+    assert estimate == pytest.approx(spread, rel=0.35)
 
 
 class Clock:
@@ -91,10 +133,10 @@ def test_a_dear_candidate_that_overruns_skips_its_dearer_kinds_only_and_the_choi
     assert results["none + network"].skipped.startswith("stopped after ")
     assert results["SMOTE + network"].skipped == ("at least as costly as none + network, which would have run past "
                                                   "the budget of 0.5 s (retrain.auto.max_seconds)")
-    winner, reason, comparisons = choose(y, list(results.values()), "f1", 0.9)
-    assert len(comparisons) == 1 and "none of the 1 costlier candidate(s) scored was shown better" in reason
+    winner, reason, comparisons = choose(y, list(results.values()), "f1")
+    assert len(comparisons) == 1  # the two that ran, compared with each other
     assert reason.endswith("; 2 not scored (none + network, SMOTE + network)")
-    only, reason, _ = choose(y, [results["none + gb"], results["none + network"]], "f1", 0.9)
+    only, reason, _ = choose(y, [results["none + gb"], results["none + network"]], "f1")
     assert reason.startswith("none + gb: the only candidate scored (") and reason.endswith("1 not scored (none + network)")
 
 
@@ -137,8 +179,10 @@ def test_where_over_sampling_clearly_helps_the_network_auto_picks_an_over_sample
     method, training, _, candidates, _ = choose_on(train_set, {"none": NONE, "SMOTE": SMOTE}, {"network": "network"})
     assert method == SMOTE and training["classifier"] == "network"
     chosen = candidates.set_index("candidate")
-    assert chosen.loc["SMOTE + network", "chosen"] and chosen.loc["SMOTE + network", "p_value"] < 0.1
+    assert chosen.loc["SMOTE + network", "chosen"]
     assert chosen.loc["SMOTE + network", "value"] > chosen.loc["none + network", "value"] + 0.1
+    # the cheaper candidate is behind by more than its paired standard error
+    assert -chosen.loc["none + network", "difference"] > chosen.loc["none + network", "se"] > 0
 
 
 def test_where_no_augmentation_is_best_auto_keeps_it():
@@ -147,4 +191,4 @@ def test_where_no_augmentation_is_best_auto_keeps_it():
     assert method == NONE and training["classifier"] == GB
     values = candidates.set_index("candidate")["value"]
     assert values["none + gb"] > values["SMOTE + gb"] + 0.05
-    assert candidates.set_index("candidate").loc["none + gb", "reason"].startswith("none + gb: the cheapest")
+    assert candidates.set_index("candidate").loc["none + gb", "reason"].startswith("none + gb: the best cross-fitted")

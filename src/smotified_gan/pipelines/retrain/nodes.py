@@ -197,8 +197,8 @@ def score_and_choose(train_set: pd.DataFrame, method: MethodSpec, oversampling: 
                               decision.confidence, auto.max_seconds if auto is not None and len(candidates) > 1 else None)
     for result in scored:  # an over-sampler shared by several candidates costs each of them
         result.seconds += borrowed.get(result.candidate.name, 0.0)
-    winner, reason, comparisons = choose(train_set[TARGET].to_numpy(), scored, decision.metric, decision.confidence,
-                                         decision.min_improvement, decision.permutations, decision.seed)
+    winner, reason, comparisons = choose(train_set[TARGET].to_numpy(), scored, decision.metric,
+                                         decision.min_improvement, decision.seed)
     return scored, winner, reason, comparisons
 
 
@@ -265,7 +265,8 @@ def _candidate_table(scored: list[Scored], winner: Scored, reason: str, comparis
         "classifier": lens_name(s.candidate.classifier), "metric": metric, "value": s.value,
         "low": s.interval[0], "high": s.interval[1], "seconds": round(s.seconds, 2), "skipped": s.skipped,
         "against": tested.get(s.candidate.name, {}).get("against", ""),
-        "p_value": tested.get(s.candidate.name, {}).get("p_value", np.nan),
+        "difference": tested.get(s.candidate.name, {}).get("difference", np.nan),
+        "se": tested.get(s.candidate.name, {}).get("se", np.nan),
         "chosen": s is winner, "reason": reason if s is winner else "", "summary": s.describe(metric)}
         for s in scored])
 
