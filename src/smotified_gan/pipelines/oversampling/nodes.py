@@ -17,22 +17,24 @@ from smotified_gan.core.oversampling import (
     oversample_training_set,  # noqa: E402, F401
     threshold_fold_rows,
 )
-from smotified_gan.core.parameters import Method, Oversampling, Training, settings_of
+from smotified_gan.core.parameters import Oversampling, Training, settings_of
 from smotified_gan.core.protocol import EpochsSpec
 
 
-def oversample(train_set: pd.DataFrame, oversampling: Oversampling, method: Method, epochs: EpochsSpec,
+def oversample(train_set: pd.DataFrame, oversampling: Oversampling, method: dict, epochs: EpochsSpec,
                cell: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, list]:
     """Every repeat's augmented training set, the new rows alone, the first phase's rows, the GANs' loss history
     and the fitted samplers (``core.oversampling.oversample_repeats``)."""
-    return oversample_repeats(train_set, settings_of(oversampling), settings_of(method), settings_of(epochs), cell)
+    # the method stays a plain dict (the core checks it as a parameters.Method): typed here, Kedro would hand
+    # every node reading params:grid its methods as models too
+    return oversample_repeats(train_set, settings_of(oversampling), method, settings_of(epochs), cell)
 
 
-def oversample_folds(train_set: pd.DataFrame, oversampling: Oversampling, method: Method,
+def oversample_folds(train_set: pd.DataFrame, oversampling: Oversampling, method: dict,
                      epochs: EpochsSpec, training: Training, cell: dict[str, str],
                      samplers: list | None = None) -> pd.DataFrame:
     """The rows the cell's decision thresholds are tuned on, per ``training.threshold``
     (``core.oversampling.threshold_fold_rows``); ``samplers``: ``oversample``'s, whose generators a GAN method reuses."""
-    return threshold_fold_rows(train_set, settings_of(oversampling), settings_of(method), settings_of(epochs),
+    return threshold_fold_rows(train_set, settings_of(oversampling), method, settings_of(epochs),
                                settings_of(training.threshold if isinstance(training, Training) else training["threshold"]),
                                cell, samplers)

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from smotified_gan.core.metrics import compare_across_tables, compare_over_repeats, friedman_ranks
-from smotified_gan.core.parameters import Reporting, Split, Training, as_block, settings_of
+from smotified_gan.core.parameters import Oversampling, Reporting, Split, Training, as_block, settings_of
 from smotified_gan.core.protocol import protocol_line
 from smotified_gan.core.report import (
     Methods,
@@ -123,12 +123,12 @@ def paper_comparison(results: pd.DataFrame, reporting: Reporting) -> pd.DataFram
 
 def write_results_markdown(results: pd.DataFrame, comparison: pd.DataFrame, significance: pd.DataFrame,
                            ranks: pd.DataFrame, friedman: dict[str, Any], quality: pd.DataFrame, data: pd.DataFrame,
-                           run_metrics: pd.DataFrame, split: Split, oversampling: dict[str, Any],
+                           run_metrics: pd.DataFrame, split: Split, oversampling: Oversampling,
                            training: Training, grid: dict[str, Any], reporting: Reporting,
                            method_comparison: pd.DataFrame | None = None) -> str:
     """``results.md``: the protocol, the data, the results (TABLE 3 or a compact table per lens), collapses, the tests
     (per table and across tables), the ranks and the quality (``reporting.layout``: ``paper`` or ``compact``)."""
-    protocol = protocol_line(settings_of(split), oversampling, settings_of(training))
+    protocol = protocol_line(settings_of(split), settings_of(oversampling), settings_of(training))
     return results_markdown(results, comparison, significance, ranks, friedman, quality, data,
                             collapse_flags(run_metrics), Methods(grid["methods"]), protocol,
                             as_block(Reporting, reporting).layout, method_comparison, grid.get("failed"))
