@@ -225,31 +225,10 @@ def compare_across_tables(summary: pd.DataFrame, reference: str, metric: str, ro
     ``verdict`` (``verdict``): better / worse (Holm p < ``alpha``), equivalent
     within +-rope (P(equivalent) >= ``confidence``), or not shown.
     """
-    import baycomp
-
     table = summary[summary["metric"] == metric].pivot_table(index="dataset", columns="method", values=value)
-    rows = []
     methods = [c for c in table.columns if c != reference] if reference in table.columns else []
-    for method in methods:
-        pair = table[[reference, method]].dropna()
-        difference = (pair[method] - pair[reference]).to_numpy(dtype=float)
-        row = {"method": method, "versus": reference, "metric": metric, "value": value, "tables": len(difference),
-               "mean_difference": float(difference.mean()) if len(difference) else float("nan"),
-               "median_difference": float(np.median(difference)) if len(difference) else float("nan"),
-               "wins": int((difference > 0).sum()), "losses": int((difference < 0).sum()),
-               "p_value": wilcoxon_p(difference), "rope": rope, "direction": wilcoxon_direction(difference)}
-        if len(difference) >= 2:
-            with np.errstate(all="ignore"):
-                better, equivalent, worse = baycomp.SignedRankTest.probs(
-                    pair[method].to_numpy(float), pair[reference].to_numpy(float), rope, nsamples=samples,
-                    random_state=seed)
-        else:
-            better = equivalent = worse = float("nan")
-        estimate, low, high = hodges_lehmann(difference, confidence)
-        row.update(p_better=float(better), p_equivalent=float(equivalent), p_worse=float(worse),
-                   hodges_lehmann=estimate, hl_low=low, hl_high=high,
-                   power=wilcoxon_power(difference, rope, alpha / max(1, len(methods)), seed=seed))
-        rows.append(row)
+    rows = [_across_row(table[[reference, method]].dropna(), reference, method, metric, value, rope, alpha / max(1, len(methods)),
+                        confidence, seed, samples) for method in methods]
     columns = ["method", "versus", "metric", "value", "tables", "mean_difference", "median_difference", "wins",
                "losses", "p_value", "p_holm", "rope", "p_better", "p_equivalent", "p_worse", "hodges_lehmann", "hl_low",
                "hl_high", "power", "verdict"]
@@ -258,6 +237,30 @@ def compare_across_tables(summary: pd.DataFrame, reference: str, metric: str, ro
     frame["verdict"] = [verdict(p_holm, row["direction"], row["p_equivalent"], rope, alpha, confidence)
                         for p_holm, row in zip(frame["p_holm"], rows)]
     return frame[columns]
+
+
+def _across_row(pair: pd.DataFrame, reference: str, method: str, metric: str, value: str, rope: float,
+                power_alpha: float, confidence: float, seed: int, samples: int) -> dict:
+    """One method's row of ``compare_across_tables`` from its per-table values beside the reference's (``pair``)."""
+    import baycomp
+
+    difference = (pair[method] - pair[reference]).to_numpy(dtype=float)
+    row = {"method": method, "versus": reference, "metric": metric, "value": value, "tables": len(difference),
+           "mean_difference": float(difference.mean()) if len(difference) else float("nan"),
+           "median_difference": float(np.median(difference)) if len(difference) else float("nan"),
+           "wins": int((difference > 0).sum()), "losses": int((difference < 0).sum()),
+           "p_value": wilcoxon_p(difference), "rope": rope, "direction": wilcoxon_direction(difference)}
+    if len(difference) >= 2:
+        with np.errstate(all="ignore"):
+            better, equivalent, worse = baycomp.SignedRankTest.probs(
+                pair[method].to_numpy(float), pair[reference].to_numpy(float), rope, nsamples=samples,
+                random_state=seed)
+    else:
+        better = equivalent = worse = float("nan")
+    estimate, low, high = hodges_lehmann(difference, confidence)
+    return {**row, "p_better": float(better), "p_equivalent": float(equivalent), "p_worse": float(worse),
+            "hodges_lehmann": estimate, "hl_low": low, "hl_high": high,
+            "power": wilcoxon_power(difference, rope, power_alpha, seed=seed)}
 
 
 def wilcoxon_p(differences: np.ndarray) -> float:
