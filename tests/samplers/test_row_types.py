@@ -87,3 +87,35 @@ def test_untyped_rows_are_as_generated_and_a_bundle_from_before_row_types_loads(
     old = GANOverSampler.from_bundle(bundle)
     np.testing.assert_array_equal(old.sample(20, seed=1), sampler.sample(20, seed=1))
     assert RowTypes.from_plain(infer_row_types(X, y, 1).to_plain()).groups == [[0, 1, 2]]
+
+
+def test_early_stopping_on_detection_keeps_the_generator_whose_rows_pass_best_for_real_ones():
+    import torch
+
+    from smotified_gan.core.samplers.refine import validation_detection
+
+    rng = np.random.default_rng(0)
+    X_fit = rng.uniform(0, 1, (200, 3)).astype(np.float32)
+    y_fit = np.r_[np.zeros(150, int), np.ones(50, int)]
+    X_val = rng.uniform(0, 1, (80, 3)).astype(np.float32)
+    y_val = np.r_[np.zeros(40, int), np.ones(40, int)]
+    inputs = rng.uniform(0, 1, (200, 3)).astype(np.float32)  # rows drawn as the real ones are
+    score = validation_detection(X_fit, y_fit, X_val, y_val, 1, inputs, "cpu")
+    assert score.column == "val_detection_auc" and score.higher_is_better is False
+    class Squeeze(torch.nn.Module):
+        def forward(self, rows):
+            return rows * 0.5
+
+    same, shifted = score(torch.nn.Identity()), score(Squeeze())
+    assert same < 0.65 < 0.8 < shifted  # real-looking rows pass, squeezed ones are told apart
+    with pytest.raises(ValueError, match="at least 5 held-out rows of class 1"):
+        validation_detection(X_fit, y_fit, X_val[:42], y_val[:42], 1, inputs, "cpu")
+    # through the sampler: the history records the AUC and the kept epoch is the lowest one checked
+    X, y = mixed_table()
+    sampler = SMOTifiedGAN(epochs=20, architecture="paper", residual=True, learning_rate=1e-3, random_state=0,
+                           log_every=0, early_stopping=True, validation_every=5, patience=50,
+                           validation_score="detection", validation_fraction=0.3, typed_rows=True)
+    sampler.fit_resample(X, y)
+    checked = sampler.history_.dropna(subset=["val_detection_auc"])
+    assert list(checked["epoch"]) == [5, 10, 15, 20] and checked["val_f1"].isna().all()
+    assert sampler.best_epochs_[1] == int(checked.loc[checked["val_detection_auc"].idxmin(), "epoch"])

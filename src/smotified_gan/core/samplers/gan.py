@@ -260,15 +260,20 @@ class _Progress:
             g_loss, d_loss, d_real, d_fake = map(float, stats[member])
             row = {"epoch": epoch, "g_loss": g_loss, "d_loss": d_loss, "d_real": d_real, "d_fake": d_fake,
                    "val_f1": float("nan")}
-            if checking and self.validates[member] is not None:
-                row["val_f1"] = self.validates[member](generators[member])
-                self.stopping[member].update(epoch, row["val_f1"], generators[member])
+            validate = self.validates[member]
+            if checking and validate is not None:  # the F1 (higher is better) or a detection AUC (lower is)
+                value = validate(generators[member])
+                row[getattr(validate, "column", "val_f1")] = value
+                self.stopping[member].update(epoch, value if getattr(validate, "higher_is_better", True) else -value,
+                                             generators[member])
             self.histories[member].append(row)
             _log_epoch(self.config, self.labels[member], row)
             if self.stopping[member].should_stop:
                 self.running[member] = False
-                logger.info("GAN (class %s): early stop at epoch %d, best validation F1 %.4f at epoch %d",
-                            self.labels[member], epoch, self.stopping[member].best_score, self.stopping[member].best_epoch)
+                detection = getattr(validate, "column", "val_f1") == "val_detection_auc"
+                logger.info("GAN (class %s): early stop at epoch %d, best validation %s %.4f at epoch %d",
+                            self.labels[member], epoch, "detection AUC" if detection else "F1",
+                            abs(self.stopping[member].best_score), self.stopping[member].best_epoch)
 
     def results(self, generators: list[nn.Module], input_dim: int, seconds: float) -> list[TrainedGenerator]:
         return [TrainedGenerator(generator=generator, input_dim=input_dim, history=history,
@@ -323,9 +328,11 @@ def train_gans(reals: Sequence[np.ndarray], sources: Sequence[np.ndarray | None]
 def _log_epoch(config: GANConfig, label: str, row: dict) -> None:
     epoch = row["epoch"]
     if config.log_every and (epoch % config.log_every == 0 or epoch == config.epochs):
-        logger.info("GAN (class %s) epoch %d/%d: G loss %.4f, D loss %.4f, D(real) %.3f, D(fake) %.3f%s", label, epoch,
+        logger.info("GAN (class %s) epoch %d/%d: G loss %.4f, D loss %.4f, D(real) %.3f, D(fake) %.3f%s%s", label, epoch,
                     config.epochs, row["g_loss"], row["d_loss"], row["d_real"], row["d_fake"],
-                    "" if math.isnan(row["val_f1"]) else f", validation F1 {row['val_f1']:.4f}")
+                    "" if math.isnan(row["val_f1"]) else f", validation F1 {row['val_f1']:.4f}",
+                    "" if math.isnan(row.get("val_detection_auc", math.nan))
+                    else f", validation detection AUC {row['val_detection_auc']:.4f}")
 
 
 @torch.no_grad()

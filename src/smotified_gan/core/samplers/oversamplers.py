@@ -108,8 +108,9 @@ class SMOTifiedGAN(BaseGANOverSampler):
                  generator_batch_norm=None, discriminator_layers=None, leaky_slope=0.2, output_activation="sigmoid",
                  betas=(0.9, 0.999), d_steps=1, early_stopping=False, monitor_validation=False,
                  validation_fraction=0.2, validation_every=10, patience=10, device="auto", log_every=100,
-                 generator_input="batch", precision="float32", residual=False, identity_penalty=0.0, rejection=1.0,
-                 majority_filter=0, gradient_penalty=0.0, typed_rows=False, snap_discrete=0):
+                 generator_input="batch", precision="float32", validation_score="f1", residual=False,
+                 identity_penalty=0.0, rejection=1.0, majority_filter=0, gradient_penalty=0.0, typed_rows=False,
+                 snap_discrete=0):
         self._store(locals())
 
     def _generator_inputs(self, X, y, random_state) -> dict:
@@ -171,7 +172,8 @@ class GANOverSampler(BaseGANOverSampler):
                  architecture="code", generator_layers=None, generator_batch_norm=None, discriminator_layers=None,
                  leaky_slope=0.2, output_activation="sigmoid", betas=(0.9, 0.999), d_steps=1, early_stopping=False,
                  monitor_validation=False, validation_fraction=0.2, validation_every=10, patience=10, device="auto",
-                 log_every=100, generator_input="batch", precision="float32", noise_dim=None, gradient_penalty=0.0,
+                 log_every=100, generator_input="batch", precision="float32", validation_score="f1", noise_dim=None,
+                 gradient_penalty=0.0,
                  typed_rows=False):
         self._store(locals())
 

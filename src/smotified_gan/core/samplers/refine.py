@@ -103,8 +103,9 @@ def _members(index: int, problem: RefineProblem, config: GANConfig) -> list[_Mem
         width = source.shape[1] if source is not None else (config.noise_dim or X.shape[1])
         inputs = source if source is not None else noise(n_new, width, class_seed + 7)
         row_types = row_types_of(X, y, label, config)
+        score = validation_detection if config.validation_score == "detection" else validation_f1
         validate = (None if problem.validation is None
-                    else validation_f1(X, y, *problem.validation, label, inputs, config.device, row_types))
+                    else score(X, y, *problem.validation, label, inputs, config.device, row_types))
         members.append(_Member(index, label, X[y == label], source, inputs, class_seed, validate, int(n_new), row_types))
     return members
 
@@ -197,4 +198,23 @@ def validation_f1(X_fit, y_fit, X_val, y_val, label, inputs, device="auto", row_
         model = LogisticRegression(max_iter=300).fit(X_aug, y_aug)
         return float(f1_score(positive_val, model.predict(X_val), zero_division=0))
 
+    return score
+
+
+def validation_detection(X_fit, y_fit, X_val, y_val, label, inputs, device="auto", row_types=None):
+    """The early-stopping score of a class's generator by how well its rows pass for real ones: the grouped
+    gradient-boosting detection AUC (``metrics.detection_auc``) of its rows for ``inputs`` (typed as the sampler
+    returns them) against the class's held-out real rows; lower is better (``higher_is_better`` False)."""
+    from smotified_gan.core.metrics import detection_auc
+
+    real = np.asarray(X_val, dtype=np.float32)[np.asarray(y_val) == label]
+    if len(real) < 5:
+        raise ValueError(f"validation_score='detection' needs at least 5 held-out rows of class {label!r}, got "
+                         f"{len(real)}: raise validation_fraction or score by f1")
+
+    def score(generator) -> float:
+        return detection_auc(real, generated_rows(generator, inputs, row_types, device), max_rows=500,
+                             detector="boosting")
+
+    score.column, score.higher_is_better = "val_detection_auc", False
     return score

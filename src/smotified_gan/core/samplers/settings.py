@@ -59,6 +59,11 @@ class GANSettings(BaseModel):
     monitor_validation: bool = Field(
         False, description="Hold out the same rows and record the same F1 in ``history_`` (``val_f1``) without "
         "choosing or stopping by it: a curve to look at, paid for with the held-out rows.")
+    validation_score: Literal["f1", "detection"] = Field(
+        "f1", description="What early stopping and the monitor score the generator by on the held-out rows: ``f1``, "
+        "the quick classifier's F1 (the paper's rule); ``detection``, not in the paper: the grouped gradient-boosting "
+        "detection AUC of its rows against the class's held-out real rows (``val_detection_auc``; lower is better, "
+        "0.5 = indistinguishable; at least 5 held-out rows of the class).")
     validation_fraction: Annotated[float, Field(gt=0, lt=1)] = Field(
         0.2, description="The share of rows held out for early stopping or the monitor.")
     validation_every: _Positive = Field(10, description="Epochs between two validation checks.")
