@@ -201,7 +201,9 @@ def test_two_retrains_in_one_checkout_on_an_empty_store_queue_and_tag_their_own_
     for retrain in retrain_runs(client):
         version = client.get_model_version(NAME, retrain.data.tags["champion.model_version"])
         assert version.run_id == retrain.info.run_id
-        assert float(version.tags["holdout_f1"]) == pytest.approx(float(retrain.data.tags["champion.challenger_score"]))
+        # the tag is written to 6 decimals (tracking.registry): equal to that precision
+        assert float(version.tags["holdout_f1"]) == pytest.approx(float(retrain.data.tags["champion.challenger_score"]),
+                                                                  abs=5e-7)
         predicted = mlflow.pyfunc.load_model(f"models:/{NAME}/{version.version}").predict(rows)["predicted_class"]
         tp = int(((predicted == 1) & (y == 1)).sum())
         f1 = 2 * tp / (int(predicted.sum()) + int(y.sum()))
