@@ -18,7 +18,7 @@ def gains(rows: int, share: float, draws: int, rule: str, class_weight=None) -> 
                                    class_sep=0.7, random_state=draw)
         X_fit, y_fit, X_new, y_new = X[:rows], y[:rows], X[rows:], y[rows:]
 
-        def fit_and_score(fit, scored):
+        def fit_and_score(fit, scored, X_fit=X_fit, y_fit=y_fit):
             return LogisticRegression(class_weight=class_weight).fit(X_fit[fit], y_fit[fit]).predict_proba(
                 X_fit[scored])[:, 1]
 
