@@ -136,8 +136,7 @@ def tuned_thresholds(threshold_folds: pd.DataFrame, training: dict[str, Any], ep
             scores, y, fold = (np.concatenate([p[i] for p in parts]) for i in range(3))
             calibration, value, decision = decide_threshold(
                 scores, y, fold, trained.threshold, tuning["calibration"], tuning["metric"],
-                tuning["rule"] if len(parts) > 1 else "tuned" if tuning["rule"] == "tuned" else "fixed",
-                tuning["margin"], tuning["seed"] + repeat)
+                tuning["rule"], tuning["margin"], tuning["seed"] + repeat)
             rows.append({"classifier": name, "repeat": repeat, "kind": calibration.method,
                          "x": json.dumps(calibration.x), "y": json.dumps(calibration.y),
                          "threshold": calibration.threshold, "metric": tuning["metric"], "out_of_fold": value,

@@ -32,7 +32,6 @@ from smotified_gan.core.confusion import THRESHOLD_METRICS, confusion_counts, co
 CALIBRATIONS = ("platt", "isotonic")
 # how the deployed threshold is chosen (``decide_threshold``): tuned on out-of-fold scores, or 0.5 unless shown better
 THRESHOLD_RULES = ("shown", "tuned")
-# decide_threshold also takes "fixed" (the default threshold, no check): what "shown" falls back to with one fold
 logger = logging.getLogger(__name__)
 
 
@@ -125,7 +124,7 @@ def decide_threshold(scores: np.ndarray, y: np.ndarray, fold: np.ndarray, defaul
     (400 rows at 3%: -0.037 F1 on average, -0.18 on a bad draw), this rule loses nothing measurable there and
     keeps tuning's gain where it is large (10,000 rows: +0.05 to +0.14). Returns the calibration with its
     threshold, the out-of-fold ``metric`` at it, and which threshold won and why, in words."""
-    if rule not in (*THRESHOLD_RULES, "fixed"):
+    if rule not in THRESHOLD_RULES:
         raise ValueError(f"threshold rule must be one of {THRESHOLD_RULES}, got {rule!r}")
     y = np.asarray(y).astype(int)
     scores = np.asarray(scores, dtype=np.float64)
@@ -133,7 +132,7 @@ def decide_threshold(scores: np.ndarray, y: np.ndarray, fold: np.ndarray, defaul
     if rule == "tuned":
         return calibration, value, f"tuned threshold {calibration.threshold:.4f}"
     at_default = (scores > default).astype(np.int64)
-    if rule == "fixed" or len(np.unique(fold)) < 2:
+    if len(np.unique(fold)) < 2:
         return (_at_default(calibration, default), metric_at(y, at_default, metric),
                 f"the classifier's own {default:g} kept: one fold cannot show a tuned threshold better")
     _, honest = honest_outputs(scores, y, fold, method, metric)
