@@ -226,7 +226,17 @@ GRID = {
     "training": {"runs": 3, "classifier_epochs": {"ecoli": 3, "yeast": 3}},
 }
 
+# the grid tests' methods: one that trains a GAN (a cell long enough to kill) and one that does not
+GRID_METHODS = ("none", "smotified_gan")
+
+
 def configure_grid_env(project):
+    """The grid tests' environment in a project copy: ``GRID``, over ``GRID_METHODS`` alone (conf/base's grid block
+    of the copy narrowed: parameters merge key by key, so an environment cannot drop a method)."""
+    base = project / "conf" / "base" / "parameters_grid.yml"
+    block = yaml.safe_load(base.read_text())
+    block["grid"]["methods"] = {name: block["grid"]["methods"][name] for name in GRID_METHODS}
+    base.write_text(yaml.safe_dump(block))
     env = project / "conf" / "gridtest"
     env.mkdir(exist_ok=True)
     (env / "parameters.yml").write_text(yaml.safe_dump(GRID))

@@ -284,6 +284,7 @@ class AcrossTables(Block):
     margins: dict[str, Annotated[float, Field(gt=0)]] = {"f1": 0.01}
     confidence: Annotated[float, Field(gt=0.5, lt=1)] = 0.95
     seed: int = 0
+    samples: PositiveInt = 20000  # baycomp's posterior draws
 
     @model_validator(mode="after")
     def _known_metrics(self):

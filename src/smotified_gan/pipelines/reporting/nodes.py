@@ -112,7 +112,7 @@ def compare_methods(results: pd.DataFrame, reporting: Reporting) -> pd.DataFrame
                 continue
             frames.append(compare_across_tables(_lens(results, lens), reporting.reference_method, metric, margin,
                                                 reporting.alpha, confidence=settings.confidence,
-                                                seed=settings.seed).assign(classifier=lens))
+                                                seed=settings.seed, samples=settings.samples).assign(classifier=lens))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
