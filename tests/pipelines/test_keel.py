@@ -24,7 +24,7 @@ QUICK = {"grid": {"datasets": ["haberman", "new_thyroid1"], "methods": {"refined
                           "gan_epochs": {"rule": {"steps": 6, "min": 2, "max": 3}}},
          "training": {"runs": 2, "classifier_epochs": {"rule": {"steps": 30, "min": 1, "max": 2}},
                       "lenses": {"gradient_boosting": {"max_iter": 10}}},
-         "evaluation": {"quality": {"max_rows": 100}}, "reporting": {"across_tables": {"samples": 2000}}}
+         "evaluation": {"quality": {"max_rows": 100, "trees": 25}}, "reporting": {"across_tables": {"samples": 2000}}}
 
 
 @pytest.mark.integration

@@ -18,6 +18,7 @@ from smotified_gan.core.metrics import (
     ks_distance,
     runs_metrics,
 )
+from smotified_gan.core.parameters import Quality, block_settings
 from smotified_gan.core.training import NETWORK, calibration_of
 
 
@@ -135,6 +136,7 @@ def synthetic_row_quality(synthetic_rows: pd.DataFrame, test_set: pd.DataFrame, 
     Fewer distinct real rows than ``quality.min_real_rows``: NaN, and ``note`` says why.
     A method that adds no rows has no quality either.
     """
+    quality = block_settings(Quality, quality)
     features = feature_columns(test_set)
     real, keys, synthetic, train_real, train_keys, repeats = _pooled_minority(synthetic_rows, test_set, train_set,
                                                                               features)
@@ -150,23 +152,23 @@ def synthetic_row_quality(synthetic_rows: pd.DataFrame, test_set: pd.DataFrame, 
     if distinct.sum() < quality["min_real_rows"]:
         return {**result, "note": f"n/a: {int(distinct.sum())} distinct real minority test rows over {repeats} "
                                   f"repeats, fewer than the {quality['min_real_rows']} a detection AUC needs"}
-    seed, max_rows = quality["seed"], quality["max_rows"]
+    seed, size = quality["seed"], {"max_rows": quality["max_rows"], "trees": quality["trees"]}
     reference = float("nan")
     if train_real:
-        reference = detection_auc(real, np.vstack(train_real), seed=seed, max_rows=max_rows, real_groups=keys,
-                                  synthetic_groups=np.concatenate(train_keys), shared_groups=True)
-    return {**result, "detection_auc": detection_auc(real, synthetic, seed=seed, max_rows=max_rows, real_groups=keys),
+        reference = detection_auc(real, np.vstack(train_real), seed=seed, real_groups=keys,
+                                  synthetic_groups=np.concatenate(train_keys), shared_groups=True, **size)
+    return {**result, "detection_auc": detection_auc(real, synthetic, seed=seed, real_groups=keys, **size),
             "real_detection_auc": reference, "ks_distance": ks_distance(real[distinct], synthetic),
-            "energy_distance": energy_distance(real[distinct], synthetic, seed=seed, max_rows=max_rows),
-            **_field_detectors(real, keys, distinct, synthetic, features, seed, max_rows),
+            "energy_distance": energy_distance(real[distinct], synthetic, seed=seed, max_rows=size["max_rows"]),
+            **_field_detectors(real, keys, distinct, synthetic, features, seed, size),
             **_closest_records(synthetic_rows, test_set, train_set, features)}
 
 
-def _field_detectors(real, keys, distinct, synthetic, features, seed: int, max_rows: int) -> dict[str, Any]:
+def _field_detectors(real, keys, distinct, synthetic, features, seed: int, size: dict[str, int]) -> dict[str, Any]:
     """Gradient boosting in the same grouped protocol, and the columns the forest leans on most."""
-    return {"boosting_detection_auc": detection_auc(real, synthetic, seed=seed, max_rows=max_rows, real_groups=keys,
-                                                    detector="boosting"),
-            "giveaway_columns": giveaway_columns(real[distinct], synthetic, features, seed=seed, max_rows=max_rows)}
+    return {"boosting_detection_auc": detection_auc(real, synthetic, seed=seed, real_groups=keys, detector="boosting",
+                                                    **size),
+            "giveaway_columns": giveaway_columns(real[distinct], synthetic, features, seed=seed, **size)}
 
 
 def _closest_records(synthetic_rows: pd.DataFrame, test_set: pd.DataFrame, train_set: pd.DataFrame | None,

@@ -408,23 +408,24 @@ def friedman_ranks(summary: pd.DataFrame, metric: str = "f1", value: str = "repe
 DETECTORS = ("forest", "boosting")
 
 
-def _detector(kind: str, seed: int):
+def _detector(kind: str, seed: int, trees: int = 100):
     """The classifier that tries to tell real rows from synthetic ones: the project's random forest, or gradient
-    boosting (scikit-learn's HistGradientBoosting, the field's XGBoost-style detector, as in SDMetrics' form)."""
+    boosting (scikit-learn's HistGradientBoosting, the field's XGBoost-style detector, as in SDMetrics' form), of
+    ``trees`` trees (boosting: iterations)."""
     if kind == "boosting":
         from sklearn.ensemble import HistGradientBoostingClassifier
 
-        return HistGradientBoostingClassifier(max_iter=100, early_stopping=False, random_state=seed)
+        return HistGradientBoostingClassifier(max_iter=trees, early_stopping=False, random_state=seed)
     if kind != "forest":
         raise ValueError(f"a detector is one of {DETECTORS}, got {kind!r}")
     # two threads, one in a daemon process (a grid's Dask worker: its share of the cores; joblib would say so itself)
-    return RandomForestClassifier(n_estimators=100, min_samples_leaf=2, random_state=seed,
+    return RandomForestClassifier(n_estimators=trees, min_samples_leaf=2, random_state=seed,
                                   n_jobs=1 if multiprocessing.current_process().daemon else 2)
 
 
 def detection_auc(real: np.ndarray, synthetic: np.ndarray, seed: int = 0, max_rows: int = 2000,
                   real_groups: np.ndarray | None = None, synthetic_groups: np.ndarray | None = None,
-                  shared_groups: bool = False, detector: str = "forest") -> float:
+                  shared_groups: bool = False, detector: str = "forest", trees: int = 100) -> float:
     """Cross-validated ROC-AUC of a detector (``detector``: a random forest, or gradient boosting) telling real rows
     from synthetic ones (0.5 = indistinguishable).
 
@@ -441,7 +442,7 @@ def detection_auc(real: np.ndarray, synthetic: np.ndarray, seed: int = 0, max_ro
         return float("nan")
     X = np.vstack([real, synthetic])
     y = np.r_[np.zeros(len(real)), np.ones(len(synthetic))]
-    forest = _detector(detector, seed)
+    forest = _detector(detector, seed, trees)
     if real_groups is None and synthetic_groups is None:
         folds = StratifiedKFold(n_splits=min(5, len(real), len(synthetic)), shuffle=True, random_state=seed)
         scores = cross_val_predict(forest, X, y, cv=folds, method="predict_proba")[:, 1]
@@ -464,14 +465,15 @@ def detection_auc(real: np.ndarray, synthetic: np.ndarray, seed: int = 0, max_ro
 
 
 def giveaway_columns(real: np.ndarray, synthetic: np.ndarray, features: list[str], seed: int = 0,
-                     max_rows: int = 2000, top: int = 3) -> str:
+                     max_rows: int = 2000, top: int = 3, trees: int = 100) -> str:
     """The columns a random forest leans on most to tell real rows from synthetic ones (impurity importances of
     one fit on all the rows, ``max_rows`` a side at most): ``"a (0.41), b (0.22), c (0.10)"``; "" without rows."""
     rng = np.random.default_rng(seed)
     real, synthetic = real[rng.permutation(len(real))[:max_rows]], synthetic[rng.permutation(len(synthetic))[:max_rows]]
     if len(real) < 2 or len(synthetic) < 2:
         return ""
-    forest = _detector("forest", seed).fit(np.vstack([real, synthetic]), np.r_[np.zeros(len(real)), np.ones(len(synthetic))])
+    labels = np.r_[np.zeros(len(real)), np.ones(len(synthetic))]
+    forest = _detector("forest", seed, trees).fit(np.vstack([real, synthetic]), labels)
     order = np.argsort(forest.feature_importances_)[::-1][:top]
     return ", ".join(f"{features[i]} ({forest.feature_importances_[i]:.2f})" for i in order)
 

@@ -264,6 +264,7 @@ class Training(Block):
 class Quality(Block):
     seed: int = 0
     max_rows: PositiveInt = 500
+    trees: PositiveInt = 100
     min_real_rows: PositiveInt = 20
 
 

@@ -50,12 +50,6 @@ class TrackingServer:
         self.stop()
 
     def start(self, timeout: float = 120.0) -> TrackingServer:
-        """Launch the server and wait until it answers (``launch``, then ``wait``)."""
-        return self.launch().wait(timeout)
-
-    def launch(self) -> TrackingServer:
-        """Start the server's process and return at once: it takes 8-15 s to answer, which a caller can spend on
-        other work before ``wait``."""
         mlflow_cli = Path(sys.executable).parent / "mlflow"
         self.process = subprocess.Popen(
             [str(mlflow_cli), "server", "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1",
@@ -66,10 +60,6 @@ class TrackingServer:
         self._pump = threading.Thread(target=_copy_to_rotating_log, args=(self.process.stdout, self.project / "logs"),
                                       daemon=True)
         self._pump.start()
-        return self
-
-    def wait(self, timeout: float = 120.0) -> TrackingServer:
-        """Wait until the launched server answers; stop it and raise if it exits or stays silent ``timeout`` s."""
         deadline = time.monotonic() + timeout
         try:
             while time.monotonic() < deadline:
@@ -78,7 +68,7 @@ class TrackingServer:
                 if self._healthy():
                     logger.info("MLflow tracking server on %s (store %s/mlflow.db)", self.uri, self.project)
                     return self
-                time.sleep(0.25)
+                time.sleep(0.5)
             raise RuntimeError(f"mlflow server did not answer on {self.uri} within {timeout:.0f} s")
         except BaseException:
             self.stop()

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from smotified_gan.core.evaluation import evaluate_lenses, summarise_lenses, synthetic_row_quality
-from smotified_gan.core.parameters import Quality, settings_of
+from smotified_gan.core.parameters import Quality
 
 
 def evaluate_runs(classifiers, augmented_train: pd.DataFrame, test_set: pd.DataFrame,
@@ -26,4 +26,4 @@ def assess_synthetic_rows(synthetic_rows: pd.DataFrame, test_set: pd.DataFrame, 
                           cell: dict[str, str], train_set: pd.DataFrame | None = None) -> dict[str, Any]:
     """How far the synthetic minority rows are from the real minority test rows, beside real rows against real
     ones (``core.evaluation.synthetic_row_quality``)."""
-    return synthetic_row_quality(synthetic_rows, test_set, settings_of(quality), cell, train_set)
+    return synthetic_row_quality(synthetic_rows, test_set, quality, cell, train_set)
