@@ -221,7 +221,7 @@ def test_local_workers_get_their_share_of_the_cores_and_glibcs_own_memory_trimmi
     import socket
     import warnings
 
-    from smotified_gan.runner.execute import _dask_client
+    from smotified_gan.adapters.cluster import dask_client
 
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
     with socket.socket() as held, warnings.catch_warnings(record=True) as caught:
@@ -231,7 +231,7 @@ def test_local_workers_get_their_share_of_the_cores_and_glibcs_own_memory_trimmi
             held.listen()
         except OSError:
             pass  # already taken
-        with _dask_client(None, None, workers=2, threads=1) as client:
+        with dask_client(None, None, workers=2, threads=1) as client:
             environments = client.run(lambda: {k: os.environ.get(k)
                                                for k in ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS")})
     assert not [w for w in caught if "8787" in str(w.message)]  # no 'Port 8787 is already in use' warning

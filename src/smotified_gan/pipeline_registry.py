@@ -16,7 +16,8 @@ def register_pipelines() -> dict[str, Pipeline]:
     ``find_pipelines`` imports only the folders a run asks for (``kedro run
     --pipelines ingestion`` never imports torch), so the fixed cost of a small
     scheduled job stays small. ``__default__`` (``kedro run``) is the experiment
-    grid; ``retrain`` and ``scoring`` are production jobs, run by name. Built
+    grid; ``retrain``, ``scoring`` and ``scoring_dask`` (a batch larger than memory) are production jobs, run by
+    name. Built
     once per process for a grid and a request (``GridRegistry.pipelines_for``).
     """
     return REGISTRY.pipelines_for(_build)

@@ -3,7 +3,14 @@
 import os
 
 from smotified_gan.adapters.config_loader import CachingConfigLoader
-from smotified_gan.adapters.hooks import GridHook, ModelRegistryHook, ParameterHook, ProjectTrackingUriHook, RunTagsHook
+from smotified_gan.adapters.hooks import (
+    DaskClusterHook,
+    GridHook,
+    ModelRegistryHook,
+    ParameterHook,
+    ProjectTrackingUriHook,
+    RunTagsHook,
+)
 from smotified_gan.adapters.upstream_notices import silence_upstream_notices
 
 # Telemetry stays off for Kedro's plugin and MLflow, whoever runs the project.
@@ -12,7 +19,7 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 silence_upstream_notices()
 
-HOOKS = (ParameterHook(), ProjectTrackingUriHook(), GridHook(), RunTagsHook(), ModelRegistryHook())
+HOOKS = (ParameterHook(), ProjectTrackingUriHook(), GridHook(), RunTagsHook(), ModelRegistryHook(), DaskClusterHook())
 
 # Kedro's OmegaConfigLoader; a process's sessions share the parameters merged from unchanged files
 CONFIG_LOADER_CLASS = CachingConfigLoader

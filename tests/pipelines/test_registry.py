@@ -42,7 +42,8 @@ def test_each_layer_lives_in_its_own_data_folder(project_root):
 
 
 def test_nodes_are_named_after_their_functions_and_documented_and_tagged_by_stage():
-    stages = {"ingestion", "preprocessing", "oversampling", "training", "evaluation", "reporting", "retrain", "scoring"}
+    stages = {"ingestion", "preprocessing", "oversampling", "training", "evaluation", "reporting", "retrain", "scoring",
+              "scoring_dask"}
     REGISTRY.bind(default_grid())  # an earlier test's session may have bound another environment's grid
     pipelines = register_pipelines()
     for name, pipeline in pipelines.items():

@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.nightly]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PIPELINES = ["ingestion", "preprocessing", "oversampling", "training", "evaluation", "reporting", "__default__",
-             "retrain", "scoring"]
+             "retrain", "scoring", "scoring_dask"]
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--no-first-run"]
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smotified_gan.core.production.contract import BatchValidationError, InputContract, schema_differences
+from smotified_gan.core.production.contract import BatchValidationError, InputContract, Tally, schema_differences
 from tests.production.own_table import COLUMNS, own_table
 
 
@@ -111,6 +111,21 @@ def test_psi_is_small_for_a_fresh_sample_and_large_for_a_shifted_one(contract):
     moved = contract.assess(*contract.conform(shifted, "shifted")).report.set_index("column")["psi"]
     assert psi.max() < 0.05
     assert moved["income"] > 0.25 and moved["region"] > 0.25 and moved["age"] < 0.05
+
+
+def test_the_tallies_of_a_batchs_parts_give_the_whole_batchs_report(contract):
+    """Dask scores a batch part by part: the counts, the unseen categories named and the PSI it reports from the
+    parts' summed tallies are the ones the whole batch gets at once."""
+    batch = own_table(3000, seed=4)[COLUMNS]
+    batch = batch.assign(income=np.where(np.arange(3000) > 1800, batch["income"] * 1.7, batch["income"]),
+                         region=np.where(np.arange(3000) % 97 == 0, [f"r{i % 13}" for i in range(3000)], batch["region"]))
+    whole = contract.assess(*contract.conform(batch, "whole")).report
+    parts = [contract.tally(contract.conform(batch.iloc[start:end], "part")[0])
+             for start, end in [(0, 7), (7, 1000), (1000, 2500), (2500, 3000)]]
+    summed = contract.report(sum(parts, Tally.empty()))
+    pd.testing.assert_frame_equal(summed, whole)
+    assert whole.set_index("column").loc["income", "psi"] > 0.25 and whole["out_of_range_rows"].sum() > 0
+    assert whole.set_index("column").loc["region", "unseen_values"].count(",") == 9  # the first 10 unseen, sorted
 
 
 def test_schema_differences_name_each_column():

@@ -12,9 +12,9 @@ from smotified_gan.core.parameters import Holdout, Scoring
 from smotified_gan.core.production.contract import BatchValidationError
 from smotified_gan.core.production.holdout import row_keys
 from smotified_gan.core.production.ids import duplicates, exact_ids
+from smotified_gan.core.production.scoring import row_ids as _row_ids
 from smotified_gan.io import TableFileDataset
 from smotified_gan.pipelines.retrain.nodes import key_rows
-from smotified_gan.pipelines.scoring.nodes import _row_ids
 from tests.production.own_table import LABEL, PRODUCTION_PARAMETERS, own_table
 
 BIG = [2**53 + 1, 2**63 - 1]

@@ -428,12 +428,21 @@ class MaxShare(Block):
     out_of_range: Annotated[float, Field(ge=0, le=1)] | None = 0.5
 
 
+class DaskCluster(Block):
+    """Where ``scoring_dask`` computes: a running cluster's scheduler (``tcp://host:8786``), or null for a
+    LocalCluster of ``workers`` processes on this machine."""
+
+    scheduler: str | None = None
+    workers: PositiveInt = 2
+
+
 class Scoring(Block):
     id_column: str | None = None
     checks: Checks = Checks()
     max_share: MaxShare = MaxShare()
     drift: Drift = Drift()
     max_rows_shown: PositiveInt = 5
+    dask: DaskCluster = DaskCluster()
 
 
 class Production(Block):

@@ -170,21 +170,43 @@ class InputContract:
 
     def assess(self, rows: pd.DataFrame, soft: pd.DataFrame) -> Assessment:
         """Per column: rows outside the training range, unseen categories, PSI; per row: the soft checks it failed."""
+        return Assessment(report=self.report(self.tally(rows)), flags=row_flags(soft, rows.index))
+
+    def tally(self, rows: pd.DataFrame) -> Tally:
+        """What the checks and the drift figures need of ``rows`` (conformed), as counts: the tallies of a batch's
+        parts add up to the whole batch's (``Tally.__add__``), so a batch scored part by part gets the same report."""
         kinds, ranges, categories = self.kinds(), self.ranges(), self.categories()
-        records = []
+        columns = {}
         for name, kind in kinds.items():
-            record = {"column": name, "kind": kind, "rows": len(rows)}
+            values = rows[name]
             if kind == "category":
-                unseen = ~rows[name].isin(categories[name])
-                record.update(unseen_category_rows=int(unseen.sum()),
-                              unseen_values=", ".join(sorted(map(str, rows.loc[unseen, name].unique()))[:10]))
+                unseen = ~values.isin(categories[name])
+                columns[name] = {"unseen_category_rows": int(unseen.sum()),
+                                 "unseen_values": sorted(map(str, values[unseen].unique()))[:UNSEEN_SHOWN],
+                                 "counts": _category_counts(values, self.reference[name]["categories"])}
             else:
                 low, high = ranges[name]
-                below, above = rows[name] < low, rows[name] > high
-                unseen = below | above
-                record.update(out_of_range_rows=int(unseen.sum()), below_min=int(below.sum()), above_max=int(above.sum()),
-                              training_min=low, training_max=high)
-            record["psi"] = population_stability(rows[name], self.reference[name])
+                below, above = int((values < low).sum()), int((values > high).sum())
+                columns[name] = {"out_of_range_rows": int(((values < low) | (values > high)).sum()),
+                                 "below_min": below, "above_max": above,
+                                 "counts": _bin_counts(values, self.reference[name]["edges"])}
+        return Tally(len(rows), columns)
+
+    def report(self, tally: Tally) -> pd.DataFrame:
+        """One row per column (kind, rows, out_of_range_rows, below_min, above_max, training_min, training_max,
+        unseen_category_rows, unseen_values, psi) from a batch's ``tally``."""
+        kinds, ranges = self.kinds(), self.ranges()
+        records = []
+        for name, kind in kinds.items():
+            counts = tally.columns[name]
+            record = {"column": name, "kind": kind, "rows": tally.rows}
+            if kind == "category":
+                record.update(unseen_category_rows=counts["unseen_category_rows"],
+                              unseen_values=", ".join(counts["unseen_values"]))
+            else:
+                record.update(out_of_range_rows=counts["out_of_range_rows"], below_min=counts["below_min"],
+                              above_max=counts["above_max"], training_min=ranges[name][0], training_max=ranges[name][1])
+            record["psi"] = stability_of_counts(counts["counts"], self.reference[name])
             records.append(record)
         report = pd.DataFrame(records)
         for column in ("out_of_range_rows", "below_min", "above_max", "unseen_category_rows"):
@@ -193,7 +215,37 @@ class InputContract:
             if column not in report:
                 report[column] = np.nan
         report["unseen_values"] = report["unseen_values"].fillna("") if "unseen_values" in report else ""
-        return Assessment(report=report, flags=_row_flags(soft, rows.index))
+        return report
+
+
+UNSEEN_SHOWN = 10  # unseen categories named per column in a report
+
+
+@dataclass
+class Tally:
+    """A batch's (or a part's) counts per column: ``rows``; per column the soft checks' counts, the first
+    ``UNSEEN_SHOWN`` unseen categories in sorted order, and ``counts``: rows per drift bin (numbers: the training
+    deciles; categories: each training level, then unseen ones). Parts add up: ``sum(parts, Tally.empty())``."""
+
+    rows: int
+    columns: dict[str, dict[str, Any]]
+
+    @classmethod
+    def empty(cls) -> Tally:
+        return cls(0, {})
+
+    def __add__(self, other: Tally) -> Tally:
+        if not self.columns:
+            return other
+        if not other.columns:
+            return self
+        merged = {}
+        for name, mine in self.columns.items():
+            theirs = other.columns[name]
+            merged[name] = {key: (sorted(set(value) | set(theirs[key]))[:UNSEEN_SHOWN] if key == "unseen_values"
+                                  else np.asarray(value) + np.asarray(theirs[key]) if key == "counts"
+                                  else value + theirs[key]) for key, value in mine.items()}
+        return Tally(self.rows + other.rows, merged)
 
 
 def schema_differences(before: dict[str, str], after: dict[str, str]) -> list[str]:
@@ -308,7 +360,7 @@ def _describe_hard_failures(failures: pd.DataFrame, already: set[str], max_rows:
     return problems
 
 
-def _row_flags(soft: pd.DataFrame, index: pd.Index) -> pd.Series:
+def row_flags(soft: pd.DataFrame, index: pd.Index) -> pd.Series:
     """Per row, the soft checks it failed: ``out_of_range:age,income;unseen_category:region``."""
     flags = pd.Series("", index=index, dtype=object)
     if soft.empty:
@@ -330,18 +382,27 @@ def _decile_edges(values: np.ndarray, bins: int) -> list[float]:
     return [float(edge) for edge in inner]
 
 
+def _bin_counts(values: pd.Series, edges: list[float]) -> np.ndarray:
+    """Rows per bin between ``edges`` (numbers)."""
+    return np.bincount(np.searchsorted(edges, values.to_numpy(dtype="float64"), side="right"), minlength=len(edges) + 1)
+
+
 def _bin_shares(values: pd.Series, edges: list[float]) -> list[float]:
-    counts = np.bincount(np.searchsorted(edges, values.to_numpy(dtype="float64"), side="right"),
-                         minlength=len(edges) + 1)
+    counts = _bin_counts(values, edges)
     return (counts / max(counts.sum(), 1)).tolist()
+
+
+def _category_counts(values: pd.Series, levels: list[str]) -> np.ndarray:
+    """Rows of each level, then of everything else (unseen levels) last."""
+    text = values.astype("str")
+    counts = [int((text == level).sum()) for level in levels]
+    counts.append(len(text) - sum(counts))
+    return np.asarray(counts)
 
 
 def _category_shares(values: pd.Series, levels: list[str]) -> list[float]:
     """Shares of each level, then of everything else (unseen levels) last."""
-    text = values.astype("str")
-    counts = [int((text == level).sum()) for level in levels]
-    counts.append(len(text) - sum(counts))
-    return (np.asarray(counts) / max(len(text), 1)).tolist()
+    return (_category_counts(values, levels) / max(len(values), 1)).tolist()
 
 
 def population_stability(values: pd.Series, reference: dict[str, list], min_expected: float = MIN_EXPECTED) -> float:
@@ -353,16 +414,24 @@ def population_stability(values: pd.Series, reference: dict[str, list], min_expe
     categories at 1.5% each in a 100-row batch expect 1.5 rows apiece, and their
     sampling noise alone gave PSI >= 0.25 in 45% of batches without drift.
     """
-    n = len(values)
+    counts = (_bin_counts(values, reference["edges"]) if "edges" in reference
+              else _category_counts(values, reference["categories"]))
+    return stability_of_counts(counts, reference, min_expected)
+
+
+def stability_of_counts(counts: np.ndarray, reference: dict[str, list], min_expected: float = MIN_EXPECTED) -> float:
+    """``population_stability`` from the batch's rows per bin (``InputContract.tally``'s ``counts``)."""
+    counts = np.asarray(counts, dtype="float64")
+    n = counts.sum()
+    batch = counts / max(n, 1)
     if "edges" in reference:
-        batch, expected = _bin_shares(values, reference["edges"]), reference["proportions"]
-        groups = _adjacent_groups(np.asarray(expected) * n, min_expected)
+        expected = np.asarray(reference["proportions"], dtype="float64")
+        groups = _adjacent_groups(expected * n, min_expected)
     else:
-        batch = _category_shares(values, reference["categories"])
-        expected = [*reference["proportions"], 0.0]
-        groups = _rare_pooled(np.asarray(expected) * n, min_expected)
-    batch = np.bincount(groups, weights=np.asarray(batch, dtype="float64"))
-    expected = np.bincount(groups, weights=np.asarray(expected, dtype="float64"))
+        expected = np.asarray([*reference["proportions"], 0.0], dtype="float64")
+        groups = _rare_pooled(expected * n, min_expected)
+    batch = np.bincount(groups, weights=batch)
+    expected = np.bincount(groups, weights=expected)
     batch, expected = np.maximum(batch, _PSI_FLOOR), np.maximum(expected, _PSI_FLOOR)
     return float(np.sum((batch - expected) * np.log(batch / expected)))
 
