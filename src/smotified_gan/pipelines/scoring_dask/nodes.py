@@ -60,12 +60,15 @@ def score_partitions(batch, champion: ChampionModel, scoring: Scoring, plan: dic
     import dask
     import dask.dataframe as dd
 
-    contract = contract_of(champion)
+    contract, duplicated = contract_of(champion), set(plan["duplicated_ids"])
+    # the columns and types, from two rows (dask would otherwise score the whole first partition to learn them)
+    meta = _score_part(batch.head(2), 0, contract, champion.model, scoring, duplicated, champion.name,
+                       champion.version).iloc[:0]
     model = dask.delayed(champion.model, name=f"champion-{champion.name}-{champion.version}", traverse=False)
-    parts = [dask.delayed(_score_part)(part, offset, contract, model, scoring, set(plan["duplicated_ids"]),
-                                       champion.name, champion.version)
+    parts = [dask.delayed(_score_part)(part, offset, contract, model, scoring, duplicated, champion.name,
+                                       champion.version)
              for part, offset in zip(batch.to_delayed(), plan["offsets"])]
-    return dd.from_delayed(parts, verify_meta=False)  # the first partition's columns and types
+    return dd.from_delayed(parts, meta=meta, verify_meta=False)
 
 
 def _source(part: pd.DataFrame) -> str:
