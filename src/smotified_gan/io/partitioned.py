@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import logging
 import os
 import shutil
 import uuid
@@ -10,6 +11,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from kedro.io import AbstractDataset, AbstractVersionedDataset, DatasetError, Version
+
+from smotified_gan.core.progress import Progress
+
+logger = logging.getLogger(__name__)
 
 # the column every partition of a loaded batch carries: the file its rows came from (categorical: one code a row)
 SOURCE_COLUMN = "__source_file__"
@@ -63,6 +68,29 @@ class PartitionedBatchDataset(AbstractDataset[None, Any]):
         return {"path": self._path, "file_format": self._format, "blocksize": self._blocksize}
 
 
+def computed(tasks: list, what: str, unit: str) -> list:
+    """The results of Dask ``tasks`` (delayed), in order, with a progress line every 20 s on a distributed cluster
+    (``core.progress``); on Dask's local scheduler when there is no cluster."""
+    import dask
+
+    try:
+        from dask.distributed import as_completed, get_client
+
+        client = get_client()
+    except (ImportError, ValueError):
+        return list(dask.compute(*tasks))
+    futures = client.compute(tasks)
+    progress = Progress(what, len(futures), unit, logger)
+    for done, _ in enumerate(as_completed(futures), start=1):
+        progress.update(done)
+    return client.gather(futures)
+
+
+def _write_part(part, path: Path) -> int:
+    part.to_parquet(path, index=False)
+    return len(part)
+
+
 def _read_parquet_file(path: str, load_args: dict[str, Any]):
     import pandas as pd
 
@@ -92,11 +120,16 @@ class PartitionedPredictionsDataset(AbstractVersionedDataset[Any, Any]):
         return dd.read_parquet(str(self._get_load_path()))
 
     def save(self, data) -> None:
+        import dask
+
         target = Path(str(self._get_save_path()))
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
+        staging.mkdir()
         try:
-            data.to_parquet(str(staging), write_index=False)
+            writes = [dask.delayed(_write_part)(part, staging / f"part.{number:05d}.parquet")
+                      for number, part in enumerate(data.to_delayed())]
+            computed(writes, "Scoring and writing the predictions", "partitions")
             os.rename(staging, target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)

@@ -8,6 +8,7 @@ from contextlib import ExitStack
 from kedro.framework.hooks import hook_impl
 
 from smotified_gan.adapters.cluster import dask_client, worker_threads
+from smotified_gan.adapters.upstream_notices import silence_upstream_notices
 from smotified_gan.core.parameters import Scoring, as_block
 
 logger = logging.getLogger(__name__)
@@ -27,10 +28,18 @@ class DaskClusterHook:
     def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
         if not any(DASK_TAG in node.tags for node in pipeline.nodes):
             return
+        from dask.distributed import WorkerPlugin
+
         settings = as_block(Scoring, catalog.load("params:scoring")).dask
         self._stack = ExitStack()
+        # Dask's own start and stop (about 50 lines a run in this process) say nothing a person reading the job's
+        # log can act on: its warnings and errors stay
+        distributed = logging.getLogger("distributed")
+        self._stack.callback(distributed.setLevel, distributed.level)
+        distributed.setLevel(logging.WARNING)
         client = self._stack.enter_context(dask_client(None, settings.scheduler, settings.workers,
                                                        worker_threads(settings.workers, settings.scheduler)))
+        client.register_plugin(type("QuietNotices", (WorkerPlugin,), {"setup": _quiet_worker})())
         logger.info("Dask: %d worker(s) on %s", len(client.scheduler_info()["workers"]),
                     settings.scheduler or "a LocalCluster of this machine")
 
@@ -46,3 +55,9 @@ class DaskClusterHook:
         if self._stack is not None:
             self._stack.close()
             self._stack = None
+
+
+def _quiet_worker(plugin, worker=None) -> None:
+    """A worker says no more than this process does: the libraries' known notices silenced (mlflow's "add type
+    hints" as the champion is unpickled, each worker)."""
+    silence_upstream_notices()

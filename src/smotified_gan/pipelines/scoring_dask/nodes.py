@@ -31,7 +31,7 @@ from smotified_gan.core.production.scoring import (
     with_duplicate_flags,
 )
 from smotified_gan.io.champion import ChampionModel
-from smotified_gan.io.partitioned import SOURCE_COLUMN
+from smotified_gan.io.partitioned import SOURCE_COLUMN, computed
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def check_partitions(batch, champion: ChampionModel, scoring: Scoring) -> tuple[
 
     contract, started = contract_of(champion), time.perf_counter()
     parts = [dask.delayed(_check_part)(part, contract, scoring) for part in batch.to_delayed()]
-    results = dask.compute(*parts)
+    results = computed(parts, "Checking the batch against the champion's contract", "partitions")
     offsets = np.r_[0, np.cumsum([r["rows"] for r in results])].tolist()
     _raise_for_broken(results, offsets)
     duplicated = _duplicated_ids(batch, scoring) if scoring.id_column else []
@@ -127,5 +127,17 @@ def _score_part(part: pd.DataFrame, offset: int, contract, model, scoring: Scori
            else pd.Series(np.arange(offset, offset + len(rows))))
     conformed, soft = contract.conform(rows, source, scoring.id_column, scoring.max_rows_shown)
     flags = with_duplicate_flags(row_flags(soft, conformed.index), ids.isin(duplicated).to_numpy())
-    return predictions_frame(ids, model.predict(conformed), flags, name, version)
+    return predictions_frame(ids, _quietly(model.predict, conformed), flags, name, version)
+
+
+def _quietly(predict, rows: pd.DataFrame) -> pd.DataFrame:
+    """The champion's predictions without the INFO lines its Kedro pipeline logs at every call (about 15 a
+    partition: thousands in a large batch's log, none of them news)."""
+    kedro = logging.getLogger("kedro")
+    level = kedro.level
+    kedro.setLevel(logging.WARNING)
+    try:
+        return predict(rows)
+    finally:
+        kedro.setLevel(level)
 
