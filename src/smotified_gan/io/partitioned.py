@@ -92,11 +92,11 @@ def _write_part(part, path: Path) -> int:
 
 
 def _read_parquet_file(path: str, load_args: dict[str, Any]):
+    import numpy as np
     import pandas as pd
 
     frame = pd.read_parquet(path, **load_args)
-    frame[SOURCE_COLUMN] = pd.Categorical.from_codes([0] * len(frame), categories=[path]) if len(frame) else \
-        pd.Categorical([], categories=[path])
+    frame[SOURCE_COLUMN] = pd.Categorical.from_codes(np.zeros(len(frame), dtype="int8"), categories=[path])
     return frame
 
 
