@@ -170,7 +170,7 @@ def table(rows: int, seed: int, minority_share: float, layout: str) -> pd.DataFr
 
 def choose_on(train_set, methods, classifiers, training=NETWORK):
     auto = AutoSettings(methods=methods, classifiers=classifiers)
-    return choose_candidate(train_set, "auto", OVERSAMPLING, 10, training, 15,
+    return choose_candidate(train_set, 1.0, "auto", OVERSAMPLING, 10, training, 15,
                             ThresholdSettings(folds=3), auto, DecisionSettings())
 
 

@@ -371,6 +371,16 @@ class Contract(Block):
     drift_bins: Annotated[int, Field(ge=2)] = 10
 
 
+class Sampling(Block):
+    """Training rows beyond ``max_rows`` (null: never): every minority row kept, majority rows sampled (``seed``)
+    so that ``max_rows`` remain, and the calibrated score corrected for that rate (``production.sampling``).
+    1,000,000 by default: the network's 20,000 optimiser steps (``classifier_epochs``) see fewer rows than that, so
+    more rows cost time and memory without changing what it learns (docs/production.md, "Scale")."""
+
+    max_rows: PositiveInt | None = 1_000_000
+    seed: int = 11
+
+
 class Retrain(Block):
     model_name: Annotated[str, Field(min_length=1)]
     method: Method | Literal["auto"]
@@ -381,6 +391,7 @@ class Retrain(Block):
     threshold: ThresholdSettings = ThresholdSettings()
     contract: Contract = Contract()
     decision: DecisionSettings = DecisionSettings()
+    sampling: Sampling = Sampling()
     auto: AutoSettings | None = None
 
     @model_validator(mode="after")

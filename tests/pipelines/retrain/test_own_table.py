@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 
@@ -45,8 +46,17 @@ def latest(folder: Path, name: str) -> pd.DataFrame:
     return pd.read_csv(sorted(folder.iterdir())[-1] / name)
 
 
-def test_an_own_table_with_integer_columns_retrains_and_scores_its_own_rows(own_project):
-    run(own_project, "retrain")
+def test_an_own_table_with_integer_columns_retrains_and_scores_its_own_rows(own_project, caplog):
+    """Fitted on a sample of the majority rows (retrain.sampling.max_rows 800 of about 1,600 training rows): every
+    minority row kept, the contract from every training row, the scores calibrated back to the unsampled rows."""
+    with caplog.at_level(logging.INFO, logger="smotified_gan"):
+        run(own_project, "retrain", {"retrain": {"sampling": {"max_rows": 800}}})
+    fitted = pd.read_parquet(prod_data(own_project) / "03_primary" / "production" / "fit_table.parquet")
+    trained = pd.read_parquet(prod_data(own_project) / "03_primary" / "production" / "train_table.parquet")
+    assert fitted["target"].sum() == trained["target"].sum() and abs(len(fitted) - 800) < 80
+    contract = json.loads((prod_data(own_project) / "04_feature" / "production" / "input_contract.json").read_text())
+    assert contract["meta"]["training_rows"] == len(trained)
+    assert "corrected for majority rows sampled at rate 0.4" in caplog.text
     client = client_of(own_project)
     champion = client.get_model_version_by_alias(NAME, "champion")
     # the columns in name order: a table re-exported in another order trains the same model
@@ -58,6 +68,8 @@ def test_an_own_table_with_integer_columns_retrains_and_scores_its_own_rows(own_
     table = pd.read_csv(own_project / "data" / "01_raw" / "own.csv")
     assert scored["row_id"].tolist() == table["customer_id"].tolist()
     assert scored["minority_score"].between(0, 1).all() and 0 < scored["predicted_class"].sum() < len(table)
+    # calibrated to the table's own minority share (7.5%), not to the sample's (about 15%)
+    assert abs(scored["minority_score"].mean() - (table[LABEL] == "yes").mean()) < 0.02
     checks = latest(outputs / "batch_checks.csv", "batch_checks.csv").set_index("column")
     # holdout rows may lie a little outside the training rows' range: counted, flagged, scored
     assert scored["flagged"].sum() == (scored["flags"].fillna("") != "").sum() <= checks["out_of_range_rows"].sum()

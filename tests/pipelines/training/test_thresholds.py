@@ -98,8 +98,8 @@ def test_the_same_scores_give_the_same_threshold_in_retrain_and_in_a_benchmark_c
     captured = []
     real_calibrate = calibration_module.calibrate
     monkeypatch.setattr(calibration_module, "calibrate",
-                        lambda scores, y, method="platt", metric="f1": captured.append((scores, y))
-                        or real_calibrate(scores, y, method, metric))
+                        lambda scores, y, method="platt", metric="f1", rate=1.0: captured.append((scores, y))
+                        or real_calibrate(scores, y, method, metric, rate))
     cell = tune_thresholds(folds, {**TUNED, "lenses": {}}, 5).iloc[0]
     scores, y = captured[0]
     # retrain's choice with a winner whose out-of-fold scores are the cell's: its threshold is the cell's
@@ -108,7 +108,7 @@ def test_the_same_scores_give_the_same_threshold_in_retrain_and_in_a_benchmark_c
     monkeypatch.setattr(retrain_nodes, "score_and_choose", lambda *args: ([winner], winner, "the only one", []))
     rows = pd.DataFrame({"a": np.zeros(len(y)), "target": y})
     _, _, calibration, _, _ = retrain_nodes.choose_candidate(
-        rows, {"sampler": "smote"}, OVERSAMPLING, 1, {**TRAINING, "classifier": "network"}, 5,
+        rows, 1.0, {"sampler": "smote"}, OVERSAMPLING, 1, {**TRAINING, "classifier": "network"}, 5,
         ThresholdSettings(metric="f1", calibration="platt"), None, DecisionSettings())
     assert calibration.threshold == pytest.approx(cell["threshold"], abs=0) and calibration.method == cell["kind"]
     assert tuple(calibration.x) == pytest.approx(tuple(__import__("json").loads(cell["x"])))

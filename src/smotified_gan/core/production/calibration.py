@@ -9,7 +9,14 @@ class, fitted on rows the classifier did not train on:
 - ``isotonic``: a monotone step function (no shape assumed; needs more rows).
 
 The threshold on that probability is the one that maximises the chosen
-metric on the same rows. ``cross_fitted_calibration`` gets those rows by
+metric on the same rows.
+
+A model trained on a sample of the majority rows (``retrain.sampling``: every
+minority row kept, majority rows at rate ``w``) sees the minority class ``1 / w``
+times as often as it is: its calibration, fitted on those rows, is corrected to
+the unsampled rows (``Calibration.prior_corrected``: odds times ``w``, He et al.
+2014), and its threshold is chosen with each majority row counted ``1 / w``
+times (``majority_weight``), as the unsampled rows would count it. ``cross_fitted_calibration`` gets those rows by
 cross-fitting: every training row is scored by a model fitted (over-sampler
 included) on the other folds, so the calibration and the threshold see every
 training row's minority cases, none of them scored by a model that trained on
@@ -21,9 +28,10 @@ only: a calibration pickles and travels inside the registered model.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -43,6 +51,24 @@ class Calibration:
     x: tuple[float, ...]          # platt: (slope, intercept); isotonic: the step function's knots
     y: tuple[float, ...]          # isotonic: the probabilities at the knots
     threshold: float = 0.5
+    # the share of majority rows the model was fitted on (1: all), already corrected for (``prior_corrected``)
+    majority_rate: float = 1.0
+
+    def prior_corrected(self, majority_rate: float) -> Calibration:
+        """This calibration (fitted on rows whose majority rows were kept at ``majority_rate``, every minority row
+        kept) as a probability on the unsampled rows: the odds times the rate, ``q = p / (p + (1 - p) / w)``
+        (He et al. 2014). Platt: the intercept moves by ``log w``; isotonic: each step's probability moves."""
+        if not 0 < majority_rate <= 1:
+            raise ValueError(f"a majority sampling rate is in (0, 1], got {majority_rate}")
+        if majority_rate == 1.0:
+            return self
+        if self.method == "platt":
+            slope, intercept = self.x
+            return replace(self, x=(slope, intercept + math.log(majority_rate)),
+                           majority_rate=self.majority_rate * majority_rate)
+        p = np.asarray(self.y, dtype=np.float64)
+        q = majority_rate * p / (majority_rate * p + 1.0 - p)
+        return replace(self, y=tuple(map(float, q)), majority_rate=self.majority_rate * majority_rate)
 
     def probabilities(self, scores: np.ndarray) -> np.ndarray:
         scores = np.asarray(scores, dtype=np.float64)
@@ -76,13 +102,18 @@ def fit_calibration(scores: np.ndarray, y: np.ndarray, method: str = "platt") ->
     return Calibration("platt", (slope, float(model.intercept_[0]) - slope * centre), ())
 
 
-def metric_at(y: np.ndarray, predicted: np.ndarray, metric: str) -> float:
-    """A counting metric of 0/1 predictions (``smotified_gan.core.confusion``: one answer where it is undefined)."""
-    return float(counting_metric(*confusion_counts(y, predicted), metric))
+def metric_at(y: np.ndarray, predicted: np.ndarray, metric: str, majority_weight: float = 1.0) -> float:
+    """A counting metric of 0/1 predictions (``smotified_gan.core.confusion``: one answer where it is undefined),
+    each majority row counted ``majority_weight`` times (``1 / w`` on rows whose majority rows were sampled at
+    rate ``w``)."""
+    tp, fp, fn, tn = confusion_counts(y, predicted)
+    return float(counting_metric(tp, fp * majority_weight, fn, tn * majority_weight, metric))
 
 
-def best_threshold(probabilities: np.ndarray, y: np.ndarray, metric: str = "f1") -> tuple[float, float]:
-    """The threshold (midway between two observed probabilities) that maximises ``metric``, and that maximum.
+def best_threshold(probabilities: np.ndarray, y: np.ndarray, metric: str = "f1", majority_weight: float = 1.0
+                   ) -> tuple[float, float]:
+    """The threshold (midway between two observed probabilities) that maximises ``metric``, and that maximum;
+    each majority row counted ``majority_weight`` times (``metric_at``).
 
     Ties go to the highest threshold (fewer rows called minority for the same score).
     """
@@ -91,30 +122,33 @@ def best_threshold(probabilities: np.ndarray, y: np.ndarray, metric: str = "f1")
     p, y = np.asarray(probabilities, dtype=np.float64), np.asarray(y).astype(bool)
     levels = np.unique(p)
     candidates = np.r_[levels[0] - 1e-9, (levels[:-1] + levels[1:]) / 2, levels[-1]]
-    values = _metric_at_thresholds(p, y, candidates, metric)
+    values = _metric_at_thresholds(p, y, candidates, metric, majority_weight)
     best = np.flatnonzero(values == np.nanmax(values))[-1]
     return float(candidates[best]), float(values[best])
 
 
-def _metric_at_thresholds(p: np.ndarray, y: np.ndarray, thresholds: np.ndarray, metric: str) -> np.ndarray:
+def _metric_at_thresholds(p: np.ndarray, y: np.ndarray, thresholds: np.ndarray, metric: str,
+                          majority_weight: float = 1.0) -> np.ndarray:
     """``metric`` when rows with ``p`` above each threshold are called minority: one sort, not rows x thresholds."""
     minority, majority = np.sort(p[y]), np.sort(p[~y])
     tp = len(minority) - np.searchsorted(minority, thresholds, side="right")
     fp = len(majority) - np.searchsorted(majority, thresholds, side="right")
-    return counting_metric(tp, fp, len(minority) - tp, len(majority) - fp, metric)
+    return counting_metric(tp, fp * majority_weight, len(minority) - tp, (len(majority) - fp) * majority_weight, metric)
 
 
-def calibrate(scores: np.ndarray, y: np.ndarray, method: str = "platt", metric: str = "f1"
-              ) -> tuple[Calibration, float]:
-    """A calibration fitted on (``scores``, ``y``) with its best ``metric`` threshold, and the metric there."""
-    calibration = fit_calibration(scores, y, method)
-    threshold, value = best_threshold(calibration.probabilities(scores), y, metric)
-    return Calibration(calibration.method, calibration.x, calibration.y, threshold), value
+def calibrate(scores: np.ndarray, y: np.ndarray, method: str = "platt", metric: str = "f1",
+              majority_rate: float = 1.0) -> tuple[Calibration, float]:
+    """A calibration fitted on (``scores``, ``y``) with its best ``metric`` threshold, and the metric there; on rows
+    whose majority rows were kept at ``majority_rate``: corrected to the unsampled rows, its threshold and metric
+    those of the unsampled rows (each majority row counted ``1 / majority_rate`` times)."""
+    calibration = fit_calibration(scores, y, method).prior_corrected(majority_rate)
+    threshold, value = best_threshold(calibration.probabilities(scores), y, metric, 1.0 / majority_rate)
+    return replace(calibration, threshold=threshold), value
 
 
 def decide_threshold(scores: np.ndarray, y: np.ndarray, fold: np.ndarray, default: float = 0.5,
                      method: str = "platt", metric: str = "f1", rule: str = "shown", margin: float = 1.0,
-                     seed: int = 0, draws: int = 200) -> tuple[Calibration, float, str]:
+                     seed: int = 0, draws: int = 200, majority_rate: float = 1.0) -> tuple[Calibration, float, str]:
     """The calibration of out-of-fold ``scores`` and the threshold a model refitted on every row is deployed with:
     the ``metric``-best one (``calibrate``), or under ``rule="shown"`` the classifier's own ``default`` (0.5) unless
     tuning is shown better out of fold. "Shown": the honest out-of-fold ``metric`` (each fold's rows called at the
@@ -123,37 +157,40 @@ def decide_threshold(scores: np.ndarray, y: np.ndarray, fold: np.ndarray, defaul
     ``bench/threshold_rule.py`` chose it: a tuned threshold fitted on few minority rows loses to 0.5 on fresh rows
     (400 rows at 3%: -0.037 F1 on average, -0.18 on a bad draw), this rule loses nothing measurable there and
     keeps tuning's gain where it is large (10,000 rows: +0.05 to +0.14). Returns the calibration with its
-    threshold, the out-of-fold ``metric`` at it, and which threshold won and why, in words."""
+    threshold, the out-of-fold ``metric`` at it, and which threshold won and why, in words. Rows whose majority
+    rows were kept at ``majority_rate``: the calibration corrected and every metric weighted (``calibrate``)."""
     if rule not in THRESHOLD_RULES:
         raise ValueError(f"threshold rule must be one of {THRESHOLD_RULES}, got {rule!r}")
     y = np.asarray(y).astype(int)
     scores = np.asarray(scores, dtype=np.float64)
-    calibration, value = calibrate(scores, y, method, metric)
+    calibration, value = calibrate(scores, y, method, metric, majority_rate)
+    weight = 1.0 / majority_rate
     if rule == "tuned":
         return calibration, value, f"tuned threshold {calibration.threshold:.4f}"
     at_default = (scores > default).astype(np.int64)
     if len(np.unique(fold)) < 2:
-        return (_at_default(calibration, default), metric_at(y, at_default, metric),
+        return (_at_default(calibration, default), metric_at(y, at_default, metric, weight),
                 f"the classifier's own {default:g} kept: one fold cannot show a tuned threshold better")
-    _, honest = honest_outputs(scores, y, fold, method, metric)
-    gain = metric_at(y, honest, metric) - metric_at(y, at_default, metric)
+    _, honest = honest_outputs(scores, y, fold, method, metric, majority_rate)
+    gain = metric_at(y, honest, metric, weight) - metric_at(y, at_default, metric, weight)
     rng = np.random.default_rng(seed)
-    spread = float(np.std([metric_at(y[d], honest[d], metric) - metric_at(y[d], at_default[d], metric)
+    spread = float(np.std([metric_at(y[d], honest[d], metric, weight) - metric_at(y[d], at_default[d], metric, weight)
                            for d in (rng.integers(0, len(y), len(y)) for _ in range(draws))]))
     said = f"out-of-fold {metric} {gain:+.4f} for the tuned threshold against {default:g} (bootstrap SE {spread:.4f})"
     if gain > margin * spread:
         return calibration, value, f"tuned threshold {calibration.threshold:.4f}: {said}, shown better"
     kept = _at_default(calibration, default)
-    return kept, metric_at(y, at_default, metric), f"the classifier's own {default:g} kept: {said}, not shown better"
+    return kept, metric_at(y, at_default, metric, weight), f"the classifier's own {default:g} kept: {said}, not shown better"
 
 
-def deployed_threshold(scores: np.ndarray, y: np.ndarray, settings, default: float = 0.5
-                       ) -> tuple[Calibration, float, str]:
+def deployed_threshold(scores: np.ndarray, y: np.ndarray, settings, default: float = 0.5,
+                       majority_rate: float = 1.0) -> tuple[Calibration, float, str]:
     """``decide_threshold`` on a model's cross-fitted out-of-fold ``scores`` with retrain's threshold ``settings``
-    (``parameters.ThresholdSettings``: the folds the scores were cross-fitted on, calibration, metric, rule)."""
+    (``parameters.ThresholdSettings``: the folds the scores were cross-fitted on, calibration, metric, rule), on
+    rows whose majority rows were kept at ``majority_rate``."""
     fold = fold_of(y, settings.folds, settings.seed)
     return decide_threshold(scores, y, fold, default, settings.calibration, settings.metric, settings.rule,
-                            settings.margin, settings.seed)
+                            settings.margin, settings.seed, majority_rate=majority_rate)
 
 
 def _at_default(calibration: Calibration, default: float) -> Calibration:
@@ -162,7 +199,7 @@ def _at_default(calibration: Calibration, default: float) -> Calibration:
     probability = float(calibration.probabilities(np.array([default]))[0])
     if calibration.method == "platt" and calibration.x[0] <= 0:  # a calibration that ranks backwards: keep its own
         return calibration
-    return Calibration(calibration.method, calibration.x, calibration.y, probability)
+    return replace(calibration, threshold=probability)
 
 
 def fold_of(y: np.ndarray, folds: int, seed: int) -> np.ndarray:
@@ -218,15 +255,16 @@ def _more_folds(y: np.ndarray, folds: int) -> str:
             "or lower the over-sampler's k_neighbors")
 
 
-def honest_outputs(scores: np.ndarray, y: np.ndarray, fold: np.ndarray, method: str = "platt", metric: str = "f1"
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def honest_outputs(scores: np.ndarray, y: np.ndarray, fold: np.ndarray, method: str = "platt", metric: str = "f1",
+                   majority_rate: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Probabilities and 0/1 calls of out-of-fold ``scores`` in which no row's calibration or threshold was fitted
-    with its own label: each fold's rows go through the calibration and threshold fitted on the other folds'."""
+    with its own label: each fold's rows go through the calibration and threshold fitted on the other folds'
+    (``calibrate``, with its ``majority_rate``)."""
     y = np.asarray(y).astype(int)
     probabilities, calls = np.zeros(len(y)), np.zeros(len(y), dtype=np.int64)
     for k in np.unique(fold):
         others = fold != k
-        calibration, _ = calibrate(scores[others], y[others], method, metric)
+        calibration, _ = calibrate(scores[others], y[others], method, metric, majority_rate)
         probabilities[~others] = calibration.probabilities(scores[~others])
         calls[~others] = calibration.predict(scores[~others])
     return probabilities, calls

@@ -31,12 +31,14 @@ from smotified_gan.core.parameters import (
     DecisionSettings,
     Holdout,
     Oversampling,
+    Sampling,
     ThresholdSettings,
 )
 from smotified_gan.core.production.calibration import CalibratedClassifier, Calibration, deployed_threshold
 from smotified_gan.core.production.contract import InputContract
 from smotified_gan.core.production.decision import decide, interval_text
 from smotified_gan.core.production.holdout import keyed_table, lineage_differences, recipe, rows_digest, split_by_key
+from smotified_gan.core.production.sampling import sample_majority
 from smotified_gan.core.production.selection import Candidate, Scored, choose, score_candidates
 from smotified_gan.core.protocol import EpochsSpec
 from smotified_gan.core.training import lens_name, score_rows, train_classifier_runs, with_class_weight
@@ -125,6 +127,15 @@ def split_holdout(table: pd.DataFrame, holdout: Holdout, spec: dict[str, Any]
             pd.DataFrame({ROW_KEY: test[ROW_KEY].to_numpy(dtype=np.uint64)}))
 
 
+def sample_training_rows(train_table: pd.DataFrame, sampling: Sampling) -> tuple[pd.DataFrame, float]:
+    """The training rows the models are fitted on: all of them, or beyond ``retrain.sampling.max_rows`` every
+    minority row and a sample of the majority rows (``production.sampling``); the share of majority rows kept,
+    which the calibration corrects for. The input contract and the decision still see every row."""
+    rows, sample = sample_majority(train_table, sampling.max_rows, sampling.seed)
+    logger.info("Fitting on %s (retrain.sampling.max_rows %s)", sample.describe(), sampling.max_rows)
+    return rows, sample.rate
+
+
 def build_input_contract(train_table: pd.DataFrame, training_rows: pd.DataFrame, holdout: Holdout,
                          contract: Contract, spec: dict[str, Any]) -> dict[str, Any]:
     """The raw input contract of the model (pandera schema, training distribution), what it trained on, and how
@@ -139,7 +150,7 @@ def build_input_contract(train_table: pd.DataFrame, training_rows: pd.DataFrame,
     return built.to_dict()
 
 
-def choose_candidate(train_set: pd.DataFrame, method: MethodSpec, oversampling: Oversampling,
+def choose_candidate(train_set: pd.DataFrame, majority_rate: float, method: MethodSpec, oversampling: Oversampling,
                      gan_epochs: int, training: dict[str, Any], classifier_epochs: EpochsSpec,
                      threshold: ThresholdSettings, auto: AutoSettings | None, decision: DecisionSettings
                      ) -> tuple[dict[str, Any], dict[str, Any], Calibration, pd.DataFrame, pd.DataFrame]:
@@ -153,12 +164,15 @@ def choose_candidate(train_set: pd.DataFrame, method: MethodSpec, oversampling: 
     kept unless a costlier one is shown better by the champion decision's paired
     test. The winner's calibration and threshold are fitted on its out-of-fold
     scores (``production.calibration.deployed_threshold``: the classifier's own
-    threshold unless the tuned one is shown better out of fold).
+    threshold unless the tuned one is shown better out of fold), corrected for
+    ``majority_rate``, the share of majority rows ``train_set`` kept
+    (``sample_training_rows``). Candidates are compared on ``train_set``'s rows as they are.
     """
     y = train_set[TARGET].to_numpy()
     scored, winner, reason, comparisons = score_and_choose(train_set, method, oversampling, gan_epochs, training,
                                                            classifier_epochs, threshold, auto, decision)
-    calibration, value, why = deployed_threshold(winner.scores, y, threshold, _own_threshold(winner, training))
+    calibration, value, why = deployed_threshold(winner.scores, y, threshold, _own_threshold(winner, training),
+                                                 majority_rate)
     table = _candidate_table(scored, winner, reason, comparisons, decision.metric)
     _log_choice(winner, y, calibration, threshold.metric, value, table, f"{reason}; threshold: {why}")
     chosen = _training_for(training, winner.candidate.classifier, winner.candidate.method)
@@ -175,9 +189,12 @@ def _own_threshold(winner: Scored, training: dict[str, Any]) -> float:
 
 def _log_choice(winner: Scored, y: np.ndarray, calibration: Calibration, metric: str, value: float,
                 table: pd.DataFrame, reason: str) -> None:
-    logger.info("Calibrated on the out-of-fold scores of %s (%d rows, %d minority): %s calibration, threshold %.4f, "
-                "%s %.4f", winner.candidate.name, len(y), int(y.sum()), calibration.method, calibration.threshold,
-                metric, value)
+    corrected = "" if calibration.majority_rate == 1.0 else (
+        f", corrected for majority rows sampled at rate {calibration.majority_rate:.4g} (threshold and metric as on "
+        "all training rows)")
+    logger.info("Calibrated on the out-of-fold scores of %s (%d rows, %d minority): %s calibration%s, threshold %.4f, "
+                "%s %.4f", winner.candidate.name, len(y), int(y.sum()), calibration.method, corrected,
+                calibration.threshold, metric, value)
     if len(table) > 1:
         for row in table.itertuples():
             logger.info("Candidate %s: %s", row.candidate, row.summary)
@@ -360,5 +377,5 @@ def log_decision(decision: dict[str, Any], label: str = "Decision") -> None:
 
 
 __all__ = ["LineageChangeError", "build_input_contract", "calibrate_model", "check_lineage",
-           "choose_candidate", "compare_on_holdout", "conform_rows", "decide_champion", "split_holdout",
-           "unlabelled_rows"]
+           "choose_candidate", "compare_on_holdout", "conform_rows", "decide_champion", "sample_training_rows",
+           "split_holdout", "unlabelled_rows"]

@@ -6,8 +6,9 @@ recipe stops here, before any training), a holdout by row hash, the
 transformer and scaled sets (the preprocessing nodes), the input contract, the
 candidate (the configured method and classifier, or with ``auto`` the one
 chosen among ``retrain.auto``'s) with its calibration and threshold, all
-cross-fitted on the training rows (each fold's over-sampler and classifier
-fitted on the other folds), the chosen method's sampler and the classifier's
+cross-fitted on the training rows (beyond ``retrain.sampling.max_rows``: every
+minority row and a sample of the majority rows, the calibration corrected for
+it; each fold's over-sampler and classifier fitted on the other folds), the chosen method's sampler and the classifier's
 seeded runs on all training rows (the experiment's nodes; the runs' mean score
 is the model's), then the decision against the champion on the holdout. Inference (what MLflow serves): the rows held to the
 input contract, the fitted transformer, the calibrated classifier.
@@ -35,6 +36,7 @@ from .nodes import (
     conform_rows,
     decide_champion,
     key_rows,
+    sample_training_rows,
     split_holdout,
     unlabelled_rows,
 )
@@ -65,9 +67,11 @@ def _data() -> Pipeline:
         Node(split_holdout, [f"{ns}.admitted_table", "params:retrain.holdout", "params:production.dataset"],
              [f"{ns}.train_table", f"{ns}.test_table", f"{ns}.training_rows", f"{ns}.holdout_rows"],
              name="split_holdout"),
-        Node(fit_transformer, [f"{ns}.train_table", "params:production.dataset"], f"{ns}.feature_transformer",
+        Node(sample_training_rows, [f"{ns}.train_table", "params:retrain.sampling"],
+             [f"{ns}.fit_table", f"{ns}.majority_rate"], name="sample_training_rows"),
+        Node(fit_transformer, [f"{ns}.fit_table", "params:production.dataset"], f"{ns}.feature_transformer",
              name="fit_transformer"),
-        Node(build_model_inputs, [f"{ns}.feature_transformer", f"{ns}.train_table", f"{ns}.test_table"],
+        Node(build_model_inputs, [f"{ns}.feature_transformer", f"{ns}.fit_table", f"{ns}.test_table"],
              [f"{ns}.train_set", f"{ns}.test_set"], name="build_model_inputs"),
         Node(build_input_contract, [f"{ns}.train_table", f"{ns}.training_rows", "params:retrain.holdout",
                                     "params:retrain.contract", "params:production.dataset"],
@@ -78,7 +82,7 @@ def _data() -> Pipeline:
 def _model() -> Pipeline:
     ns = NAMESPACE
     return Pipeline([
-        Node(choose_candidate, [f"{ns}.train_set", "params:retrain.method", "params:oversampling",
+        Node(choose_candidate, [f"{ns}.train_set", f"{ns}.majority_rate", "params:retrain.method", "params:oversampling",
                                 "params:retrain.gan_epochs", "params:retrain.training", "params:retrain.classifier_epochs",
                                 "params:retrain.threshold", "params:retrain.auto", "params:retrain.decision"],
              [f"{ns}.chosen_method", f"{ns}.chosen_training", f"{ns}.calibration", f"{ns}.candidates",
