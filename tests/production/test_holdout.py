@@ -4,6 +4,7 @@ table's size, its column order or how a reader typed its numbers."""
 from __future__ import annotations
 
 import io
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,19 @@ def test_a_held_out_row_stays_held_out_as_the_table_grows():
     after = in_holdout(row_keys(grown), 0.2, 2024)
     assert (after[:len(first)] == before).all()
     assert 0.17 < after.mean() < 0.23  # about test_size of the rows
+
+
+def test_keys_made_part_by_part_are_the_keys_of_the_whole_table_and_progress_is_said(monkeypatch, caplog):
+    from smotified_gan.core.production import holdout
+
+    table = labelled(own_table(3000, seed=4)).iloc[::-1]  # an index that is not 0..n-1
+    whole = row_keys(table)
+    monkeypatch.setattr(holdout, "KEY_CHUNK", 7)
+    ticks = itertools.count(0.0, 30.0)  # each reading of the clock 30 s after the last: progress after each chunk
+    monkeypatch.setattr("smotified_gan.core.progress.time.perf_counter", lambda: next(ticks))
+    with caplog.at_level("INFO", logger="smotified_gan.core.production.holdout"):
+        assert (row_keys(table) == whole).all()
+    assert "Holdout keys: 7 of 3000 rows" in caplog.text and "Holdout keys: 2996 of 3000 rows" in caplog.text
 
 
 def test_the_same_file_re_exported_with_its_columns_reordered_keeps_every_key():

@@ -25,14 +25,19 @@ be compared with the rows the champion trained on.
 from __future__ import annotations
 
 import hashlib
+import logging
 
 import numpy as np
 import pandas as pd
 
 from smotified_gan.core.data.tables import ROW_KEY, TARGET, DataValidationError, feature_columns
+from smotified_gan.core.progress import Progress
 
 KEY_RECIPE = ("v3: column names sorted, canonical values (integers exact, floats rounded to float32 first, whole ones "
               "as integers), blake2b-64")
+# rows keyed at a time (progress is said between them)
+KEY_CHUNK = 250_000
+logger = logging.getLogger(__name__)
 # float32 values this large are whole and written as integers below it (int64 holds them)
 _WHOLE_AS_INTEGER = 2.0**62
 
@@ -65,12 +70,21 @@ def key_columns(table: pd.DataFrame, key_column: str | None = None) -> list[str]
 
 
 def row_keys(table: pd.DataFrame, key_column: str | None = None) -> np.ndarray:
-    """A uint64 digest per row of its ``key_columns`` (names and canonical values)."""
-    text = pd.Series("", index=table.index, dtype=object)
-    for column in key_columns(table, key_column):
-        text = text + column + "\x1e" + canonical_values(table[column]) + "\x1f"
-    return np.fromiter((int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8).digest(), "little") for t in text),
-                       dtype=np.uint64, count=len(text))
+    """A uint64 digest per row of its ``key_columns`` (names and canonical values), ``KEY_CHUNK`` rows at a time,
+    saying how far it is every 20 s (10M rows of five columns: about 80 s on one core)."""
+    columns = key_columns(table, key_column)
+    progress = Progress("Holdout keys", len(table), "rows", logger)
+    keys = np.empty(len(table), dtype=np.uint64)
+    for start in range(0, len(table), KEY_CHUNK):
+        part = table.iloc[start:start + KEY_CHUNK]
+        text = pd.Series("", index=part.index, dtype=object)
+        for column in columns:
+            text = text + column + "\x1e" + canonical_values(part[column]) + "\x1f"
+        keys[start:start + len(part)] = np.fromiter(
+            (int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8).digest(), "little") for t in text),
+            dtype=np.uint64, count=len(text))
+        progress.update(start + len(part))
+    return keys
 
 
 def in_holdout(keys: np.ndarray, test_size: float, seed: int) -> np.ndarray:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections import Counter
 
 import numpy as np
 from imblearn.over_sampling import ADASYN, SMOTE, SVMSMOTE, BorderlineSMOTE, KMeansSMOTE, RandomOverSampler
+from scipy import sparse
+from sklearn.utils import _safe_indexing, check_random_state
 from threadpoolctl import threadpool_limits
 
 logger = logging.getLogger(__name__)
@@ -53,8 +56,44 @@ class ADASYNOrSMOTE(ADASYN):
         return smote.fit_resample(X, y)
 
 
+class SMOTEOnDrawnRows(SMOTE):
+    """imbalanced-learn's SMOTE, the same rows from the same seed, searching neighbours only for the minority rows
+    it draws to interpolate from.
+
+    SMOTE finds the ``k_neighbors`` of every minority row, then draws
+    ``n_samples`` of (row, neighbour) pairs at random. Where few rows are asked
+    for from many (a large table whose majority rows were sampled down to the
+    minority's count: 736 rows from 479,204 took 124 s, all of it the search),
+    almost all of that search is thrown away. Here the draws are made first (on
+    a copy of the same random state), and only the drawn rows are searched; the
+    rows made are imbalanced-learn's own (``_make_samples``), identical to
+    ``SMOTE``'s (tested).
+    """
+
+    def _fit_resample(self, X, y):
+        if sparse.issparse(X):
+            return super()._fit_resample(X, y)
+        self._validate_estimator()
+        X_resampled, y_resampled = [X.copy()], [y.copy()]
+        for class_sample, n_samples in self.sampling_strategy_.items():
+            if n_samples == 0:
+                continue
+            X_class = _safe_indexing(X, np.flatnonzero(y == class_sample))
+            k = self.nn_k_.n_neighbors - 1
+            # _make_samples' first draw, on a copy of its random state: which rows it will interpolate from
+            drawn = np.unique(copy.deepcopy(check_random_state(self.random_state))
+                              .randint(low=0, high=len(X_class) * k, size=n_samples) // k)
+            self.nn_k_.fit(X_class)
+            nns = np.zeros((len(X_class), k), dtype=np.intp)
+            nns[drawn] = self.nn_k_.kneighbors(X_class[drawn], return_distance=False)[:, 1:]
+            X_new, y_new = self._make_samples(X_class, y.dtype, class_sample, X_class, nns, n_samples, 1.0)
+            X_resampled.append(X_new)
+            y_resampled.append(y_new)
+        return np.vstack(X_resampled), np.hstack(y_resampled)
+
+
 FIRST_PHASE_SAMPLERS = {
-    "smote": SMOTE,
+    "smote": SMOTEOnDrawnRows,
     "borderline_smote": BorderlineSMOTE,
     "svm_smote": SVMSMOTE,
     "adasyn": ADASYNOrSMOTE,
