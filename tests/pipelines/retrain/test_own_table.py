@@ -59,6 +59,7 @@ def test_an_own_table_with_integer_columns_retrains_and_scores_its_own_rows(own_
     assert "corrected for majority rows sampled at rate 0.4" in caplog.text
     client = client_of(own_project)
     champion = client.get_model_version_by_alias(NAME, "champion")
+    assert 0.4 < float(champion.tags["majority_rate"]) < 0.5
     # the columns in name order: a table re-exported in another order trains the same model
     assert champion.tags["columns"] == "age:integer, balance:float, income:float, region:category, visits:integer"
     # the very rows of the table it trained on, integers and all, score

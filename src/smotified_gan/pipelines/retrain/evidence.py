@@ -24,7 +24,8 @@ def recompare(evidence: dict, name: str, version) -> dict:
 
 def version_tags(evidence: dict) -> dict[str, str]:
     """What a registered version shows in the registry, from its own run: the candidate it is (with ``auto``, every
-    candidate's cross-fitted score and the reason for the choice), calibration, threshold, schema, training rows,
+    candidate's cross-fitted score and the reason for the choice), calibration, threshold, the share of majority rows
+    fitted on, schema, training rows,
     holdout recipe (the decision's figures are added by ``registry.register_and_crown``, after any re-comparison)."""
     classifier = evidence[f"{NAMESPACE}.classifier"]
     contract = InputContract.from_dict(evidence[f"{NAMESPACE}.input_contract"])
@@ -34,6 +35,8 @@ def version_tags(evidence: dict) -> dict[str, str]:
             if len(candidates) > 1 else {})
     return {"candidate": chosen["candidate"], **({"candidate.choice": chosen["reason"]} if auto else {}), **auto,
             "calibration": classifier.calibration.method, "threshold": f"{classifier.threshold:.6f}",
+            # the share of majority training rows fitted on (retrain.sampling; 1: all), the calibration corrected for it
+            "majority_rate": f"{getattr(classifier.calibration, 'majority_rate', 1.0):.6g}",
             "schema_digest": contract.digest(), "columns": ", ".join(f"{c}:{k}" for c, k in contract.kinds().items()),
             "training_rows": str(contract.meta.get("training_rows")),
             "training_rows_digest": str(contract.meta.get("training_rows_digest")),
