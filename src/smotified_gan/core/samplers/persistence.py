@@ -12,12 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+from imblearn.over_sampling import SMOTE
 
 from smotified_gan.core.samplers.base import BaseGANOverSampler, _plain, _storable
 from smotified_gan.core.samplers.first_phase import FIRST_PHASE_SAMPLERS
 from smotified_gan.core.samplers.oversamplers import SAMPLER_CLASSES
 
-_FIRST_PHASE_CLASSES = {cls.__name__: cls for cls in FIRST_PHASE_SAMPLERS.values()}
+# imbalanced-learn's own SMOTE too: what "smote" was before SMOTEOnDrawnRows (the same rows), and what a caller may pass
+_FIRST_PHASE_CLASSES = {cls.__name__: cls for cls in (*FIRST_PHASE_SAMPLERS.values(), SMOTE)}
 
 
 def _bundle(sampler) -> dict:

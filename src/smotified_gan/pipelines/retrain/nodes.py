@@ -157,16 +157,10 @@ def choose_candidate(train_set: pd.DataFrame, majority_rate: float, method: Meth
     """The method and training settings the deployed model is fitted with, its calibration and threshold, each
     candidate's evidence, and the winner's out-of-fold scores.
 
-    One candidate (the configured method and classifier), or with ``auto``
-    every candidate of ``retrain.auto`` (``production.selection``): each
-    cross-fitted on the same folds of the training rows by the nodes that train
-    the deployed model, the over-sampler refitted in every fold; the cheapest
-    kept unless a costlier one is shown better by the champion decision's paired
-    test. The winner's calibration and threshold are fitted on its out-of-fold
-    scores (``production.calibration.deployed_threshold``: the classifier's own
-    threshold unless the tuned one is shown better out of fold), corrected for
-    ``majority_rate``, the share of majority rows ``train_set`` kept
-    (``sample_training_rows``). Candidates are compared on ``train_set``'s rows as they are.
+    One candidate, or with ``auto`` every candidate of ``retrain.auto``, each cross-fitted on the same folds of
+    the training rows by the nodes that train the deployed model (``production.selection``). The winner's
+    calibration and threshold are fitted on its out-of-fold scores (``production.calibration.deployed_threshold``),
+    corrected for ``majority_rate``, the share of majority rows ``train_set`` kept (``sample_training_rows``).
     """
     y = train_set[TARGET].to_numpy()
     scored, winner, reason, comparisons = score_and_choose(train_set, method, oversampling, gan_epochs, training,
