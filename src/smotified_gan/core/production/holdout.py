@@ -90,11 +90,11 @@ def row_keys(table: pd.DataFrame, key_column: str | None = None) -> np.ndarray:
 def in_holdout(keys: np.ndarray, test_size: float, seed: int) -> np.ndarray:
     """True for the rows whose salted key falls below ``test_size``: about that share of the rows."""
     salt = np.uint64(int.from_bytes(hashlib.blake2b(str(seed).encode(), digest_size=8).digest(), "little"))
-    mixed = _mix(keys.astype(np.uint64) ^ salt)
+    mixed = mix64(keys.astype(np.uint64) ^ salt)
     return (mixed >> np.uint64(11)).astype(np.float64) / float(2**53) < test_size
 
 
-def _mix(x: np.ndarray) -> np.ndarray:
+def mix64(x: np.ndarray) -> np.ndarray:
     """splitmix64's finaliser: every input bit moves every output bit."""
     with np.errstate(over="ignore"):
         x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from smotified_gan.core.data.tables import ROW_KEY, TARGET
+from smotified_gan.core.production.holdout import mix64
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
@@ -48,13 +49,10 @@ class MajoritySample:
 
 
 def uniform_of_keys(keys: np.ndarray, seed: int) -> np.ndarray:
-    """A number in [0, 1) per row key, uniform over keys and independent across seeds (splitmix64's finaliser of
-    the key plus the seed times the golden ratio)."""
+    """A number in [0, 1) per row key, uniform over keys and independent across seeds (``holdout.mix64``, splitmix64's
+    finaliser, of the key plus the seed times the golden ratio)."""
     with np.errstate(over="ignore"):
-        z = np.asarray(keys, dtype=np.uint64) + np.uint64(seed % 2**64) * _GOLDEN
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
+        z = mix64(np.asarray(keys, dtype=np.uint64) + np.uint64(seed % 2**64) * _GOLDEN)
     return (z >> np.uint64(11)).astype(np.float64) / 2.0**53
 
 
